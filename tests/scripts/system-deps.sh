@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the machine-level tools the tests need (Debian/Ubuntu, as root):
+# docker.io (daemon and containerd for the unit tests), mmdebstrap (test node images).
+set -euo pipefail
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+[ -x /usr/bin/containerd ] || missing+=(containerd)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "system-deps: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+echo "system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
