@@ -12,6 +12,9 @@ COLLECTIONS := $(BUILD)/collections
 LINK := $(COLLECTIONS)/ansible_collections/kubenode/pullfix
 # ansible-test needs a real copy under ansible_collections/<namespace>/<name>.
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/kubenode/pullfix
+# ansible-test bootstraps pip in its venvs with a script from a host the test machines
+# cannot reach; our stand-in takes its place in ansible-test's cache.
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 SCENARIO ?= harness
 WITH_DOCKER := tests/scripts/with-docker.sh
@@ -68,6 +71,7 @@ sanity: venv ## ansible-test sanity on a copy under ansible_collections/kubenode
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | \
 	  tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	[ -f $(GET_PIP_CACHE) ] || install -D -m 0644 tests/scripts/get_pip_offline.py $(GET_PIP_CACHE)
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
 	  $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
