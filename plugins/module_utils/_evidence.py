@@ -1,0 +1,895 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Read-only evidence gathering for image pull diagnosis (node side).
+
+Private to this collection. gather() reads configuration files, lists
+directories, looks at /proc, asks systemd about a fixed set of units, runs
+`<binary> --version` and probes unix sockets. It judges nothing and never
+writes: everything it finds is returned raw (see docs/evidence.md) and the
+controller decides what it means.
+
+Every failure to read something becomes a recorded error; gather() never
+raises for the node's content. Paths are resolved by hand, one component at a
+time, so that a fake tree under ``root`` (unit tests) is never escaped through
+an absolute symlink and a symlink loop is detected after a bounded number of
+hops.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import codecs
+import errno
+import fnmatch
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+try:
+    from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
+except ImportError:  # pragma: no cover - only while _cri.py is missing
+    _cri_probe = None
+
+
+SCHEMA = 1
+
+MAX_SYMLINK_HOPS = 40
+MAX_DIR_ENTRIES = 1000
+MAX_IMPORT_DEPTH = 8
+VERSION_TIMEOUT = 2.0
+SYSTEMCTL_TIMEOUT = 5.0
+VERSION_OUTPUT_CAP = 4096
+CMDLINE_CAP = 65536
+
+PROCESS_NAMES = frozenset((
+    "kubelet", "k3s", "k3s-server", "k3s-agent", "rke2", "k0s", "containerd", "crio",
+    "dockerd", "cri-dockerd", "image-cri-shim", "registry", "docker-registry",
+))
+
+# Binaries asked for `--version` (none of them writes or starts a service for it).
+VERSION_BINARIES = ("containerd", "runc", "k3s", "rke2", "crio", "kubelet", "cri-dockerd", "dockerd")
+BIN_DIRS = (
+    "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+    "/opt/bin", "/var/lib/rancher/rke2/bin",
+)
+
+UNITS = (
+    "containerd.service", "crio.service", "docker.service", "docker.socket", "cri-docker.service",
+    "cri-docker.socket", "cri-dockerd.service", "image-cri-shim.service", "registry.service",
+    "docker-registry.service", "kubelet.service", "k3s.service", "k3s-agent.service",
+    "rke2-server.service", "rke2-agent.service", "k0sworker.service", "k0scontroller.service",
+)
+UNIT_PROPERTIES = (
+    "Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "FragmentPath", "DropInPaths",
+    "After", "Wants", "Requires", "BindsTo", "Before", "TriggeredBy", "Triggers", "ExecStart",
+    "Restart", "MainPID", "NRestarts", "Result", "ExecMainStatus", "Listen",
+)
+# Properties systemd prints as space-separated lists.
+UNIT_LIST_PROPERTIES = frozenset((
+    "DropInPaths", "After", "Wants", "Requires", "BindsTo", "Before", "TriggeredBy", "Triggers",
+))
+
+KNOWN_SOCKETS = (
+    "/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
+    "/run/k3s/containerd/containerd.sock", "/run/k0s/containerd.sock", "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock", "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock",
+    "/run/k3s/cri-dockerd/cri-dockerd.sock", "/var/run/image-cri-shim.sock", "/run/docker.sock",
+)
+
+DEFAULT_CERTS_DIRS = (
+    "/etc/containerd/certs.d", "/etc/docker/certs.d",
+)
+DEFAULT_DATA_DIRS = {"k3s": "/var/lib/rancher/k3s", "rke2": "/var/lib/rancher/rke2"}
+
+# Files searched for socket paths (config-mention).
+MENTION_ROLES = frozenset((
+    "kubelet-config", "crictl-config", "k3s-config", "rke2-config", "shim-config", "kubeadm-config",
+))
+
+_TYPE_NAMES = (
+    (stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "symlink"), (stat.S_ISSOCK, "socket"),
+    (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "char"), (stat.S_ISBLK, "block"),
+)
+
+_UNIX_URL_RE = re.compile(r"unix:(?://)?(/[^\s\"'`,;\]\[}{)(<>]+)")
+_SOCK_PATH_RE = re.compile(r"(?<![\w.:/-])(/[\w.@%+=~,:/-]*\.sock)(?![\w.-])")
+_IMPORTS_RE = re.compile(r"^[ \t]*imports[ \t]*=[ \t]*\[(.*?)\]", re.M | re.S)
+_CONFIG_PATH_RE = re.compile(r"^[ \t]*config_path[ \t]*=[ \t]*(?:\"([^\"\n]*)\"|'([^'\n]*)')", re.M)
+_TOML_STRING_RE = re.compile(r"\"((?:[^\"\\\n]|\\.)*)\"|'([^'\n]*)'")
+_DATA_DIR_RE = re.compile(r"^[ \t]*[\"']?data-dir[\"']?[ \t]*:[ \t]*[\"']?([^\"'#\s]+)", re.M)
+_EXEC_ARGV_RE = re.compile(r"argv\[\]=(.*?) ; ignore_errors=")
+
+
+def _type_name(mode):
+    for test, name in _TYPE_NAMES:
+        if test(mode):
+            return name
+    return "unknown"
+
+
+def _stat_dict(st, target=None):
+    if st is None:
+        return {"type": "missing", "mode": None, "uid": None, "gid": None, "size": None,
+                "target": None, "resolved_type": None, "resolved_path": None}
+    return {
+        "type": _type_name(st.st_mode),
+        "mode": "%04o" % stat.S_IMODE(st.st_mode),
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+        "size": st.st_size,
+        "target": target,
+        "resolved_type": None,
+        "resolved_path": None,
+    }
+
+
+def _error(kind, message):
+    return {"kind": kind, "message": message}
+
+
+def _errno_kind(exc):
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        return "missing"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission_denied"
+    if code == errno.ELOOP:
+        return "symlink_loop"
+    if code == errno.EISDIR:
+        return "is_directory"
+    return "os_error"
+
+
+def _os_message(exc):
+    return "%s" % (getattr(exc, "strerror", None) or exc)
+
+
+def _norm(path):
+    """Normalise an absolute node path lexically (no symlinks followed)."""
+    path = os.path.normpath(path)
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    return path
+
+
+def _add_why(entry, why):
+    if why not in entry["why"]:
+        entry["why"].append(why)
+
+
+class _Resolved(object):
+    """Outcome of resolving a node path inside the root.
+
+    host: host path of the last component reached; node: its node path;
+    st: lstat of it (None when missing); error: None or an error kind.
+    """
+
+    __slots__ = ("host", "node", "st", "error", "message")
+
+    def __init__(self, host, node, st, error=None, message=None):
+        self.host = host
+        self.node = node
+        self.st = st
+        self.error = error
+        self.message = message
+
+
+class _Gatherer(object):
+
+    def __init__(self, root, extra_files, probe_timeout, file_cap):
+        root = os.path.abspath(root or "/")
+        self.root = "" if root == "/" else root.rstrip("/")
+        self.extra_files = list(extra_files or ())
+        self.probe_timeout = float(probe_timeout)
+        self.file_cap = max(0, int(file_cap))
+        self.files = {}
+        self.dirs = {}
+        self.sockets = {}
+        self.processes = []
+
+    # -- paths ------------------------------------------------------------
+
+    def host(self, node_path):
+        return self.root + node_path if self.root else node_path
+
+    def resolve(self, node_path, follow_last=True):
+        """Walk node_path inside the root, following symlinks (bounded)."""
+        pending = [p for p in node_path.split("/") if p]
+        done = []
+        hops = 0
+        while pending:
+            name = pending.pop(0)
+            if name == ".":
+                continue
+            if name == "..":
+                if done:
+                    done.pop()
+                continue
+            node = "/" + "/".join(done + [name])
+            host = self.host(node)
+            try:
+                st = os.lstat(host)
+            except OSError as exc:
+                kind = _errno_kind(exc)
+                return _Resolved(host, node, None, kind, _os_message(exc))
+            is_last = not pending
+            if stat.S_ISLNK(st.st_mode) and (follow_last or not is_last):
+                hops += 1
+                if hops > MAX_SYMLINK_HOPS:
+                    return _Resolved(host, node, st, "symlink_loop",
+                                     "more than %d symbolic links while resolving %s" % (MAX_SYMLINK_HOPS, node_path))
+                try:
+                    target = os.readlink(host)
+                except OSError as exc:
+                    return _Resolved(host, node, st, _errno_kind(exc), _os_message(exc))
+                if target.startswith("/"):
+                    done = []
+                pending = [p for p in target.split("/") if p] + pending
+                continue
+            if not is_last and not stat.S_ISDIR(st.st_mode):
+                return _Resolved(host, node, None, "missing", "%s is not a directory" % node)
+            done.append(name)
+            if is_last:
+                return _Resolved(host, node, st)
+        node = "/" + "/".join(done)
+        host = self.host(node) if done else (self.root or "/")
+        try:
+            st = os.lstat(host)
+        except OSError as exc:
+            return _Resolved(host, node, None, _errno_kind(exc), _os_message(exc))
+        return _Resolved(host, node, st)
+
+    def describe(self, node_path):
+        """lstat-like description of node_path plus the resolution of a symlink.
+
+        Returns (stat dict, final _Resolved or None when the path itself is missing).
+        """
+        parent = self.resolve(node_path, follow_last=False)
+        if parent.st is None:
+            return _stat_dict(None), parent
+        target = None
+        if stat.S_ISLNK(parent.st.st_mode):
+            try:
+                target = os.readlink(parent.host)
+            except OSError:
+                target = None
+        info = _stat_dict(parent.st, target)
+        if not stat.S_ISLNK(parent.st.st_mode):
+            if parent.node != node_path:
+                # A directory on the way was a symlink (e.g. /var/run -> /run).
+                info["resolved_type"] = info["type"]
+                info["resolved_path"] = parent.node
+            return info, parent
+        final = self.resolve(node_path, follow_last=True)
+        if final.error == "symlink_loop":
+            info["resolved_type"] = "loop"
+        elif final.st is None:
+            info["resolved_type"] = "missing"
+            info["resolved_path"] = final.node
+        else:
+            info["resolved_type"] = _type_name(final.st.st_mode)
+            info["resolved_path"] = final.node
+        return info, final
+
+    def to_node(self, host_path):
+        if not self.root:
+            return host_path
+        if host_path.startswith(self.root + "/"):
+            return host_path[len(self.root):]
+        return None
+
+    def glob(self, pattern):
+        """Expand a node path pattern; returns sorted node paths that exist."""
+        pattern = _norm(pattern)
+        dirname, base = os.path.split(pattern)
+        if any(ch in dirname for ch in "*?["):
+            # Rare: wildcards in directory parts. Walk them one level at a time.
+            results = []
+            for parent in self.glob(dirname):
+                results.extend(self.glob(parent.rstrip("/") + "/" + base))
+            return sorted(set(results))
+        res = self.resolve(dirname)
+        if res.st is None or not stat.S_ISDIR(res.st.st_mode):
+            return []
+        try:
+            names = os.listdir(res.host)
+        except OSError:
+            return []
+        if not any(ch in base for ch in "*?["):
+            return [pattern] if base in names else []
+        prefix = dirname.rstrip("/") + "/"
+        return sorted(prefix + n for n in names if fnmatch.fnmatchcase(n, base)
+                      and not (n.startswith(".") and not base.startswith(".")))
+
+    # -- files and directories -------------------------------------------
+
+    def read_file(self, node_path, why):
+        node_path = _norm(node_path)
+        entry = self.files.get(node_path)
+        if entry is not None:
+            _add_why(entry, why)
+            return entry
+        entry = {"stat": None, "content": None, "truncated": False, "error": None, "why": [why]}
+        self.files[node_path] = entry
+        info, final = self.describe(node_path)
+        entry["stat"] = info
+        if info["type"] == "missing":
+            entry["error"] = _error(final.error or "missing", final.message or "no such file")
+            return entry
+        if final.error or final.st is None:
+            kind = final.error or "missing"
+            entry["error"] = _error(kind, final.message or "symbolic link target does not exist")
+            return entry
+        mode = final.st.st_mode
+        if stat.S_ISDIR(mode):
+            entry["error"] = _error("is_directory", "%s is a directory" % node_path)
+            return entry
+        if not stat.S_ISREG(mode):
+            entry["error"] = _error("not_regular", "%s is a %s, not a regular file" % (node_path, _type_name(mode)))
+            return entry
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        cap = self.file_cap
+        try:
+            fd = os.open(final.host, flags)
+            try:
+                chunks = []
+                got = 0
+                while got <= cap:
+                    chunk = os.read(fd, min(65536, cap + 1 - got))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    got += len(chunk)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            entry["error"] = _error(_errno_kind(exc), _os_message(exc))
+            return entry
+        data = b"".join(chunks)
+        if len(data) > cap:
+            data = data[:cap]
+            entry["truncated"] = True
+            if not data:
+                entry["error"] = _error("too_large", "file is larger than the cap of %d bytes" % cap)
+                return entry
+        if b"\0" in data:
+            entry["error"] = _error("binary", "file contains NUL bytes")
+            return entry
+        try:
+            # The incremental decoder tolerates a multi-byte character cut by the cap.
+            text = codecs.getincrementaldecoder("utf-8")().decode(data, final=not entry["truncated"])
+        except UnicodeDecodeError as exc:
+            entry["error"] = _error("not_utf8", "not valid UTF-8 at byte %d" % exc.start)
+            return entry
+        entry["content"] = text
+        return entry
+
+    def list_dir(self, node_path, why):
+        node_path = _norm(node_path)
+        entry = self.dirs.get(node_path)
+        if entry is not None:
+            _add_why(entry, why)
+            return entry
+        entry = {"stat": None, "entries": [], "truncated": False, "error": None, "why": [why]}
+        self.dirs[node_path] = entry
+        info, final = self.describe(node_path)
+        entry["stat"] = info
+        if info["type"] == "missing" or final.error or final.st is None:
+            entry["error"] = _error(final.error or "missing", final.message or "no such directory")
+            return entry
+        if not stat.S_ISDIR(final.st.st_mode):
+            entry["error"] = _error("not_directory", "%s is a %s, not a directory" % (node_path, _type_name(final.st.st_mode)))
+            return entry
+        try:
+            names = sorted(os.listdir(final.host))
+        except OSError as exc:
+            entry["error"] = _error(_errno_kind(exc), _os_message(exc))
+            return entry
+        if len(names) > MAX_DIR_ENTRIES:
+            names = names[:MAX_DIR_ENTRIES]
+            entry["truncated"] = True
+        entries = []
+        for name in names:
+            try:
+                kind = _type_name(os.lstat(os.path.join(final.host, name)).st_mode)
+            except OSError:
+                kind = "missing"
+            entries.append({"name": name, "type": kind})
+        entry["entries"] = entries
+        return entry
+
+    def dir_children(self, node_path, entry, want_dirs):
+        """Node paths of the entries of a listed directory (dirs or non-dirs, symlinks followed)."""
+        out = []
+        base = node_path.rstrip("/")
+        for item in entry["entries"]:
+            child = base + "/" + item["name"]
+            kind = item["type"]
+            if kind == "symlink":
+                res = self.resolve(child)
+                kind = _type_name(res.st.st_mode) if res.st is not None and not res.error else "missing"
+            if want_dirs and kind == "dir":
+                out.append(child)
+            elif not want_dirs and kind != "dir":
+                out.append(child)
+        return out
+
+    # -- processes ---------------------------------------------------------
+
+    def read_processes(self):
+        proc = self.host("/proc")
+        try:
+            pids = [int(p) for p in os.listdir(proc) if p.isdigit()]
+        except OSError:
+            return
+        for pid in sorted(pids):
+            try:
+                fd = os.open("%s/%d/cmdline" % (proc, pid), os.O_RDONLY)
+                try:
+                    raw = os.read(fd, CMDLINE_CAP)
+                finally:
+                    os.close(fd)
+            except OSError:
+                continue
+            if not raw:
+                continue
+            argv = [a.decode("utf-8", "replace") for a in raw.rstrip(b"\0").split(b"\0")]
+            base = os.path.basename(argv[0])
+            words = base.split()
+            name = words[0] if words else base
+            if name not in PROCESS_NAMES and base not in PROCESS_NAMES:
+                continue
+            self.processes.append({"pid": pid, "name": name, "cmdline": argv})
+
+    # -- sockets -----------------------------------------------------------
+
+    def add_socket(self, node_path, why):
+        node_path = _norm(node_path)
+        entry = self.sockets.get(node_path)
+        if entry is None:
+            entry = {"stat": None, "selinux_label": None, "connect": None, "connect_message": None,
+                     "runtime_probe": None, "image_probe": None, "why": []}
+            self.sockets[node_path] = entry
+        _add_why(entry, why)
+        return entry
+
+    def mentions(self, text, source):
+        found = []
+        for match in _UNIX_URL_RE.finditer(text):
+            found.append(match.group(1))
+        for match in _SOCK_PATH_RE.finditer(text):
+            found.append(match.group(1))
+        for path in found:
+            path = path.rstrip(".")
+            if path.startswith("/"):
+                self.add_socket(path, "config-mention:%s" % source)
+
+    def _connect(self, host_path):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.probe_timeout)
+            sock.connect(host_path)
+            return "ok", None
+        except socket.timeout:
+            return "timeout", "no connection within %gs" % self.probe_timeout
+        except OSError as exc:
+            code = exc.errno
+            if code == errno.ECONNREFUSED:
+                return "refused", _os_message(exc)
+            if code in (errno.EACCES, errno.EPERM):
+                return "permission_denied", _os_message(exc)
+            if code in (errno.ENOENT, errno.ENOTDIR):
+                return "missing", _os_message(exc)
+            if code == errno.ENOTSOCK:
+                return "not_socket", _os_message(exc)
+            if code in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return "timeout", "listen backlog full: %s" % _os_message(exc)
+            return "error", _os_message(exc)
+        finally:
+            sock.close()
+
+    def _probe_host(self, host_path):
+        result = {}
+        result["connect"], result["connect_message"] = self._connect(host_path)
+        if result["connect"] != "ok":
+            return result
+        for service in ("runtime", "image"):
+            key = service + "_probe"
+            if _cri_probe is None:
+                result[key] = {"ok": False, "outcome": "protocol", "grpc_status": None,
+                               "message": "CRI client not available", "version": None}
+                continue
+            try:
+                result[key] = _cri_probe("unix://" + host_path, service=service, timeout=self.probe_timeout)
+            except Exception as exc:  # pylint: disable=broad-except
+                # probe() is documented never to raise; keep the gatherer alive anyway.
+                result[key] = {"ok": False, "outcome": "protocol", "grpc_status": None,
+                               "message": "probe failed: %s" % exc, "version": None}
+        return result
+
+    def probe_sockets(self):
+        """Describe every socket entry; connect and probe each distinct target once, in parallel."""
+        targets = {}
+        for node_path, entry in self.sockets.items():
+            info, final = self.describe(node_path)
+            entry["stat"] = info
+            if info["type"] == "missing":
+                entry["connect"] = "missing"
+                entry["connect_message"] = final.message or "no such file"
+                continue
+            if final.error or final.st is None:
+                entry["connect"] = "missing"
+                entry["connect_message"] = final.message or "symbolic link target does not exist"
+                continue
+            try:
+                label = os.getxattr(final.host, "security.selinux")
+                entry["selinux_label"] = label.rstrip(b"\0").decode("utf-8", "replace")
+            except (OSError, AttributeError):
+                entry["selinux_label"] = None
+            if not stat.S_ISSOCK(final.st.st_mode):
+                entry["connect"] = "not_socket"
+                entry["connect_message"] = "%s is a %s, not a socket" % (node_path, _type_name(final.st.st_mode))
+                continue
+            targets.setdefault(final.host, []).append(entry)
+
+        results = {}
+
+        def work(host_path):
+            results[host_path] = self._probe_host(host_path)
+
+        threads = []
+        for host_path in targets:
+            thread = threading.Thread(target=work, args=(host_path,))
+            thread.daemon = True
+            thread.start()
+            threads.append(thread)
+        limit = time.monotonic() + 3 * self.probe_timeout + 1.0
+        for thread in threads:
+            thread.join(max(0.0, limit - time.monotonic()))
+        for host_path, entries in targets.items():
+            result = results.get(host_path) or {"connect": "timeout", "connect_message": "probe did not finish"}
+            for entry in entries:
+                for key, value in result.items():
+                    entry[key] = dict(value) if isinstance(value, dict) else value
+
+    # -- commands ------------------------------------------------------------
+
+    def find_binary(self, name, preferred=()):
+        for node_path in list(preferred) + [d + "/" + name for d in BIN_DIRS]:
+            res = self.resolve(node_path)
+            if res.st is None or res.error or not stat.S_ISREG(res.st.st_mode):
+                continue
+            if res.st.st_mode & 0o111 and os.access(res.host, os.X_OK):
+                return node_path, res.host
+        return None, None
+
+    def start(self, argv):
+        env = {"PATH": ":".join(BIN_DIRS), "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, close_fds=True, cwd=self.root or "/", env=env,
+                                    start_new_session=True)
+        except OSError as exc:
+            return None, _error(_errno_kind(exc), _os_message(exc))
+        return proc, None
+
+    @staticmethod
+    def finish(proc, deadline):
+        """Wait for proc until deadline; returns (rc, stdout bytes, stderr bytes, timed_out)."""
+        try:
+            out, err = proc.communicate(timeout=max(0.01, deadline - time.monotonic()))
+            return proc.returncode, out, err, False
+        except subprocess.TimeoutExpired:
+            # Kill the whole session we started: a child left behind would keep the pipes open.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                proc.kill()
+            try:
+                out, err = proc.communicate(timeout=0.5)
+            except (subprocess.TimeoutExpired, OSError, ValueError):
+                out, err = b"", b""
+                for pipe in (proc.stdout, proc.stderr):
+                    if pipe is not None:
+                        pipe.close()
+            return None, out or b"", err or b"", True
+
+
+def _decode_output(data, cap=VERSION_OUTPUT_CAP):
+    data = data[:cap]
+    return data.decode("utf-8", "replace").strip()
+
+
+def _flag_values(argv, names):
+    """Values of --flag VALUE / --flag=VALUE / -f VALUE options in argv."""
+    values = []
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                values.append(argv[i + 1])
+            elif name.startswith("--") and arg.startswith(name + "="):
+                values.append(arg[len(name) + 1:])
+    return values
+
+
+def _toml_strings(text):
+    out = []
+    for match in _TOML_STRING_RE.finditer(text):
+        if match.group(1) is not None:
+            out.append(match.group(1).replace("\\\\", "\\").replace('\\"', '"'))
+        else:
+            out.append(match.group(2))
+    return out
+
+
+def parse_systemctl_show(text):
+    """Split `systemctl show` output into {unit Id: {property: value}} blocks."""
+    units = []
+    current = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                units.append(current)
+                current = {}
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        if key == "Listen":
+            current.setdefault("Listen", []).append(value)
+        elif key in current and key == "ExecStart":
+            current[key] += " " + value
+        else:
+            current[key] = value
+    if current:
+        units.append(current)
+    return units
+
+
+def _shape_unit(raw):
+    unit = {}
+    for prop in UNIT_PROPERTIES:
+        if prop == "Id":
+            continue
+        value = raw.get(prop)
+        if prop in UNIT_LIST_PROPERTIES:
+            unit[prop] = value.split() if value else []
+        elif prop == "Listen":
+            unit[prop] = list(value or [])
+        elif prop == "ExecStart":
+            if value:
+                argvs = _EXEC_ARGV_RE.findall(value)
+                unit[prop] = "\n".join(argvs) if argvs else value
+            else:
+                unit[prop] = None
+        else:
+            unit[prop] = value if value not in (None, "") else None
+    return unit
+
+
+def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
+    """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
+    started = time.monotonic()
+    g = _Gatherer(root, extra_files, probe_timeout, file_cap)
+
+    # 1. Processes first: they name configs, data dirs and binaries.
+    g.read_processes()
+
+    # 2. Start the slow external commands now, collect them at the end.
+    version_procs = {}
+    for name in VERSION_BINARIES:
+        preferred = [p["cmdline"][0] for p in g.processes
+                     if p["name"] == name and p["cmdline"] and p["cmdline"][0].startswith("/")]
+        node_bin, host_bin = g.find_binary(name, preferred)
+        if node_bin is None:
+            continue
+        proc, err = g.start([host_bin, "--version"])
+        version_procs[name] = (node_bin, proc, err, time.monotonic() + VERSION_TIMEOUT)
+
+    systemd = {"available": False, "error": None, "units": {}, "not_found": []}
+    systemctl_proc = None
+    systemctl_node, systemctl_host = g.find_binary("systemctl")
+    booted = g.resolve("/run/systemd/system")
+    if systemctl_node is None:
+        systemd["error"] = _error("missing", "systemctl not found")
+    elif booted.st is None or not stat.S_ISDIR(booted.st.st_mode):
+        systemd["error"] = _error("missing", "/run/systemd/system does not exist: PID 1 is not systemd")
+    else:
+        systemctl_proc, err = g.start([systemctl_host, "show", "--no-pager",
+                                       "--property=" + ",".join(UNIT_PROPERTIES)] + list(UNITS))
+        systemd["error"] = err
+    systemctl_deadline = time.monotonic() + SYSTEMCTL_TIMEOUT
+
+    # 3. Host facts.
+    evidence = {
+        "schema": SCHEMA,
+        "hostname": socket.gethostname(),
+        "python": "%d.%d.%d" % tuple(sys.version_info[:3]),
+        "elapsed_ms": None,
+    }
+    se_dir = g.resolve("/sys/fs/selinux")
+    selinux = {"mounted": se_dir.st is not None and stat.S_ISDIR(se_dir.st.st_mode), "enforce": None}
+    if selinux["mounted"]:
+        enforce = g.resolve("/sys/fs/selinux/enforce")
+        if enforce.st is not None and not enforce.error:
+            try:
+                with open(enforce.host, "rb") as handle:
+                    selinux["enforce"] = handle.read(64).decode("ascii", "replace").strip()
+            except (OSError, IOError):
+                selinux["enforce"] = None
+    evidence["selinux"] = selinux
+    evidence["var_run"] = g.describe("/var/run")[0]
+
+    # 4. containerd configuration, following imports and collecting config_path.
+    certs_dirs = []
+    containerd_seen = set()
+
+    def containerd_config(node_path, depth=0):
+        node_path = _norm(node_path)
+        entry = g.read_file(node_path, "containerd-config")
+        if node_path in containerd_seen:
+            return
+        containerd_seen.add(node_path)
+        text = entry["content"]
+        if not text:
+            return
+        for match in _CONFIG_PATH_RE.finditer(text):
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+            for part in value.split(":"):
+                if part.strip().startswith("/"):
+                    certs_dirs.append(part.strip())
+        if depth >= MAX_IMPORT_DEPTH:
+            return
+        for match in _IMPORTS_RE.finditer(text):
+            for item in _toml_strings(match.group(1)):
+                if not item:
+                    continue
+                if not item.startswith("/"):
+                    item = os.path.dirname(node_path) + "/" + item
+                for path in g.glob(item):
+                    containerd_config(path, depth + 1)
+
+    data_dirs = {"k3s": [DEFAULT_DATA_DIRS["k3s"]], "rke2": [DEFAULT_DATA_DIRS["rke2"]]}
+    for dist in ("k3s", "rke2"):
+        g.read_file("/etc/rancher/%s/config.yaml" % dist, "%s-config" % dist)
+        drop = "/etc/rancher/%s/config.yaml.d" % dist
+        listing = g.list_dir(drop, "%s-config" % dist)
+        for child in g.dir_children(drop, listing, want_dirs=False):
+            if child.endswith(".yaml") or child.endswith(".yml"):
+                g.read_file(child, "%s-config" % dist)
+        for entry in [g.files[p] for p in sorted(g.files)]:
+            if "%s-config" % dist in entry["why"] and entry["content"]:
+                data_dirs[dist].extend(m.group(1) for m in _DATA_DIR_RE.finditer(entry["content"]))
+        g.read_file("/etc/rancher/%s/registries.yaml" % dist, "%s-registries" % dist)
+
+    config_files = ["/etc/containerd/config.toml"]
+    for process in g.processes:
+        argv = process["cmdline"]
+        if process["name"] == "containerd":
+            for value in _flag_values(argv, ("--config", "-c")):
+                if not value.startswith("/"):
+                    try:
+                        cwd = os.readlink(g.host("/proc/%d/cwd" % process["pid"]))
+                    except OSError:
+                        cwd = "/"
+                    value = cwd.rstrip("/") + "/" + value
+                config_files.append(value)
+        elif process["name"] in ("k3s", "k3s-server", "k3s-agent", "rke2"):
+            dist = "rke2" if process["name"] == "rke2" else "k3s"
+            data_dirs[dist].extend(v for v in _flag_values(argv, ("--data-dir", "-d")) if v.startswith("/"))
+        elif process["name"] == "kubelet":
+            for value in _flag_values(argv, ("--config",)):
+                if value.startswith("/"):
+                    g.read_file(value, "kubelet-config")
+        elif process["name"] == "image-cri-shim":
+            for value in _flag_values(argv, ("-f", "--file", "--config")):
+                if value.startswith("/"):
+                    g.read_file(value, "shim-config")
+    for dist in ("k3s", "rke2"):
+        for data_dir in data_dirs[dist]:
+            if data_dir.startswith("/"):
+                base = _norm(data_dir) + "/agent/etc/containerd"
+                config_files.append(base + "/config.toml")
+                certs_dirs.append(base + "/certs.d")
+    for path in config_files:
+        containerd_config(path)
+
+    # 5. certs.d trees.
+    seen_certs = set()
+    for path in list(DEFAULT_CERTS_DIRS) + certs_dirs:
+        path = _norm(path)
+        if path in seen_certs:
+            continue
+        seen_certs.add(path)
+        listing = g.list_dir(path, "certs-d")
+        for child in g.dir_children(path, listing, want_dirs=True):
+            sub = g.list_dir(child, "certs-d")
+            if any(item["name"] == "hosts.toml" for item in sub["entries"]):
+                g.read_file(child + "/hosts.toml", "certs-d")
+
+    # 6. containers-image and CRI-O.
+    g.read_file("/etc/containers/registries.conf", "registries-conf")
+    listing = g.list_dir("/etc/containers/registries.conf.d", "registries-conf")
+    for child in g.dir_children("/etc/containers/registries.conf.d", listing, want_dirs=False):
+        if child.endswith(".conf"):
+            g.read_file(child, "registries-conf")
+    g.read_file("/etc/crio/crio.conf", "crio-config")
+    listing = g.list_dir("/etc/crio/crio.conf.d", "crio-config")
+    for child in g.dir_children("/etc/crio/crio.conf.d", listing, want_dirs=False):
+        g.read_file(child, "crio-config")
+
+    # 7. Shim, kubelet, crictl, kubeadm and extra files.
+    g.read_file("/etc/image-cri-shim.yaml", "shim-config")
+    for path in ("/var/lib/kubelet/config.yaml", "/var/lib/kubelet/kubeadm-flags.env",
+                 "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
+        g.read_file(path, "kubelet-config")
+    g.read_file("/etc/crictl.yaml", "crictl-config")
+    for path in ["/etc/kubernetes/kubeadm-config.yaml", "/etc/kubernetes/kubeadm.yaml"] + g.extra_files:
+        if isinstance(path, str) and path.startswith("/"):
+            g.read_file(path, "kubeadm-config")
+
+    # 8. Sockets: known defaults, then every mention in the files and command lines above.
+    for path in KNOWN_SOCKETS:
+        g.add_socket(path, "known-default")
+    for path in sorted(g.files):
+        entry = g.files[path]
+        if entry["content"] and MENTION_ROLES.intersection(entry["why"]):
+            g.mentions(entry["content"], path)
+    for process in g.processes:
+        g.mentions("\n".join(process["cmdline"]), "/proc/%d/cmdline" % process["pid"])
+    g.probe_sockets()
+
+    # 9. systemd units, then their unit files.
+    if systemctl_proc is not None:
+        rc, out, err, timed_out = g.finish(systemctl_proc, systemctl_deadline)
+        if timed_out:
+            systemd["error"] = _error("timeout", "systemctl show did not finish in %gs" % SYSTEMCTL_TIMEOUT)
+        elif rc != 0 and not out.strip():
+            systemd["error"] = _error("exit_status", "systemctl show exited with %s: %s" % (rc, _decode_output(err)))
+        else:
+            systemd["available"] = True
+            for raw in parse_systemctl_show(out.decode("utf-8", "replace")):
+                name = raw.get("Id")
+                if not name:
+                    continue
+                if raw.get("LoadState") == "not-found":
+                    systemd["not_found"].append(name)
+                    continue
+                systemd["units"][name] = _shape_unit(raw)
+    for name in sorted(systemd["units"]):
+        unit = systemd["units"][name]
+        for path in [unit.get("FragmentPath")] + list(unit.get("DropInPaths") or []):
+            if path and path.startswith("/"):
+                g.read_file(path, "unit-file")
+    evidence["systemd"] = systemd
+
+    # 10. Versions.
+    versions = {}
+    for name, (node_bin, proc, err, deadline) in version_procs.items():
+        item = {"path": node_bin, "output": None, "rc": None, "error": err}
+        if proc is not None:
+            rc, out, errout, timed_out = g.finish(proc, deadline)
+            item["rc"] = rc
+            item["output"] = _decode_output(out + errout)
+            if timed_out:
+                item["error"] = _error("timeout", "`%s --version` did not finish in %gs" % (name, VERSION_TIMEOUT))
+            elif rc != 0:
+                item["error"] = _error("exit_status", "`%s --version` exited with %s" % (name, rc))
+        versions[name] = item
+
+    evidence["processes"] = g.processes
+    evidence["versions"] = versions
+    evidence["files"] = g.files
+    evidence["dirs"] = g.dirs
+    evidence["sockets"] = g.sockets
+    evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)
+    return evidence

@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: node_evidence
+short_description: Gather raw, read-only evidence about why a Kubernetes node cannot pull images
+version_added: 0.1.0
+description:
+  - Reads the container runtime, registry mirror, kubelet, crictl, k3s/RKE2, CRI-O and image-cri-shim
+    configuration files of the node, lists the C(certs.d) and drop-in directories, looks at the relevant
+    processes in C(/proc), asks systemd about the runtime related units in one C(systemctl show) call,
+    runs C(<binary> --version) for the runtime binaries it finds, and connects to every known or mentioned
+    CRI socket, probing the CRI runtime and image services.
+  - It judges nothing. The result is raw material for the controller side diagnosis; the format is described
+    in C(docs/evidence.md) of the collection.
+  - It never writes anything on the node.
+  - The evidence may contain registry credentials, because the files that hold them are returned as they are.
+    Register the result with C(no_log) and do not print it.
+author:
+  - kubenode.pullfix maintainers (@kubenode)
+options:
+  extra_files:
+    description:
+      - Additional absolute paths of files to read, for example a kubeadm configuration kept elsewhere.
+      - They are recorded with the reason V(kubeadm-config) and searched for socket paths.
+    type: list
+    elements: str
+    default: []
+  probe_timeout:
+    description:
+      - Seconds allowed for each socket connection and for each CRI probe.
+    type: float
+    default: 1.0
+  file_cap:
+    description:
+      - Maximum number of bytes read from each file. Longer files are returned truncated.
+    type: int
+    default: 262144
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+notes:
+  - Only the Python standard library is needed on the node.
+seealso:
+  - module: kubenode.pullfix.cri_pull
+"""
+
+EXAMPLES = r"""
+- name: Gather pull evidence from the node
+  kubenode.pullfix.node_evidence:
+  register: node_evidence
+  no_log: true
+
+- name: Also read a kubeadm configuration kept elsewhere, with faster probes
+  kubenode.pullfix.node_evidence:
+    extra_files:
+      - /root/kubeadm-init.yaml
+    probe_timeout: 0.5
+  register: node_evidence
+  no_log: true
+"""
+
+RETURN = r"""
+evidence:
+  description:
+    - Raw facts about the node, keyed as described in C(docs/evidence.md).
+    - May contain registry credentials.
+  returned: always
+  type: dict
+  contains:
+    schema:
+      description: Version of the evidence format.
+      type: int
+      sample: 1
+    hostname:
+      description: Host name of the node.
+      type: str
+      sample: node1
+    python:
+      description: Version of the node's Python interpreter.
+      type: str
+      sample: 3.11.2
+    elapsed_ms:
+      description: Milliseconds spent gathering.
+      type: float
+      sample: 41.7
+    selinux:
+      description: Whether selinuxfs is mounted and the raw content of its C(enforce) file.
+      type: dict
+      sample: {"mounted": false, "enforce": null}
+    var_run:
+      description: C(lstat) of C(/var/run).
+      type: dict
+      sample: {"type": "symlink", "mode": "0777", "uid": 0, "gid": 0, "size": 4, "target": "/run",
+               "resolved_type": "dir", "resolved_path": "/run"}
+    processes:
+      description: Runtime, kubelet and registry processes with their command lines.
+      type: list
+      elements: dict
+      sample: [{"pid": 46, "name": "containerd", "cmdline": ["/usr/bin/containerd"]}]
+    versions:
+      description: Output of C(<binary> --version) for each runtime binary found.
+      type: dict
+      sample:
+        containerd:
+          path: /usr/bin/containerd
+          output: containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1
+          rc: 0
+          error: null
+    files:
+      description: Every file read, keyed by absolute path.
+      type: dict
+      sample:
+        /etc/containerd/config.toml:
+          stat: {"type": "file", "mode": "0644", "uid": 0, "gid": 0, "size": 255, "target": null,
+                 "resolved_type": null, "resolved_path": null}
+          content: "version = 2\n"
+          truncated: false
+          error: null
+          why: [containerd-config]
+    dirs:
+      description: Every directory listed, keyed by absolute path.
+      type: dict
+      sample:
+        /etc/containerd/certs.d:
+          stat: {"type": "dir", "mode": "0755", "uid": 0, "gid": 0, "size": 4096, "target": null,
+                 "resolved_type": null, "resolved_path": null}
+          entries: [{"name": "docker.io", "type": "dir"}]
+          truncated: false
+          error: null
+          why: [certs-d]
+    sockets:
+      description: Every socket path looked at, with the connection outcome and both CRI probes.
+      type: dict
+      sample:
+        /run/containerd/containerd.sock:
+          stat: {"type": "socket", "mode": "0660", "uid": 0, "gid": 0, "size": 0, "target": null,
+                 "resolved_type": null, "resolved_path": null}
+          selinux_label: null
+          connect: ok
+          connect_message: null
+          runtime_probe: {"ok": true, "outcome": "ok", "grpc_status": null, "message": null,
+                          "version": {"version": "0.1.0", "runtime_name": "containerd",
+                                      "runtime_version": "1.6.20~ds1", "runtime_api_version": "v1"}}
+          image_probe: {"ok": true, "outcome": "ok", "grpc_status": null, "message": null, "version": null}
+          why: [known-default]
+    systemd:
+      description: Whether systemd is usable, and the properties of the runtime related units that exist.
+      type: dict
+      sample:
+        available: true
+        error: null
+        not_found: [crio.service]
+        units:
+          containerd.service:
+            LoadState: loaded
+            ActiveState: active
+            SubState: running
+            UnitFileState: enabled
+            FragmentPath: /lib/systemd/system/containerd.service
+            DropInPaths: []
+            After: [network.target, local-fs.target]
+            ExecStart: /usr/bin/containerd
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import gather
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            extra_files=dict(type="list", elements="str", default=[]),
+            probe_timeout=dict(type="float", default=1.0),
+            file_cap=dict(type="int", default=262144),
+        ),
+        supports_check_mode=True,
+    )
+    extra_files = module.params["extra_files"]
+    relative = [path for path in extra_files if not os.path.isabs(path)]
+    if relative:
+        module.fail_json(msg="extra_files must be absolute paths: %s" % ", ".join(relative))
+    if module.params["probe_timeout"] <= 0:
+        module.fail_json(msg="probe_timeout must be greater than 0")
+    if module.params["file_cap"] < 0:
+        module.fail_json(msg="file_cap must not be negative")
+    evidence = gather(
+        root="/",
+        extra_files=extra_files,
+        probe_timeout=module.params["probe_timeout"],
+        file_cap=module.params["file_cap"],
+    )
+    module.exit_json(changed=False, evidence=evidence)
+
+
+if __name__ == "__main__":
+    main()
