@@ -94,3 +94,23 @@ molecule-all: venv ## Every Molecule scenario, one after another
 .PHONY: clean
 clean: ## Remove build output (keeps the virtualenv and the images)
 	rm -rf $(BUILD)/sanity $(BUILD)/lock tests/output
+
+.PHONY: demo
+demo: venv ## The doctor against a demo node reproducing five incidents; cleans up after itself
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images _demo
+
+.PHONY: _demo
+_demo:
+	@trap '$(BIN)/ansible-playbook tests/demo/down.yml >/dev/null' EXIT; \
+	$(BIN)/ansible-playbook -i tests/demo/inventory.yml tests/demo/up.yml >/dev/null && \
+	$(BIN)/ansible-playbook -i tests/demo/inventory.yml playbooks/diagnose.yml \
+	  -e pullfix_report_dir=$(CURDIR)/$(BUILD)/demo-report && \
+	echo "Reports: $(BUILD)/demo-report/ (pullfix-demo.json, summary.md, junit.xml)"
+
+.PHONY: bench
+bench: bench-doctor ## Every benchmark
+
+.PHONY: bench-doctor
+bench-doctor: venv ## Doctor medians vs same-run baselines: gather on a test node, diagnosis per host
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_doctor.py --json $(BUILD)/bench-doctor.json

@@ -34,10 +34,7 @@ import sys
 import threading
 import time
 
-try:
-    from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
-except ImportError:  # pragma: no cover - only while _cri.py is missing
-    _cri_probe = None
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
 
 
 SCHEMA = 1
@@ -504,10 +501,6 @@ class _Gatherer(object):
             return result
         for service in ("runtime", "image"):
             key = service + "_probe"
-            if _cri_probe is None:
-                result[key] = {"ok": False, "outcome": "protocol", "grpc_status": None,
-                               "message": "CRI client not available", "version": None}
-                continue
             try:
                 result[key] = _cri_probe("unix://" + host_path, service=service, timeout=self.probe_timeout)
             except Exception as exc:  # pylint: disable=broad-except
