@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action plugin kubenode.pullfix.diagnose: controller-side, runs nothing on the node."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
+
+ARGUMENT_SPEC = {
+    'evidence': {'type': 'dict', 'required': True},
+    'settings': {'type': 'dict', 'default': {}},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            diagnosis = diagnose(args['evidence'], args.get('settings') or {})
+        except MissingLibrary as exc:
+            raise AnsibleActionFail(str(exc))
+        result.update(
+            changed=False,
+            runtime=diagnosis['runtime'],
+            findings=diagnosis['findings'],
+            counts=counts(diagnosis['findings']),
+        )
+        return result

@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: diagnose
+short_description: Find why a Kubernetes node cannot pull images, from gathered evidence
+version_added: 0.1.0
+description:
+  - Runs on the controller only (action plugin). Takes the evidence returned by M(kubenode.pullfix.node_evidence)
+    and returns the detected container runtime and a list of findings with stable ids.
+  - Nothing is run on the node, nothing is changed.
+  - Each finding has an id, a severity (V(error), V(warning), V(info)), a title, evidence lines (C(file:line text)
+    where a file is involved, with secrets redacted), an explanation and the remediation role that fixes it (or
+    V(manual)). The ids are documented in C(docs/findings.md) of the collection.
+  - Findings are sorted by severity, then id, and the result is deterministic.
+author:
+  - kubenode.pullfix maintainers (@kubenode)
+options:
+  evidence:
+    description:
+      - The RV(kubenode.pullfix.node_evidence#module:evidence) dict returned by M(kubenode.pullfix.node_evidence).
+      - It may hold credentials; register it with C(no_log) and do not print it.
+    type: dict
+    required: true
+  settings:
+    description:
+      - The user's C(pullfix_*) variables without the prefix, for example V(runtime), V(registry_mirrors),
+        V(search_registries), V(short_name_mode), V(local_registry), V(sandbox_image), V(verify_images),
+        V(socket_group).
+      - Some findings only apply when a setting is given, for example C(search-registries-mismatch) needs
+        V(search_registries) and C(sandbox-image-not-local) needs V(local_registry) or V(sandbox_image).
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    description: The diagnosis never changes anything, so it runs unchanged in check mode.
+    support: full
+  diff_mode:
+    description: No diff is produced.
+    support: none
+notes:
+  - Needs PyYAML on the controller and Python 3.11 or later (for C(tomllib)).
+seealso:
+  - module: kubenode.pullfix.node_evidence
+  - module: kubenode.pullfix.report
+"""
+
+EXAMPLES = r"""
+- name: Gather evidence on the node
+  kubenode.pullfix.node_evidence:
+  register: pullfix_gathered
+  no_log: true
+
+- name: Diagnose
+  kubenode.pullfix.diagnose:
+    evidence: "{{ pullfix_gathered.evidence }}"
+    settings:
+      runtime: auto
+      search_registries: [docker.io]
+      local_registry: sealos.hub:5000
+  register: pullfix_diagnosis
+
+- name: Show the error findings
+  ansible.builtin.debug:
+    msg: "{{ pullfix_diagnosis.findings | selectattr('severity', 'equalto', 'error') | map(attribute='id') | list }}"
+"""
+
+RETURN = r"""
+runtime:
+  description: The container runtime kubelet uses, and how that was decided.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: V(containerd), V(k3s), V(rke2), V(k0s), V(crio), V(docker) or V(unknown).
+      type: str
+      sample: containerd
+    version:
+      description: Runtime version (k3s/RKE2 release such as V(v1.32.2+k3s1) for those), or null.
+      type: str
+      sample: 1.6.20
+    endpoint:
+      description: Kubelet's runtime endpoint (configured, or the runtime's default).
+      type: str
+      sample: unix:///run/containerd/containerd.sock
+    image_endpoint:
+      description: Kubelet's image service endpoint (the runtime endpoint when not set separately).
+      type: str
+      sample: unix:///run/containerd/containerd.sock
+    source:
+      description: How the runtime was decided.
+      type: str
+      sample: "kubelet runtime endpoint unix:///run/containerd/containerd.sock (...), runtime_name from CRI Version"
+    containerd_version:
+      description: Version of the containerd that serves CRI (also for k3s/RKE2/k0s when known), or null.
+      type: str
+      sample: 1.6.20
+findings:
+  description: The findings, sorted by severity then id; each id appears at most once.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Stable finding id, documented in C(docs/findings.md).
+      type: str
+      sample: containerd-cri-disabled
+    severity:
+      description: V(error), V(warning) or V(info).
+      type: str
+    title:
+      description: One line summary.
+      type: str
+    evidence:
+      description: Evidence lines, C(file:line text) where a file is involved; secrets are redacted.
+      type: list
+      elements: str
+      sample: ['/etc/containerd/config.toml:1 disabled_plugins = ["cri"]']
+    explanation:
+      description: What was expected and what was found.
+      type: str
+    remediation:
+      description: The role that fixes it (for example V(kubenode.pullfix.containerd_registry)), or V(manual).
+      type: str
+    fixed:
+      description: Always V(false) here; set by the playbook once the remediation changed the node.
+      type: bool
+counts:
+  description: Number of findings per severity.
+  returned: always
+  type: dict
+  sample: {"error": 1, "warning": 0, "info": 1}
+"""

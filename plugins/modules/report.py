@@ -1,0 +1,85 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: report
+short_description: Write the per-host and fleet report of a pullfix run on the controller
+version_added: 0.1.0
+description:
+  - Runs on the controller only (action plugin). Renders what each host had wrong, what was changed and what the
+    verification pulled.
+  - With O(report_dir) it writes C(<report_dir>/<host>.json), C(summary.md) (fleet table and findings with evidence
+    and remediation) and C(junit.xml) (a test suite per host, a test case per finding id and per verified image;
+    unfixed error findings and failed verifications are failures).
+  - Files are written atomically (temporary file and rename) and only when their bytes change; the output holds no
+    timestamps, so a steady-state run reports no change.
+  - Always returns RV(summary), a per-host table to print with M(ansible.builtin.debug).
+author:
+  - kubenode.pullfix maintainers (@kubenode)
+options:
+  hosts:
+    description:
+      - One dict per host with the keys C(host), C(runtime) (from M(kubenode.pullfix.diagnose)), C(findings),
+        C(changes) (C(path), C(action), C(backup)) and C(verify) (C(image), C(ok), C(image_ref), C(error)).
+    type: list
+    elements: dict
+    required: true
+  report_dir:
+    description:
+      - Controller directory for the report files; created when missing.
+      - When null, nothing is written and only RV(summary) is returned.
+    type: path
+attributes:
+  check_mode:
+    description: In check mode no file is written; RV(changed_files) and C(changed) tell what would be rewritten.
+    support: full
+  diff_mode:
+    description: No diff is produced.
+    support: none
+seealso:
+  - module: kubenode.pullfix.diagnose
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report
+  kubenode.pullfix.report:
+    hosts: "{{ ansible_play_hosts | map('extract', hostvars, 'pullfix_result') | list }}"
+    report_dir: "{{ pullfix_report_dir }}"
+  run_once: true
+  register: pullfix_report
+
+- name: Print the summary table
+  ansible.builtin.debug:
+    var: pullfix_report.summary
+  run_once: true
+"""
+
+RETURN = r"""
+summary:
+  description: "Per-host table lines: host | runtime | version | errors | warnings | fixed | verify ok/total."
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "host  | runtime    | version | errors | warnings | fixed | verify ok/total"
+    - "------+------------+---------+--------+----------+-------+----------------"
+    - "node1 | containerd | 1.6.20  | 0      | 0        | 2     | 2/2"
+files:
+  description: Every report file for this run (written now or already up to date).
+  returned: always
+  type: list
+  elements: str
+  sample: ["/tmp/pullfix/node1.json", "/tmp/pullfix/junit.xml", "/tmp/pullfix/summary.md"]
+changed_files:
+  description: The report files whose bytes changed (or would change in check mode).
+  returned: always
+  type: list
+  elements: str
+"""

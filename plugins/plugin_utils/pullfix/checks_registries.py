@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Checks on containers-image registries.conf (CRI-O, podman) and CRI-O's short-name mode."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+
+from .evidence import parse_version
+
+MAIN = '/etc/containers/registries.conf'
+DROPIN_DIR = '/etc/containers/registries.conf.d'
+V2_KEYS = ('unqualified-search-registries', 'registry', 'short-name-mode', 'aliases', 'credential-helpers',
+           'additional-layer-store-auth-helper')
+CRIO_MAIN = '/etc/crio/crio.conf'
+# drop-ins shipped by packages: when a later file replaces their list, that is the user's intent
+PACKAGED_DROPINS = ('crio.conf',)
+CRIO_ENFORCING_SINCE = (1, 34, 0)
+
+
+def ordered_files(ev):
+    """registries.conf then registries.conf.d/*.conf in lexical (byte) order."""
+    paths = ev.paths_by_why('registries-conf')
+    main = [p for p in paths if p == MAIN]
+    drop = sorted((p for p in paths if posixpath.dirname(p) == DROPIN_DIR and p.endswith('.conf')),
+                  key=lambda p: posixpath.basename(p).encode('utf-8'))
+    return main + drop
+
+
+def _v1_search(data):
+    regs = data.get('registries')
+    if isinstance(regs, dict) and isinstance(regs.get('search'), dict):
+        return regs['search'].get('registries')
+    return None
+
+
+def merge(ctx):
+    """Effective containers-image settings: {search: (list, path, cite) | None, mode: (..), setters: [...]}."""
+    ev = ctx.ev
+    search = None
+    mode = None
+    setters = []  # (path, list, cite) for every file that sets the search list
+    for path in ordered_files(ev):
+        loaded = ctx.load(path, 'toml', 'registries-conf-unparsable', 'The containers registries configuration')
+        if not loaded:
+            continue
+        data, index = loaded
+        v1 = isinstance(data.get('registries'), dict)
+        v2 = [k for k in V2_KEYS if k in data]
+        if v1 and v2:
+            ctx.findings.add('registries-conf-mixed-versions', [
+                ctx.cite_key(path, index, ('registries',)), ctx.cite_key(path, index, (v2[0],))], (
+                '%s mixes the v1 [registries.*] tables with v2 keys (%s); containers-image refuses it with '
+                '"mixing sysregistry v1/v2 is not supported" and CRI-O/podman cannot resolve images.' % (
+                    path, ', '.join(v2))))
+            continue
+        if v1:
+            ctx.findings.add('registries-conf-v1-format', [ctx.cite_key(path, index, ('registries',))], (
+                '%s uses the deprecated v1 format ([registries.search] registries = [...]); drop-ins must use '
+                'v2 (unqualified-search-registries, [[registry]]).' % path))
+            lst = _v1_search(data)
+            if isinstance(lst, list):
+                cite = ctx.cite_key(path, index, ('registries', 'search', 'registries'))
+                search = (list(lst), path, cite)
+                setters.append(search)
+            continue
+        if 'unqualified-search-registries' in data and isinstance(data['unqualified-search-registries'], list):
+            cite = ctx.cite_key(path, index, ('unqualified-search-registries',))
+            search = (list(data['unqualified-search-registries']), path, cite)
+            setters.append(search)
+        if isinstance(data.get('short-name-mode'), str):
+            mode = (data['short-name-mode'], path, ctx.cite_key(path, index, ('short-name-mode',)))
+    return {'search': search, 'mode': mode, 'setters': setters}
+
+
+def check_search(ctx):
+    ev = ctx.ev
+    if not ordered_files(ev):
+        return None
+    eff = merge(ctx)
+    search = eff['search']
+    if search is not None:
+        lst, path, cite = search
+        ctx.findings.add('search-registries-effective', [cite], (
+            'Short names resolve through %s (set by %s; registries.conf is read first, then '
+            'registries.conf.d/*.conf in lexical order, and the last file that sets the key wins).' % (
+                '[' + ', '.join(lst) + ']' if lst else 'no registry ([]: short names fail)', path)))
+        for other in eff['setters'][:-1]:
+            if other[0] != lst and posixpath.basename(other[1]) not in PACKAGED_DROPINS:
+                ctx.findings.add('search-registries-overridden', [other[2], cite], (
+                    '%s sets unqualified-search-registries = [%s], but %s is read later and replaces it with '
+                    '[%s] (files sort bytewise: digits before letters, so "99-x.conf" loses to "crio.conf").' % (
+                        other[1], ', '.join(other[0]), path, ', '.join(lst))))
+    wanted = ctx.settings.get('search_registries')
+    if wanted is not None:
+        have = search[0] if search else []
+        if list(wanted) != list(have):
+            ctx.findings.add('search-registries-mismatch', [search[2] if search else
+                                                            '%s: unqualified-search-registries not set' % MAIN], (
+                'The effective unqualified-search-registries are [%s] but pullfix_search_registries asks for '
+                '[%s].' % (', '.join(have), ', '.join(wanted))))
+    return eff
+
+
+def crio_short_name_mode(ctx):
+    """(mode, cite) from [crio.image] short_name_mode in crio.conf and crio.conf.d (last wins), or (None, None)."""
+    ev = ctx.ev
+    paths = ev.paths_by_why('crio-config')
+    paths.sort(key=lambda p: (p != CRIO_MAIN, posixpath.basename(p).encode('utf-8')))
+    mode, cite = None, None
+    for path in paths:
+        loaded = ctx.load(path, 'toml', 'crio-config-unparsable', 'The CRI-O configuration')
+        if not loaded:
+            continue
+        data, index = loaded
+        crio = data.get('crio') if isinstance(data.get('crio'), dict) else {}
+        image = crio.get('image') if isinstance(crio.get('image'), dict) else {}
+        if isinstance(image.get('short_name_mode'), str):
+            mode = image['short_name_mode']
+            cite = ctx.cite_key(path, index, ('crio', 'image', 'short_name_mode'))
+    return mode, cite
+
+
+def check_short_names(ctx, eff):
+    rt = ctx.runtime or {}
+    crio = rt.get('name') == 'crio'
+    mode, cite = None, None
+    if crio:
+        mode, cite = crio_short_name_mode(ctx)
+        if mode is None:
+            v = parse_version(rt.get('version'))
+            if v and v >= CRIO_ENFORCING_SINCE:
+                mode, cite = 'enforcing', 'CRI-O %s: [crio.image] short_name_mode not set (default enforcing)' % rt.get('version')
+    if mode is None and eff and eff.get('mode'):
+        mode, _path, cite = eff['mode']
+    if mode != 'enforcing' or not eff or not eff.get('search'):
+        return
+    lst, _path, scite = eff['search']
+    if len(lst) > 1:
+        ctx.findings.add('short-name-ambiguous-enforcing', [cite, scite], (
+            'Short-name mode is enforcing and %d search registries are listed (%s), so an unqualified image '
+            'such as "nginx" is ambiguous and the pull fails ("short-name resolution enforced but cannot '
+            'prompt without a TTY"). Use fully qualified names, aliases, a single search registry, or '
+            'another short-name mode.' % (len(lst), ', '.join(lst))))

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""``diagnose(evidence, settings) -> {"runtime": {...}, "findings": [...]}`` (pure)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from . import (checks_containerd, checks_evidence, checks_k3s, checks_kubelet, checks_registries,
+               checks_shim, checks_sockets, runtime)
+from .context import Context
+from .findings import counts
+
+RUNTIME_KEYS = ('name', 'version', 'endpoint', 'image_endpoint', 'source', 'containerd_version')
+
+
+def diagnose(evidence, settings=None):
+    """Diagnose one host's evidence. Deterministic; never raises on odd evidence shapes
+    except ``parse.MissingLibrary`` when PyYAML is absent on the controller."""
+    ctx = Context(evidence, settings)
+    runtime.detect(ctx)
+
+    checks_kubelet.check_endpoints(ctx)
+    checks_kubelet.check_multiple_endpoints(ctx)
+    checks_kubelet.check_cri_dockerd(ctx)
+
+    eff = checks_containerd.check_config(ctx)
+    checks_containerd.check_config_path(ctx, eff)
+    checks_containerd.check_certs_d(ctx)
+    checks_containerd.check_sandbox(ctx, eff)
+
+    checks_k3s.check_registries_yaml(ctx)
+    checks_k3s.check_generated_certs_d(ctx)
+
+    reg = checks_registries.check_search(ctx)
+    checks_registries.check_short_names(ctx, reg)
+
+    checks_sockets.check_world_accessible(ctx)
+    checks_sockets.check_group(ctx)
+    checks_sockets.check_var_run(ctx)
+    checks_sockets.check_selinux(ctx)
+
+    checks_shim.check_unit(ctx)
+    checks_shim.check_config(ctx)
+    checks_shim.check_image_repository(ctx)
+
+    checks_evidence.check_read_errors(ctx)
+    checks_evidence.check_truncated(ctx)
+
+    rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
+    return {'runtime': rt, 'findings': ctx.findings.result()}
+
+
+def diagnose_with_counts(evidence, settings=None):
+    result = diagnose(evidence, settings)
+    result['counts'] = counts(result['findings'])
+    return result

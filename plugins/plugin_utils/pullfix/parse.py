@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""TOML and YAML parsing with line numbers.
+
+TOML is parsed with the standard library ``tomllib`` (controller Python 3.11+);
+line numbers of keys come from a small scanner (``toml_key_lines``), because
+``tomllib`` keeps no positions. YAML is parsed with PyYAML, and line numbers
+come from the marks of the composed node graph.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover - controller Python is 3.11+
+    tomllib = None
+
+try:
+    import yaml
+    try:
+        _YamlLoader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - PyYAML without libyaml
+        _YamlLoader = yaml.SafeLoader
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - sanity import test environment
+    yaml = None
+    _YamlLoader = None
+    HAS_YAML = False
+
+
+class ParseError(Exception):
+    """A document could not be parsed; ``line`` is 1-based or None."""
+
+    def __init__(self, message, line=None):
+        super(ParseError, self).__init__(message)
+        self.message = message
+        self.line = line
+
+
+class MissingLibrary(Exception):
+    """A library the diagnosis needs on the controller is not installed."""
+
+
+_TOML_LINE_RE = re.compile(r'at line (\d+)')
+
+
+def load_toml(text):
+    """Parse TOML text. Returns (data, line_index). Raises ParseError."""
+    if tomllib is None:  # pragma: no cover
+        raise MissingLibrary('Python 3.11+ (tomllib) is required on the controller to parse TOML')
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _TOML_LINE_RE.search(msg)
+        raise ParseError(msg, int(m.group(1)) if m else None)
+    return data, toml_key_lines(text)
+
+
+# ---------------------------------------------------------------- TOML lines
+
+_BARE_KEY_CHARS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
+_ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', '"': '"', '\\': '\\'}
+
+
+def _parse_key(s, i):
+    """Parse a dotted TOML key starting at s[i]. Returns (parts, index after the key)."""
+    parts = []
+    n = len(s)
+    while True:
+        while i < n and s[i] in ' \t':
+            i += 1
+        if i >= n:
+            break
+        c = s[i]
+        if c == '"':
+            i += 1
+            buf = []
+            while i < n and s[i] != '"':
+                if s[i] == '\\' and i + 1 < n:
+                    buf.append(_ESCAPES.get(s[i + 1], s[i + 1]))
+                    i += 2
+                    continue
+                buf.append(s[i])
+                i += 1
+            parts.append(''.join(buf))
+            i += 1
+        elif c == "'":
+            j = s.find("'", i + 1)
+            if j < 0:
+                j = n
+            parts.append(s[i + 1:j])
+            i = j + 1
+        else:
+            j = i
+            while j < n and s[j] in _BARE_KEY_CHARS:
+                j += 1
+            if j == i:
+                break
+            parts.append(s[i:j])
+            i = j
+        while i < n and s[i] in ' \t':
+            i += 1
+        if i < n and s[i] == '.':
+            i += 1
+            continue
+        break
+    return parts, i
+
+
+def _value_state(s, i, depth):
+    """Scan a value from s[i]; returns (bracket depth, open multi-line string delimiter or None)."""
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c == '#':
+            break
+        if s.startswith('"""', i) or s.startswith("'''", i):
+            delim = s[i:i + 3]
+            j = s.find(delim, i + 3)
+            if j < 0:
+                return depth, delim
+            i = j + 3
+            continue
+        if c == '"':
+            i += 1
+            while i < n and s[i] != '"':
+                i += 2 if s[i] == '\\' else 1
+            i += 1
+            continue
+        if c == "'":
+            j = s.find("'", i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if c in '[{':
+            depth += 1
+        elif c in ']}':
+            depth -= 1
+        i += 1
+    return depth, None
+
+
+def toml_key_lines(text):
+    """Map key paths (tuples) to the 1-based line where they are defined.
+
+    Tables map to their header line, keys to their ``key =`` line. Arrays of tables
+    get an index component: ``('registry', 0, 'prefix')``. Keys inside inline tables
+    and multi-line values are not indexed; use ``line_of`` for the nearest prefix.
+    """
+    index = {}
+    table = ()
+    array_counts = {}
+    depth = 0
+    ml_delim = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if ml_delim is not None:
+            j = line.find(ml_delim)
+            if j < 0:
+                continue
+            rest = line[j + 3:]
+            ml_delim = None
+            depth, ml_delim = _value_state(rest, 0, depth)
+            continue
+        if depth > 0:
+            depth, ml_delim = _value_state(line, 0, depth)
+            continue
+        s = line.strip()
+        if not s or s[0] == '#':
+            continue
+        if s.startswith('[['):
+            parts = _parse_key(s, 2)[0]
+            key = tuple(parts)
+            count = array_counts.get(key, 0)
+            array_counts[key] = count + 1
+            table = key + (count,)
+            index.setdefault(table, lineno)
+            index.setdefault(key, lineno)
+            continue
+        if s[0] == '[':
+            parts = _parse_key(s, 1)[0]
+            table = tuple(parts)
+            index.setdefault(table, lineno)
+            continue
+        parts, i = _parse_key(s, 0)
+        if not parts or i >= len(s) or s[i] != '=':
+            continue
+        path = table + tuple(parts)
+        index.setdefault(path, lineno)
+        depth, ml_delim = _value_state(s, i + 1, 0)
+    return index
+
+
+def line_of(index, path):
+    """Line of ``path`` in a key index; else the first line of a key under it (``[a.b.c]`` for
+    ``a.b``); else the line of its longest defined prefix; or None."""
+    path = tuple(path)
+    line = index.get(path)
+    if line is not None:
+        return line
+    n = len(path)
+    under = [v for k, v in index.items() if len(k) > n and k[:n] == path]
+    if under:
+        return min(under)
+    while path:
+        path = path[:-1]
+        line = index.get(path)
+        if line is not None:
+            return line
+    return None
+
+
+def table_of_line(text, lineno):
+    """Header text of the TOML table enclosing 1-based ``lineno`` ('' for the root)."""
+    lines = text.splitlines()
+    for i in range(min(lineno, len(lines)) - 1, -1, -1):
+        s = lines[i].strip()
+        if s.startswith('['):
+            return s
+    return ''
+
+
+# ---------------------------------------------------------------- YAML
+
+def _require_yaml():
+    if not HAS_YAML:
+        raise MissingLibrary('PyYAML is required on the controller: pip install PyYAML')
+
+
+def _index_node(node, path, index):
+    if path not in index:
+        index[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, yaml.ScalarNode) else None
+            if key is None:
+                continue
+            sub = path + (key,)
+            index.setdefault(sub, knode.start_mark.line + 1)
+            _index_node(vnode, sub, index)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_node(item, path + (i,), index)
+
+
+def _yaml_error(exc):
+    mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
+    line = mark.line + 1 if mark is not None else None
+    # Only the problem/context words: str(exc) quotes the offending line, which may hold a secret.
+    words = [w for w in (getattr(exc, 'context', None), getattr(exc, 'problem', None)) if w]
+    return ParseError('; '.join(words) or exc.__class__.__name__, line)
+
+
+def load_yaml(text):
+    """Parse one YAML document. Returns (data, line_index). Raises ParseError."""
+    docs = load_yaml_all(text)
+    if not docs:
+        return None, {}
+    if len(docs) > 1:
+        raise ParseError('expected a single document in the stream, found %d' % len(docs), None)
+    return docs[0]
+
+
+def load_yaml_all(text):
+    """Parse a YAML stream. Returns a list of (data, line_index). Raises ParseError."""
+    _require_yaml()
+    loader = _YamlLoader(text)
+    docs = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            index = {}
+            if node is not None:
+                _index_node(node, (), index)
+            docs.append((data, index))
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc)
+    finally:
+        loader.dispose()
+    return docs

@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pure rendering of the reports: per-host JSON, summary table, summary.md and junit.xml.
+
+Output is deterministic (no timestamps, sorted hosts), so an unchanged fleet
+rewrites no file.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from .findings import SEVERITY_RANK, counts
+
+SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'fixed', 'verify ok/total')
+_UNSAFE_NAME_RE = re.compile(r'[^A-Za-z0-9._@-]')
+
+
+def host_filename(host):
+    """File name for a host's JSON report (no path separators, no leading dot)."""
+    name = _UNSAFE_NAME_RE.sub('_', str(host or 'unknown'))
+    if name.startswith('.'):
+        name = '_' + name[1:]
+    return name + '.json'
+
+
+def normalize_host(entry):
+    entry = entry or {}
+    runtime = entry.get('runtime') or {}
+    findings = sorted((dict(f) for f in entry.get('findings') or []),
+                      key=lambda f: (SEVERITY_RANK.get(f.get('severity'), 9), f.get('id') or ''))
+    return {
+        'host': str(entry.get('host') or 'unknown'),
+        'runtime': dict(runtime),
+        'findings': findings,
+        'changes': [dict(c) for c in entry.get('changes') or []],
+        'verify': [dict(v) for v in entry.get('verify') or []],
+    }
+
+
+def normalize_hosts(hosts):
+    return sorted((normalize_host(h) for h in hosts or []), key=lambda h: h['host'])
+
+
+def render_host_json(entry):
+    return json.dumps(normalize_host(entry), indent=2, sort_keys=True, ensure_ascii=False) + '\n'
+
+
+def summary_row(entry):
+    h = normalize_host(entry)
+    c = counts(h['findings'])
+    fixed = sum(1 for f in h['findings'] if f.get('fixed'))
+    verify = h['verify']
+    ok = sum(1 for v in verify if v.get('ok'))
+    return (h['host'], h['runtime'].get('name') or '-', h['runtime'].get('version') or '-',
+            str(c['error']), str(c['warning']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-')
+
+
+def summary_lines(hosts):
+    """The per-host table as aligned text lines (for ``debug: var=...``)."""
+    rows = [SUMMARY_HEADER] + [summary_row(h) for h in normalize_hosts(hosts)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(SUMMARY_HEADER))]
+
+    def fmt(row):
+        return ' | '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+    lines = [fmt(rows[0]), '-+-'.join('-' * w for w in widths)]
+    lines.extend(fmt(r) for r in rows[1:])
+    return lines
+
+
+def _md(text):
+    return str(text).replace('|', '\\|').replace('\n', ' ')
+
+
+def render_summary_md(hosts):
+    hosts = normalize_hosts(hosts)
+    out = ['# kubenode.pullfix report', '']
+    out.append('| ' + ' | '.join(SUMMARY_HEADER) + ' |')
+    out.append('|' + '|'.join('---' for _col in SUMMARY_HEADER) + '|')
+    for h in hosts:
+        out.append('| ' + ' | '.join(_md(c) for c in summary_row(h)) + ' |')
+    for h in hosts:
+        rt = h['runtime']
+        out.extend(['', '## %s' % h['host'], ''])
+        out.append('Runtime: %s %s, endpoint `%s`' % (rt.get('name') or 'unknown', rt.get('version') or '',
+                                                      rt.get('endpoint') or '-'))
+        out.append('')
+        if not h['findings']:
+            out.append('No findings.')
+        for f in h['findings']:
+            out.append('### %s `%s`%s' % (f.get('severity', '').upper(), f.get('id'),
+                                          ' (fixed)' if f.get('fixed') else ''))
+            out.append('')
+            out.append('%s' % f.get('title', ''))
+            out.append('')
+            if f.get('evidence'):
+                out.append('```')
+                out.extend(str(e) for e in f['evidence'])
+                out.append('```')
+                out.append('')
+            if f.get('explanation'):
+                out.append(str(f['explanation']))
+                out.append('')
+            out.append('Remediation: `%s`' % f.get('remediation', 'manual'))
+            out.append('')
+        if h['changes']:
+            out.extend(['', '### Changes', ''])
+            for c in h['changes']:
+                out.append('- %s `%s`%s' % (c.get('action'), c.get('path'),
+                                            ' (backup `%s`)' % c['backup'] if c.get('backup') else ''))
+        if h['verify']:
+            out.extend(['', '### Verify', ''])
+            for v in h['verify']:
+                out.append('- %s `%s`%s' % ('ok' if v.get('ok') else 'FAILED', v.get('image'),
+                                            ': %s' % _md(v['error']) if v.get('error') else
+                                            (' %s' % v['image_ref'] if v.get('image_ref') else '')))
+    return '\n'.join(out).rstrip('\n') + '\n'
+
+
+def render_junit(hosts):
+    """JUnit XML: a testsuite per host, a testcase per finding id and per verified image.
+
+    Error findings that are not fixed, and failed verifications, are failures.
+    """
+    hosts = normalize_hosts(hosts)
+    root = ET.Element('testsuites', {'name': 'kubenode.pullfix'})
+    total_tests = total_failures = 0
+    for h in hosts:
+        cases = []
+        failures = 0
+        for f in h['findings']:
+            case = ET.Element('testcase', {'classname': '%s.findings' % h['host'], 'name': str(f.get('id'))})
+            text = '\n'.join([str(f.get('title', ''))] + [str(e) for e in f.get('evidence') or []] +
+                             [str(f.get('explanation', '')), 'remediation: %s' % f.get('remediation')])
+            if f.get('severity') == 'error' and not f.get('fixed'):
+                failures += 1
+                fail = ET.SubElement(case, 'failure', {'message': str(f.get('title', '')), 'type': 'error'})
+                fail.text = text
+            else:
+                out = ET.SubElement(case, 'system-out')
+                out.text = '%s%s\n%s' % (f.get('severity'), ' (fixed)' if f.get('fixed') else '', text)
+            cases.append(case)
+        for v in h['verify']:
+            case = ET.Element('testcase', {'classname': '%s.verify' % h['host'], 'name': str(v.get('image'))})
+            if not v.get('ok'):
+                failures += 1
+                fail = ET.SubElement(case, 'failure', {'message': str(v.get('error') or 'pull failed'),
+                                                       'type': 'verify'})
+                fail.text = str(v.get('error') or '')
+            elif v.get('image_ref'):
+                ET.SubElement(case, 'system-out').text = str(v['image_ref'])
+            cases.append(case)
+        suite = ET.SubElement(root, 'testsuite', {
+            'name': h['host'], 'tests': str(len(cases)), 'failures': str(failures), 'errors': '0', 'skipped': '0'})
+        props = ET.SubElement(suite, 'properties')
+        for key in ('name', 'version', 'endpoint'):
+            ET.SubElement(props, 'property', {'name': 'runtime.%s' % key, 'value': str(h['runtime'].get(key) or '')})
+        suite.extend(cases)
+        total_tests += len(cases)
+        total_failures += failures
+    root.set('tests', str(total_tests))
+    root.set('failures', str(total_failures))
+    root.set('errors', '0')
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'
+
+
+def render_all(hosts):
+    """{relative file name: text} for every report file."""
+    files = {}
+    for h in normalize_hosts(hosts):
+        files[host_filename(h['host'])] = render_host_json(h)
+    files['summary.md'] = render_summary_md(hosts)
+    files['junit.xml'] = render_junit(hosts)
+    return files

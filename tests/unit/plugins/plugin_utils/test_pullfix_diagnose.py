@@ -1,0 +1,357 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Every finding id: a positive case (the id is reported) and a near-miss negative case (it is not)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from pullfix_helpers import (load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
+                             without_process, with_unit, with_version, set_containerd_version, probe_ok,
+                             probe_fail, run, ids, get)
+
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import CATALOGUE
+
+CFG = '/etc/containerd/config.toml'
+CERTS = '/etc/containerd/certs.d'
+RUN_SOCK = '/run/containerd/containerd.sock'
+KCONF = '/var/lib/kubelet/config.yaml'
+REGCONF = '/etc/containers/registries.conf'
+DROPIN = '/etc/containers/registries.conf.d'
+K3S_REG = '/etc/rancher/k3s/registries.yaml'
+K3S_CERTS = '/var/lib/rancher/k3s/agent/etc/containerd/certs.d'
+SHIM_CFG = '/etc/image-cri-shim.yaml'
+SHIM_SOCK = '/var/run/image-cri-shim.sock'
+
+V2_HEAD = 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n'
+
+
+def cfg(ev, text):
+    return with_file(ev, CFG, text, 'containerd-config')
+
+
+def kubelet_endpoint(ev, endpoint, image=None):
+    text = 'kind: KubeletConfiguration\ncontainerRuntimeEndpoint: %s\n' % endpoint
+    if image:
+        text += 'imageServiceEndpoint: %s\n' % image
+    return with_file(ev, KCONF, text, 'kubelet-config')
+
+
+def regconf(ev, name, text):
+    path = REGCONF if name is None else DROPIN + '/' + name
+    if name is not None:
+        entries = ev['dirs'][DROPIN]['entries']
+        entries.append({'name': name, 'type': 'file'})
+    return with_file(ev, path, text, 'registries-conf')
+
+
+def k3s(ev, version='v1.32.2+k3s1', registries=None, containerd='v2.0.2-k3s2'):
+    without_process(ev, 'containerd')
+    without_process(ev, 'kubelet')
+    with_process(ev, 'k3s', ['/usr/local/bin/k3s', 'server'])
+    with_version(ev, 'k3s', 'k3s version %s (abc)\ngo version go1.23.6' % version)
+    with_socket(ev, '/run/k3s/containerd/containerd.sock', runtime_probe=probe_ok('containerd', containerd))
+    with_socket(ev, RUN_SOCK, 'missing')
+    with_socket(ev, '/var/run/containerd/containerd.sock', 'missing')
+    ev['files'].pop(KCONF, None)
+    ev['files'].pop('/var/lib/kubelet/kubeadm-flags.env', None)
+    ev['files'].pop('/etc/default/kubelet', None)
+    if registries is not None:
+        with_file(ev, K3S_REG, registries, 'k3s-registries')
+    return ev
+
+
+def shim(ev, cri='/run/containerd/containerd.sock', address='http://sealos.hub:5000'):
+    with_file(ev, SHIM_CFG, 'shim: /var/run/image-cri-shim.sock\ncri: %s\naddress: %s\nforce: true\n'
+              'auth: admin:passw0rd\ntimeout: 15m\n' % (cri, address), 'shim-config')
+    with_socket(ev, SHIM_SOCK, runtime_probe=probe_fail('unimplemented', 12, 'unknown service runtime.v1.RuntimeService'))
+    return ev
+
+
+def crio(ev, version='1.34.1'):
+    without_process(ev, 'containerd')
+    with_process(ev, 'crio', ['/usr/bin/crio'])
+    with_socket(ev, '/var/run/crio/crio.sock', runtime_probe=probe_ok('cri-o', version))
+    with_socket(ev, '/run/crio/crio.sock', runtime_probe=probe_ok('cri-o', version))
+    with_socket(ev, RUN_SOCK, 'missing')
+    with_socket(ev, '/var/run/containerd/containerd.sock', 'missing')
+    return kubelet_endpoint(ev, 'unix:///var/run/crio/crio.sock')
+
+
+def E(fn=None, settings=None):
+    """A case: builder over the healthy fixture, plus settings."""
+    def build():
+        ev = load()
+        if fn is not None:
+            fn(ev)
+        return ev, settings or {}
+    return build
+
+
+CASES = {
+    # ------------------------------------------------------------ kubelet / endpoints
+    'cri-endpoint-missing': (
+        E(lambda ev: kubelet_endpoint(ev, 'unix:///var/run/crio/crio.sock')),
+        E(lambda ev: kubelet_endpoint(ev, 'unix:///var/run/containerd/containerd.sock'))),
+    'cri-endpoint-refused': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, 'refused')),
+        E(lambda ev: with_socket(ev, '/run/docker.sock', 'refused'))),
+    'cri-endpoint-not-socket': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, 'not_socket')),
+        E(lambda ev: with_socket(ev, '/run/k0s/containerd.sock', 'not_socket'))),
+    'cri-endpoint-permission-denied': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, 'permission_denied')),
+        E(lambda ev: with_socket(ev, '/var/run/crio/crio.sock', 'permission_denied'))),
+    'cri-endpoint-timeout': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, 'timeout')),
+        E(lambda ev: with_socket(ev, RUN_SOCK, image_probe=probe_fail('timeout')))),
+    'cri-endpoint-image-only': (
+        E(lambda ev: (shim(ev), kubelet_endpoint(ev, 'unix://' + SHIM_SOCK))),
+        E(lambda ev: (shim(ev), kubelet_endpoint(ev, 'unix://' + RUN_SOCK, 'unix://' + SHIM_SOCK)))),
+    'cri-endpoint-no-cri-service': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, runtime_probe=probe_fail('unimplemented', 12),
+                                 image_probe=probe_fail('unimplemented', 12))),
+        E(lambda ev: with_socket(ev, '/var/run/containerd/containerd.sock', runtime_probe=probe_fail('unimplemented', 12),
+                                 image_probe=probe_fail('unimplemented', 12)))),
+    'multiple-cri-endpoints': (
+        E(lambda ev: with_socket(ev, '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))),
+        E(lambda ev: with_socket(ev, '/run/docker.sock', runtime_probe=probe_fail('protocol')))),
+    'cri-dockerd-without-docker': (
+        E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='active')),
+        E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='inactive', UnitFileState='disabled'))),
+    'kubelet-config-unparsable': (
+        E(lambda ev: with_file(ev, KCONF, 'kind: KubeletConfiguration\ncontainerRuntimeEndpoint: [unix:///x\n',
+                               'kubelet-config')),
+        E(lambda ev: with_file(ev, KCONF, 'kind: KubeletConfiguration\n', 'kubelet-config'))),
+    # ------------------------------------------------------------ containerd config.toml
+    'containerd-config-unparsable': (
+        E(lambda ev: cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"\n')),
+        E(lambda ev: cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'))),
+    'containerd-cri-disabled': (
+        E(lambda ev: cfg(ev, 'disabled_plugins = ["cri"]\n')),
+        E(lambda ev: cfg(ev, 'version = 2\ndisabled_plugins = ["io.containerd.internal.v1.opt"]\n'))),
+    'containerd-mirrors-with-config-path': (
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+                         '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n')),
+        # containerd 1.x accepts mirrors with an empty config_path (deprecated, but loads)
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n'
+                         '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n'))),
+    'containerd-deprecated-mirrors': (
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+                         '  endpoint = ["https://m.example.com"]\n')),
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example.com".auth]\n'
+                         '  username = "u"\n'))),
+    'containerd-config-path-unset': (
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n')),
+        E(lambda ev: (set_containerd_version(ev, '2.0.2'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')))),
+    'containerd-config-path-missing': (
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/registry.d"\n'),
+                      with_dir(ev, '/etc/containerd/registry.d', [], kind='missing'))),
+        E()),
+    'containerd-config-path-not-directory': (
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/hosts.toml"\n'),
+                      with_dir(ev, '/etc/containerd/hosts.toml', [], kind='file'))),
+        E()),
+    'containerd-config-path-list': (
+        E(lambda ev: (set_containerd_version(ev, '2.1.1'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                          '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n'))),
+        E(lambda ev: (set_containerd_version(ev, '2.0.5'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                          '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n')))),
+    'containerd-config-version-missing': (
+        E(lambda ev: cfg(ev, '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
+        E(lambda ev: cfg(ev, '[plugins.cri.registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
+    'containerd-config-version-mismatch': (
+        E(lambda ev: cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
+        E(lambda ev: (set_containerd_version(ev, '2.0.2'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                          '  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                          '  stream_server_port = "0"\n')))),
+    # ------------------------------------------------------------ certs.d / hosts.toml
+    'hosts-toml-unparsable': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n'))),
+    'hosts-toml-unknown-key': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
+                                '  capabilities = ["pull"]\n  insecure = true\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
+                                '  capabilities = ["pull"]\n  dial_timeout = "3s"\n  [host."https://m.example.com".header]\n'
+                                '    X-Mirror = "1"\n'))),
+    'hosts-toml-no-scheme': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."m.example.com:5000"]\n  capabilities = ["pull"]\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."http://m.example.com:5000"]\n  capabilities = ["pull"]\n'))),
+    'hosts-toml-trailing-slash': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/"]\n  capabilities = ["pull"]\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  capabilities = ["pull"]\n'))),
+    'hosts-toml-path-without-override': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n'
+                                '  override_path = true\n'))),
+    'hosts-toml-relative-ca': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = "ca.crt"\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = ["/etc/ssl/m.crt"]\n'))),
+    'hosts-toml-skip-verify': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n'),
+          {'registry_mirrors': {'quay.io': {'endpoints': ['https://m.example.com'], 'skip_verify': True}}})),
+    'certs-d-dir-never-matches': (
+        E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com', 'server = "https://reg.example.com:5000"\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com_5000_', 'server = "https://reg.example.com:5000"\n'))),
+    'certs-d-default-unsupported': (
+        E(lambda ev: (set_containerd_version(ev, '1.6.16'),
+                      with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n'))),
+        E(lambda ev: (set_containerd_version(ev, '1.6.17'),
+                      with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n')))),
+    'sandbox-image-not-local': (
+        E(None, {'local_registry': 'sealos.hub:5000'}),
+        E(lambda ev: cfg(ev, V2_HEAD.replace('registry.k8s.io/pause:3.9', 'sealos.hub:5000/pause:3.9') +
+                         '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+          {'local_registry': 'http://sealos.hub:5000'})),
+    # ------------------------------------------------------------ k3s / rke2
+    'k3s-wildcard-mirror-broken': (
+        E(lambda ev: k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
+        E(lambda ev: k3s(ev, 'v1.32.3+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
+    'k3s-mirror-key-invalid': (
+        E(lambda ev: k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
+        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["https://m.example.com"]\n'))),
+    'k3s-endpoint-no-scheme': (
+        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n')),
+        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))),
+    'k3s-generated-certs-d-edited': (
+        E(lambda ev: (k3s(ev), with_hosts(ev, K3S_CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'))),
+        E(lambda ev: (k3s(ev), with_hosts(ev, K3S_CERTS, 'docker.io', '# File generated by k3s. DO NOT EDIT.\n'
+                                                                      'server = "https://registry-1.docker.io"\n')))),
+    'k3s-registries-unparsable': (
+        E(lambda ev: k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
+        E(lambda ev: k3s(ev, registries='mirrors:\n  "*":\n    endpoint: ["https://m.example.com"]\n'))),
+    'k3s-config-unparsable': (
+        E(lambda ev: (k3s(ev), with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config'))),
+        E(lambda ev: (k3s(ev), with_file(ev, '/etc/rancher/k3s/config.yaml', 'write-kubeconfig-mode: "0644"\n', 'k3s-config')))),
+    # ------------------------------------------------------------ containers-image / CRI-O
+    'search-registries-effective': (
+        E(),
+        E(lambda ev: with_file(ev, REGCONF, 'short-name-mode = "permissive"\n', 'registries-conf'))),
+    'search-registries-overridden': (
+        E(lambda ev: (regconf(ev, '99-mine.conf', 'unqualified-search-registries = ["docker.io"]\n'),
+                      regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
+        E(lambda ev: (regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'),
+                      regconf(ef(ev), 'zz-mine.conf', 'unqualified-search-registries = ["docker.io"]\n')))),
+    'search-registries-mismatch': (
+        E(None, {'search_registries': ['docker.io', 'quay.io']}),
+        E(None, {'search_registries': ['docker.io']})),
+    'registries-conf-v1-format': (
+        E(lambda ev: with_file(ev, REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf')),
+        E()),
+    'registries-conf-mixed-versions': (
+        E(lambda ev: with_file(ev, REGCONF, 'unqualified-search-registries = ["docker.io"]\n[registries.search]\n'
+                               'registries = ["docker.io"]\n', 'registries-conf')),
+        E(lambda ev: with_file(ev, REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf'))),
+    'registries-conf-unparsable': (
+        E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"\n')),
+        E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"]\n'))),
+    'short-name-ambiguous-enforcing': (
+        E(lambda ev: (crio(ev, '1.34.1'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
+        E(lambda ev: (crio(ev, '1.33.2'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')))),
+    'crio-config-unparsable': (
+        E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image\n', 'crio-config'))),
+        E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image]\nshort_name_mode = "disabled"\n',
+                                          'crio-config')))),
+    # ------------------------------------------------------------ sockets
+    'socket-world-accessible': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, mode='0666')),
+        E(lambda ev: with_socket(ev, RUN_SOCK, mode='0660'))),
+    'socket-group-mismatch': (
+        E(lambda ev: with_socket(ev, RUN_SOCK, gid=0), {'socket_group': 997}),
+        E(lambda ev: with_socket(ev, RUN_SOCK, gid=997), {'socket_group': '997'})),
+    'var-run-not-run': (
+        E(lambda ev: (ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}),
+                      with_socket(ev, '/var/run/containerd/containerd.sock', 'missing'))),
+        E(lambda ev: ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}))),
+    'socket-selinux-label': (
+        E(lambda ev: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
+                      with_socket(ev, RUN_SOCK, label='system_u:object_r:var_run_t:s0'))),
+        E(lambda ev: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
+                      with_socket(ev, RUN_SOCK, label='system_u:object_r:container_var_run_t:s0')))),
+    # ------------------------------------------------------------ Sealos
+    'shim-unit-unordered': (
+        E(lambda ev: with_unit(ev, 'image-cri-shim.service', After=['network.target', 'basic.target'])),
+        E(lambda ev: with_unit(ev, 'image-cri-shim.service', After=['network.target', 'containerd.service', 'registry.service']))),
+    'shim-cri-socket-missing': (
+        E(lambda ev: (shim(ev, cri='/var/run/containerd.sock'), with_socket(ev, '/var/run/containerd.sock', 'missing'))),
+        E(shim)),
+    'shim-config-unparsable': (
+        E(lambda ev: with_file(ev, SHIM_CFG, 'shim: /var/run/image-cri-shim.sock\ncri: [\n', 'shim-config')),
+        E(shim)),
+    'kubeadm-image-repository-not-local': (
+        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n---\n'
+                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                          'imageRepository: registry.k8s.io\n', 'kubeadm-config'))),
+        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                          'imageRepository: sealos.hub:5000\n', 'kubeadm-config')))),
+    'kubeadm-config-unparsable': (
+        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n  x: [\n',
+                                          'kubeadm-config'))),
+        E(lambda ev: with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n', 'kubeadm-config'))),
+    # ------------------------------------------------------------ evidence
+    'evidence-read-error': (
+        E(lambda ev: with_error(ev, CFG, 'not_utf8', 'containerd-config')),
+        E(lambda ev: with_error(ev, '/etc/crio/crio.conf', 'missing', 'crio-config'))),
+    'evidence-truncated': (
+        E(lambda ev: with_file(ev, '/etc/crio/crio.conf', '[crio]\n', 'crio-config', truncated=True)),
+        E()),
+}
+
+
+def ef(ev):
+    return ev
+
+
+def test_every_catalogue_id_has_cases():
+    assert sorted(CASES) == sorted(CATALOGUE)
+
+
+@pytest.mark.parametrize('fid', sorted(CASES))
+def test_positive(fid):
+    ev, settings = CASES[fid][0]()
+    result = run(ev, settings)
+    assert fid in ids(result), result['findings']
+    f = get(result, fid)
+    assert f['severity'] == CATALOGUE[fid]['severity']
+    assert f['remediation'] == CATALOGUE[fid]['remediation']
+    assert f['evidence'] and f['explanation'] and f['fixed'] is False
+
+
+@pytest.mark.parametrize('fid', sorted(CASES))
+def test_negative(fid):
+    ev, settings = CASES[fid][1]()
+    result = run(ev, settings)
+    assert fid not in ids(result), get(result, fid)
+
+
+def test_healthy_fixture_has_only_the_info_finding():
+    result = run(load())
+    assert ids(result) == ['search-registries-effective']
+    assert result['runtime'] == {
+        'name': 'containerd', 'version': '1.6.20', 'endpoint': 'unix:///run/containerd/containerd.sock',
+        'image_endpoint': 'unix:///run/containerd/containerd.sock', 'containerd_version': '1.6.20',
+        'source': result['runtime']['source']}
+    assert 'kubelet runtime endpoint' in result['runtime']['source']
+
+
+def test_deterministic_and_sorted():
+    ev = load()
+    cfg(ev, 'disabled_plugins = ["cri"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "x"\n')
+    with_socket(ev, RUN_SOCK, mode='0666')
+    a = run(ev, {'search_registries': ['quay.io']})
+    b = run(load() and ev, {'search_registries': ['quay.io']})
+    assert a == b
+    keys = [({'error': 0, 'warning': 1, 'info': 2}[f['severity']], f['id']) for f in a['findings']]
+    assert keys == sorted(keys)

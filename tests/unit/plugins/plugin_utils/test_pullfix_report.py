@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Report rendering (pure) and the report action's atomic writer."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+from pullfix_helpers import load, run, with_socket
+
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix import report
+
+
+def fleet():
+    ev = load()
+    with_socket(ev, '/run/containerd/containerd.sock', mode='0666')
+    bad = run(ev, {'search_registries': ['quay.io']})
+    bad['findings'][0]['fixed'] = True
+    good = run(load())
+    return [
+        {'host': 'node2', 'runtime': good['runtime'], 'findings': good['findings'], 'changes': [],
+         'verify': [{'image': 'registry.k8s.io/pause:3.9', 'ok': False, 'image_ref': None,
+                     'error': 'rpc error: code = NotFound desc = failed to resolve reference'}]},
+        {'host': 'node1', 'runtime': bad['runtime'], 'findings': bad['findings'],
+         'changes': [{'path': '/etc/containers/registries.conf.d/zz-pullfix.conf', 'action': 'created', 'backup': None}],
+         'verify': [{'image': 'registry.k8s.io/pause:3.9', 'ok': True, 'image_ref': 'sha256:abc', 'error': None}]},
+    ]
+
+
+def test_host_json_shape():
+    hosts = fleet()
+    data = json.loads(report.render_host_json(hosts[1]))
+    assert sorted(data) == ['changes', 'findings', 'host', 'runtime', 'verify']
+    assert data['host'] == 'node1' and data['runtime']['name'] == 'containerd'
+    want = ['search-registries-mismatch', 'socket-world-accessible', 'search-registries-effective']
+    assert [f['id'] for f in data['findings']] == want
+    f = data['findings'][0]
+    assert sorted(f) == ['evidence', 'explanation', 'fixed', 'id', 'remediation', 'severity', 'title']
+
+
+def test_summary_lines():
+    lines = report.summary_lines(fleet())
+    header = ['host', 'runtime', 'version', 'errors', 'warnings', 'fixed', 'verify ok/total']
+    assert [c.strip() for c in lines[0].split('|')] == header
+    assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '2', '0', '1', '1/1']
+    assert [c.strip() for c in lines[3].split('|')] == ['node2', 'containerd', '1.6.20', '0', '0', '0', '0/1']
+    assert report.summary_lines([])[0].startswith('host')
+
+
+def test_summary_md():
+    md = report.render_summary_md(fleet())
+    assert '| node1 | containerd | 1.6.20 | 2 | 0 | 1 | 1/1 |' in md
+    assert '## node1' in md and '### ERROR `socket-world-accessible`' in md
+    assert '/run/containerd/containerd.sock: mode=0666 uid=0 gid=0' in md
+    assert 'Remediation: `kubenode.pullfix.runtime_socket`' in md
+    assert 'FAILED `registry.k8s.io/pause:3.9`: rpc error' in md
+    assert md.index('## node1') < md.index('## node2')
+
+
+def test_junit():
+    root = ET.fromstring(report.render_junit(fleet()))
+    assert root.tag == 'testsuites'
+    suites = {s.get('name'): s for s in root.findall('testsuite')}
+    assert sorted(suites) == ['node1', 'node2']
+    n1 = suites['node1']
+    cases = {c.get('name'): c for c in n1.findall('testcase')}
+    assert sorted(cases) == ['registry.k8s.io/pause:3.9', 'search-registries-effective',
+                             'search-registries-mismatch', 'socket-world-accessible']
+    assert cases['socket-world-accessible'].find('failure') is not None
+    assert cases['search-registries-mismatch'].find('failure') is None  # fixed
+    assert cases['registry.k8s.io/pause:3.9'].find('failure') is None
+    assert n1.get('failures') == '1' and n1.get('tests') == '4'
+    n2 = suites['node2']
+    assert n2.get('failures') == '1'
+    assert n2.find('testcase[@name="registry.k8s.io/pause:3.9"]/failure').get('message').startswith('rpc error')
+    assert root.get('failures') == '2'
+
+
+def test_render_all_is_deterministic_and_safe_names():
+    hosts = fleet() + [{'host': '../evil/host', 'runtime': {}, 'findings': [], 'changes': [], 'verify': []}]
+    a = report.render_all(hosts)
+    assert a == report.render_all(list(reversed(hosts)))
+    assert sorted(a) == ['.._evil_host.json'.replace('..', '_.'), 'junit.xml', 'node1.json', 'node2.json',
+                         'summary.md']
+
+
+def test_atomic_writer(tmp_path):
+    try:
+        from ansible_collections.kubenode.pullfix.plugins.action.report import write_if_changed
+    except ImportError:  # ansible not importable: the pure parts are covered above
+        return
+    path = str(tmp_path / 'x.json')
+    assert write_if_changed(path, b'a') is True
+    assert write_if_changed(path, b'a') is False
+    assert write_if_changed(path, b'b', check_mode=True) is True
+    with open(path, 'rb') as f:
+        assert f.read() == b'a'
+    assert write_if_changed(path, b'b') is True
+    assert sorted(os.listdir(str(tmp_path))) == ['x.json']
+
+
+def test_docs_findings_has_one_section_per_id():
+    import re
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import CATALOGUE
+    path = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'docs', 'findings.md')
+    with open(path) as f:
+        text = f.read()
+    sections = re.findall(r'^### ([a-z0-9-]+)$', text, re.M)
+    assert sorted(sections) == sorted(CATALOGUE)
+    for fid, c in CATALOGUE.items():
+        body = text.split('### %s\n' % fid, 1)[1].split('\n### ', 1)[0]
+        assert '- Severity: **%s**' % c['severity'] in body
+        assert '- Remediation: `%s`' % c['remediation'] in body
