@@ -15,12 +15,38 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import catalogue
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import render_all, summary_lines
 
 ARGUMENT_SPEC = {
-    'hosts': {'type': 'list', 'elements': 'dict', 'required': True},
+    # Each entry is a host's report dict, or a host name whose pullfix_diagnosis,
+    # pullfix_changes and pullfix_verify are read from hostvars.
+    'hosts': {'type': 'list', 'elements': 'raw', 'required': True},
     'report_dir': {'type': 'path'},
 }
+
+
+def host_entry(name, hostvars):
+    """A host's report dict from the variables the collection's roles register."""
+    hv = hostvars.get(name) or {}
+    diagnosis = hv.get('pullfix_diagnosis') or {}
+    if not diagnosis.get('findings') and not diagnosis.get('runtime'):
+        return {'host': name, 'runtime': {'name': 'unknown'}, 'findings': [not_diagnosed(name)]}
+    return {
+        'host': name,
+        'runtime': diagnosis.get('runtime') or {},
+        'findings': diagnosis.get('findings') or [],
+        'changes': hv.get('pullfix_changes') or [],
+        'verify': (hv.get('pullfix_verify') or {}).get('results') or [],
+    }
+
+
+def not_diagnosed(name):
+    info = catalogue()['host-not-diagnosed']
+    return {'id': 'host-not-diagnosed', 'severity': info['severity'], 'title': info['title'],
+            'evidence': ['%s: no diagnosis recorded in this play' % name],
+            'explanation': 'The host was unreachable, or a task failed before its diagnosis; see the play output.',
+            'remediation': info['remediation'], 'fixed': False}
 
 
 def write_if_changed(path, data, check_mode=False):
@@ -63,7 +89,8 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        hosts = args['hosts']
+        hostvars = (task_vars or {}).get('hostvars', {})
+        hosts = [host_entry(h, hostvars) if isinstance(h, str) else h for h in args['hosts']]
         report_dir = args.get('report_dir')
         result['summary'] = summary_lines(hosts)
         result['files'] = []

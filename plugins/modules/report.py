@@ -26,10 +26,14 @@ author:
 options:
   hosts:
     description:
-      - One dict per host with the keys C(host), C(runtime) (from M(kubenode.pullfix.diagnose)), C(findings),
-        C(changes) (C(path), C(action), C(backup)) and C(verify) (C(image), C(ok), C(image_ref), C(error)).
+      - One entry per host, either a host name or a dict.
+      - A host name is looked up in C(hostvars) - C(pullfix_diagnosis) (registered from M(kubenode.pullfix.diagnose)),
+        C(pullfix_changes) and C(pullfix_verify) (registered from M(kubenode.pullfix.cri_pull)). A host without a
+        diagnosis (unreachable, or failed earlier) is reported with the finding C(host-not-diagnosed).
+      - A dict has the keys C(host), C(runtime), C(findings), C(changes) (C(path), C(action), C(backup)) and
+        C(verify) (C(image), C(ok), C(image_ref), C(error)).
     type: list
-    elements: dict
+    elements: raw
     required: true
   report_dir:
     description:
@@ -50,7 +54,7 @@ seealso:
 EXAMPLES = r"""
 - name: Write the fleet report
   kubenode.pullfix.report:
-    hosts: "{{ ansible_play_hosts | map('extract', hostvars, 'pullfix_result') | list }}"
+    hosts: "{{ ansible_play_hosts_all }}"
     report_dir: "{{ pullfix_report_dir }}"
   run_once: true
   register: pullfix_report

@@ -96,7 +96,7 @@ def check_search(ctx):
                     '[%s] (files sort bytewise: digits before letters, so "99-x.conf" loses to "crio.conf").' % (
                         other[1], ', '.join(other[0]), path, ', '.join(lst))))
     wanted = ctx.settings.get('search_registries')
-    if wanted is not None:
+    if wanted:  # None or [] = no opinion
         have = search[0] if search else []
         if list(wanted) != list(have):
             ctx.findings.add('search-registries-mismatch', [search[2] if search else

@@ -93,7 +93,11 @@ _CATALOGUE = {
     # evidence problems
     'evidence-read-error': ('warning', 'A file the diagnosis needs could not be read', MANUAL),
     'evidence-truncated': ('warning', 'A file was larger than the gathering cap and was truncated', MANUAL),
+    'host-not-diagnosed': ('error', 'No evidence from this host: it was unreachable or failed before the diagnosis', MANUAL),
 }
+
+# Ids the report adds itself (the diagnosis never produces them).
+REPORT_ONLY = frozenset(['host-not-diagnosed'])
 
 
 def catalogue():

@@ -117,3 +117,17 @@ def test_docs_findings_has_one_section_per_id():
         body = text.split('### %s\n' % fid, 1)[1].split('\n### ', 1)[0]
         assert '- Severity: **%s**' % c['severity'] in body
         assert '- Remediation: `%s`' % c['remediation'] in body
+
+
+def test_report_action_lists_undiagnosed_hosts():
+    from ansible_collections.kubenode.pullfix.plugins.action.report import host_entry
+    diagnosis = {'runtime': {'name': 'containerd'}, 'findings': []}
+    hostvars = {
+        'ok-node': {'pullfix_diagnosis': diagnosis, 'pullfix_verify': {'results': [{'image': 'a:1', 'ok': True}]}},
+        'down-node': {},
+    }
+    ok = host_entry('ok-node', hostvars)
+    assert ok['runtime'] == {'name': 'containerd'} and ok['verify'] == [{'image': 'a:1', 'ok': True}]
+    down = host_entry('down-node', hostvars)
+    assert [f['id'] for f in down['findings']] == ['host-not-diagnosed']
+    assert down['findings'][0]['severity'] == 'error'

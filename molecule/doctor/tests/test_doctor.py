@@ -1,0 +1,89 @@
+"""The doctor names exactly the incidents each node was broken with, and writes nothing."""
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+testinfra_hosts = ["ansible://all"]
+
+REPORT_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report")
+
+# Every finding id (info included) the doctor must report per node, and no other.
+EXPECTED = {
+    "doctor-healthy-d12": set(),
+    "doctor-healthy-d13": set(),
+    "doctor-mirrors-d13": {
+        "containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service",
+        "socket-world-accessible", "containerd-config-path-missing",
+    },
+    "doctor-kubekey-d12": {"multiple-cri-endpoints", "cri-dockerd-without-docker"},
+    "doctor-sealos-d13": {
+        "cri-endpoint-missing", "shim-cri-socket-missing", "shim-unit-unordered",
+        "kubeadm-image-repository-not-local",
+    },
+    "doctor-k3s-crio-d12": {
+        "k3s-wildcard-mirror-broken", "search-registries-overridden", "search-registries-effective",
+    },
+}
+
+
+def report(name):
+    with open(os.path.join(REPORT_DIR, name + ".json")) as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def name(host):
+    return host.backend.get_hostname()
+
+
+def test_exact_findings(name):
+    got = {f["id"] for f in report(name)["findings"]}
+    assert got == EXPECTED[name]
+
+
+def test_healthy_nodes_have_no_error(name):
+    if "healthy" in name:
+        assert not [f for f in report(name)["findings"] if f["severity"] == "error"]
+
+
+def test_every_finding_is_explained(name):
+    for f in report(name)["findings"]:
+        assert f["evidence"] and f["explanation"] and f["remediation"]
+        assert f["fixed"] is False
+
+
+def test_runtime_came_from_a_real_cri_call(host, name):
+    runtime = report(name)["runtime"]
+    assert runtime["name"] == "containerd"
+    assert runtime["endpoint"] == "unix:///run/containerd/containerd.sock"
+    # The version the CRI client read must be the node's real containerd.
+    assert runtime["version"] in host.check_output("containerd --version")
+    if name != "doctor-mirrors-d13":  # its CRI plugin is down: no Version answer
+        assert "CRI Version" in runtime["source"]
+
+
+def test_credentials_stay_out_of_reports(name):
+    # The shim config on the Sealos node carries `auth: admin:passw0rd`.
+    for fname in os.listdir(REPORT_DIR):
+        with open(os.path.join(REPORT_DIR, fname)) as f:
+            assert "passw0rd" not in f.read()
+
+
+def test_doctor_wrote_nothing_on_the_node(host):
+    changed = host.check_output(
+        "find /etc /usr/local /var/lib/kubelet /var/lib/rancher /var/lib/docker-registry "
+        "-newer /var/tmp/pullfix-prepared -print 2>/dev/null || true")
+    assert changed == ""
+
+
+def test_fleet_summary_and_junit():
+    with open(os.path.join(REPORT_DIR, "summary.md")) as f:
+        summary = f.read()
+    for node in EXPECTED:
+        assert node in summary
+    suites = ET.parse(os.path.join(REPORT_DIR, "junit.xml")).getroot()
+    failures = {s.get("name"): int(s.get("failures")) for s in suites.iter("testsuite")}
+    assert failures["doctor-healthy-d12"] == 0
+    assert failures["doctor-mirrors-d13"] == 3
