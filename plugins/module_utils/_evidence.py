@@ -654,8 +654,11 @@ def _shape_unit(raw):
         if prop == "Id":
             continue
         value = raw.get(prop)
-        if prop in UNIT_LIST_PROPERTIES:
-            unit[prop] = value.split() if value else []
+        if prop == "DropInPaths":
+            unit[prop] = value.split() if value else []  # in the order systemd applies them
+        elif prop in UNIT_LIST_PROPERTIES:
+            # Dependencies are sets whose printed order changes between calls.
+            unit[prop] = sorted(value.split()) if value else []
         elif prop == "Listen":
             unit[prop] = list(value or [])
         elif prop == "ExecStart":

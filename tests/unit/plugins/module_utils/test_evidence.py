@@ -470,7 +470,7 @@ def test_systemd_units_from_one_systemctl_show(root, no_probe):
     assert sd["not_found"] == ["crio.service"]
     unit = sd["units"]["containerd.service"]
     assert unit["ActiveState"] == "active"
-    assert unit["After"] == ["network.target", "local-fs.target"]
+    assert unit["After"] == ["local-fs.target", "network.target"]
     assert unit["Wants"] == []
     assert unit["DropInPaths"] == ["/etc/systemd/system/containerd.service.d/10-x.conf"]
     assert unit["ExecStart"] == "/usr/bin/containerd --log-level debug"
@@ -571,3 +571,12 @@ def test_captured_fixtures_match_the_contract(name):
     for entry in list(ev["files"].values()) + list(ev["dirs"].values()):
         assert entry["stat"]["type"] in ("file", "dir", "symlink", "socket", "fifo", "char", "block", "missing")
         assert set(entry["why"]) <= KNOWN_WHY
+
+
+def test_unit_dependencies_are_sorted_but_drop_ins_keep_their_order():
+    # systemd prints dependency sets in an order that changes between calls; the
+    # evidence (and so every report) must not.
+    shaped = _evidence._shape_unit({"After": "z.target a.service m.socket",
+                                    "DropInPaths": "/etc/b.conf /etc/a.conf"})
+    assert shaped["After"] == ["a.service", "m.socket", "z.target"]
+    assert shaped["DropInPaths"] == ["/etc/b.conf", "/etc/a.conf"]
