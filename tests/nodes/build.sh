@@ -59,7 +59,7 @@ build_one() {
       --include="$include" \
       --customize-hook="sync-in '$here/files' /" \
       --customize-hook="chroot \"\$1\" /usr/local/sbin/pullfix-node-setup" \
-      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+      --customize-hook="rm -rf \"\$1\"/var/lib/apt/lists/* \"\$1\"/var/cache/apt/*.bin" \
       "$suite" - "$mirror" |
       docker import \
         --change 'ENV container=docker' \
