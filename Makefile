@@ -100,6 +100,10 @@ demo: venv ## The doctor against a demo node reproducing five incidents; cleans 
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images _demo
 
 .PHONY: _demo
+_demo: export ANSIBLE_CALLBACK_RESULT_FORMAT := yaml
+_demo: export ANSIBLE_PYTHON_INTERPRETER := auto_silent
+_demo: export ANSIBLE_LOCALHOST_WARNING := false
+_demo: export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 _demo:
 	@trap '$(BIN)/ansible-playbook tests/demo/down.yml >/dev/null' EXIT; \
 	$(BIN)/ansible-playbook -i tests/demo/inventory.yml tests/demo/up.yml >/dev/null && \

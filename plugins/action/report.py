@@ -16,7 +16,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import catalogue
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import render_all, summary_lines
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import finding_lines, render_all, summary_lines
 
 ARGUMENT_SPEC = {
     # Each entry is a host's report dict, or a host name whose pullfix_diagnosis,
@@ -93,6 +93,7 @@ class ActionModule(ActionBase):
         hosts = [host_entry(h, hostvars) if isinstance(h, str) else h for h in args['hosts']]
         report_dir = args.get('report_dir')
         result['summary'] = summary_lines(hosts)
+        result['open_findings'] = finding_lines(hosts)
         result['files'] = []
         result['changed_files'] = []
         result['changed'] = False

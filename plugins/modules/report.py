@@ -66,6 +66,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+open_findings:
+  description: One line per open error or warning finding, host by host (C(host: SEVERITY id - title)).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "node1: ERROR   cri-endpoint-missing - Kubelet's CRI endpoint socket does not exist"
 summary:
   description: "Per-host table lines: host | runtime | version | errors | warnings | fixed | verify ok/total."
   returned: always

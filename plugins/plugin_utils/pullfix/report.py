@@ -74,6 +74,16 @@ def summary_lines(hosts):
     return lines
 
 
+def finding_lines(hosts):
+    """One line per open error or warning, host by host: what to look at first."""
+    lines = []
+    for h in normalize_hosts(hosts):
+        for f in h['findings']:
+            if f.get('severity') in ('error', 'warning') and not f.get('fixed'):
+                lines.append('%s: %-7s %s - %s' % (h['host'], f['severity'].upper(), f.get('id'), f.get('title', '')))
+    return lines
+
+
 def _md(text):
     return str(text).replace('|', '\\|').replace('\n', ' ')
 

@@ -131,3 +131,12 @@ def test_report_action_lists_undiagnosed_hosts():
     down = host_entry('down-node', hostvars)
     assert [f['id'] for f in down['findings']] == ['host-not-diagnosed']
     assert down['findings'][0]['severity'] == 'error'
+
+
+def test_finding_lines_list_open_errors_and_warnings_only():
+    hosts = [{'host': 'n1', 'findings': [
+        {'id': 'a-error', 'severity': 'error', 'title': 'A'},
+        {'id': 'b-fixed', 'severity': 'error', 'title': 'B', 'fixed': True},
+        {'id': 'c-info', 'severity': 'info', 'title': 'C'},
+        {'id': 'd-warn', 'severity': 'warning', 'title': 'D'}]}]
+    assert report.finding_lines(hosts) == ['n1: ERROR   a-error - A', 'n1: WARNING d-warn - D']
