@@ -57,7 +57,13 @@ def start_node(image):
        "--security-opt", "apparmor=unconfined", "--tmpfs", "/run", "--tmpfs", "/run/lock",
        "--tmpfs", "/tmp:exec", "--tmpfs", "/var/lib/containerd:exec,size=1g",
        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", image)
-    sh("docker", "exec", CONTAINER, "timeout", "120", "systemctl", "is-system-running", "--wait")
+    for _attempt in range(60):  # right after start, PID 1's bus may not be up yet
+        state = subprocess.run(["docker", "exec", CONTAINER, "timeout", "120", "systemctl", "is-system-running", "--wait"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True, check=False)
+        if state.stdout.strip() in ("running", "degraded"):
+            return
+        time.sleep(1)
+    raise SystemExit("test node %s did not boot" % CONTAINER)
 
 
 def bench_node(runs):
@@ -72,7 +78,8 @@ def bench_node(runs):
 
 
 def bench_round_trip(runs):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+               ANSIBLE_PYTHON_INTERPRETER="auto_silent")
 
     def one(module):
         argv = ["ansible", "all", "-i", CONTAINER + ",", "-c", "community.docker.docker", "-m", module]
