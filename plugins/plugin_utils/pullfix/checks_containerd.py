@@ -354,7 +354,8 @@ def check_certs_d(ctx):
             if ':' not in name and not name.endswith('_') and name != '_default':
                 for keypath, url, _override in _urls(data):
                     h = url_host(url) or ''
-                    if h.startswith(name + ':') and h[len(name) + 1:].isdigit():
+                    served = h in names or '%s_%s_' % (name, h[len(name) + 1:]) in names
+                    if h.startswith(name + ':') and h[len(name) + 1:].isdigit() and not served:
                         ctx.findings.add('certs-d-dir-never-matches', [ctx.cite_key(hosts_path, index, keypath)], (
                             '%s configures %s, but images named %s/... are looked up in %s_%s_ or %s, never in '
                             '%s.' % (hosts_path, h, h, name, h.split(':')[1], h, sub)))

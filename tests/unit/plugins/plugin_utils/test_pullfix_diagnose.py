@@ -360,3 +360,19 @@ def test_deterministic_and_sorted():
 def test_empty_search_registries_setting_means_no_opinion():
     # The role default is []: the doctor must not invent a wanted order.
     assert 'search-registries-mismatch' not in ids(run(load(), {'search_registries': []}))
+
+
+def test_host_dir_is_harmless_once_the_host_port_dir_exists():
+    # A stray certs.d/<host> (for <host>:<port> images) stops mattering once the
+    # <host>:<port> directory that containerd does look up exists.
+    def build(ev, with_port_dir):
+        with_file(ev, '/etc/containerd/config.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n'
+                  '  config_path = "/etc/containerd/certs.d"\n', 'containerd-config')
+        names = ['reg.local'] + (['reg.local:5000'] if with_port_dir else [])
+        with_dir(ev, '/etc/containerd/certs.d', names, 'certs-d')
+        with_file(ev, '/etc/containerd/certs.d/reg.local/hosts.toml', 'server = "http://reg.local:5000"\n', 'certs-d')
+        if with_port_dir:
+            with_dir(ev, '/etc/containerd/certs.d/reg.local:5000', [], 'certs-d')
+        return ev
+    assert 'certs-d-dir-never-matches' in ids(run(build(load(), False)))
+    assert 'certs-d-dir-never-matches' not in ids(run(build(load(), True)))
