@@ -67,7 +67,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 open_findings:
-  description: One line per open error or warning finding, host by host (C(host: SEVERITY id - title)).
+  description: "One line per open error or warning finding, host by host: C(host: SEVERITY id - title)."
   returned: always
   type: list
   elements: str
