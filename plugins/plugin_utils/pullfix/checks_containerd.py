@@ -352,7 +352,11 @@ def check_certs_d(ctx):
             data, index = loaded
             _check_hosts_toml(ctx, hosts_path, data, index, dir_registry(name), mirrors, sub)
             if ':' not in name and not name.endswith('_') and name != '_default':
+                # Only `server` names the registry a directory is meant for; [host]
+                # entries are mirrors and may well carry a port.
                 for keypath, url, _override in _urls(data):
+                    if keypath != ('server',):
+                        continue
                     h = url_host(url) or ''
                     served = h in names or '%s_%s_' % (name, h[len(name) + 1:]) in names
                     if h.startswith(name + ':') and h[len(name) + 1:].isdigit() and not served:
@@ -381,6 +385,12 @@ def _check_hosts_toml(ctx, path, data, index, registry, mirrors, hostdir):
             '%s sets %s, which containerd does not know and silently ignores (known: server, capabilities, '
             'ca, client, skip_verify, override_path, header, dial_timeout, [host."<url>"]).' % (
                 path, ', '.join(sorted(set(k for _kp, k in unknown))))))
+    if not hosts:
+        cite = ctx.cite_key(path, index, ('server',)) if 'server' in data else '%s: no [host."<url>"] table' % path
+        ctx.findings.add('hosts-toml-no-host-table', [cite], (
+            '%s has no [host."<url>"] table. containerd 1.6 and 1.7 then fail to decode it ("invalid `host` '
+            'tree") and ignore the whole file, so pulls go straight to the registry. Repeat the server as a '
+            '[host."<url>"] table.' % path))
     for keypath, url, override in _urls(data):
         cite = ctx.cite_key(path, index, keypath)
         if not (url.startswith('http://') or url.startswith('https://')):

@@ -54,6 +54,7 @@ _CATALOGUE = {
     'containerd-config-version-mismatch': ('error', 'containerd config version or plugin table names do not match the containerd version', CONTAINERD),
     # certs.d / hosts.toml
     'hosts-toml-unparsable': ('error', 'hosts.toml cannot be parsed: its mirrors are silently dropped', CONTAINERD),
+    'hosts-toml-no-host-table': ('error', 'hosts.toml has no [host] table: containerd ignores the whole file', CONTAINERD),
     'hosts-toml-unknown-key': ('warning', 'hosts.toml has keys containerd does not know (silently ignored)', CONTAINERD),
     'hosts-toml-no-scheme': ('warning', 'hosts.toml server/host URL has no scheme (https is assumed)', CONTAINERD),
     'hosts-toml-trailing-slash': ('error', 'hosts.toml URL ends with a slash: the /v2 API path is built wrongly', CONTAINERD),

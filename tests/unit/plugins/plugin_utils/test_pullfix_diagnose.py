@@ -177,6 +177,10 @@ CASES = {
     'hosts-toml-unparsable': (
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io\n')),
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n'))),
+    'hosts-toml-no-host-table': (
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'
+                                '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull", "resolve"]\n'))),
     'hosts-toml-unknown-key': (
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
                                 '  capabilities = ["pull"]\n  insecure = true\n')),
@@ -376,3 +380,14 @@ def test_host_dir_is_harmless_once_the_host_port_dir_exists():
         return ev
     assert 'certs-d-dir-never-matches' in ids(run(build(load(), False)))
     assert 'certs-d-dir-never-matches' not in ids(run(build(load(), True)))
+
+
+def test_mirror_urls_with_a_port_do_not_make_a_directory_wrong():
+    # certs.d/reg.local serving reg.local images through a mirror on :5000 is fine:
+    # only `server` says which registry a directory is for.
+    ev = load()
+    with_file(ev, '/etc/containerd/config.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n'
+              '  config_path = "/etc/containerd/certs.d"\n', 'containerd-config')
+    with_hosts(ev, '/etc/containerd/certs.d', 'reg.local', 'server = "https://reg.local"\n'
+               '[host."http://reg.local:5000"]\n  capabilities = ["pull", "resolve"]\n')
+    assert 'certs-d-dir-never-matches' not in ids(run(ev))
