@@ -1,0 +1,116 @@
+"""Registry mirrors and fallback, proven by CRI PullImage with the registries' logs as witnesses."""
+import json
+import os
+import subprocess
+
+import pytest
+
+testinfra_hosts = ["ansible://all"]
+
+MIRROR = "docker-registry"            # 127.0.0.1:5000
+UPSTREAM = "docker-registry-upstream"  # 127.0.0.1:5001
+SOCKET = "unix:///run/containerd/containerd.sock"
+EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAULT_HOST = "cr-nopath-d12"
+
+
+def cri_pull(host, image):
+    host.run("ctr -n k8s.io images rm %s" % image)
+    args = {"endpoint": SOCKET, "action": "pull", "images": [image], "fail_on_error": False}
+    return host.ansible("kubenode.pullfix.cri_pull", json.dumps(args), check=False)["results"][0]
+
+
+class Witness:
+    """What a registry logged after this point (journal cursor, not wall time)."""
+
+    def __init__(self, host, unit):
+        self.host, self.unit = host, unit
+        out = host.check_output("journalctl -u %s -n 0 --show-cursor --no-pager" % unit)
+        self.cursor = out.strip().rsplit("cursor: ", 1)[-1]
+
+    def saw(self, path):
+        log = self.host.check_output("journalctl -u %s --after-cursor '%s' --no-pager -o cat" % (self.unit, self.cursor))
+        return path in log
+
+
+def test_a_image_in_the_mirror_comes_from_the_mirror(host):
+    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+    result = cri_pull(host, "docker.io/library/a:1")
+    assert result["ok"], result["error"]
+    assert mirror.saw("/v2/library/a/manifests/1")
+    assert not upstream.saw("/v2/library/a/")
+
+
+def test_b_image_only_upstream_falls_back(host):
+    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+    result = cri_pull(host, "docker.io/library/b:1")
+    assert result["ok"], result["error"]
+    assert mirror.saw("/v2/library/b/manifests/1")      # tried first, answered 404
+    assert upstream.saw("/v2/library/b/manifests/1")    # then the upstream served it
+
+
+def test_c_mirror_only_never_falls_back(host):
+    upstream = Witness(host, UPSTREAM)
+    # library/b exists only on 127.0.0.1:5001 itself, but that registry is mirror-only.
+    result = cri_pull(host, "127.0.0.1:5001/library/b:1")
+    assert not result["ok"]
+    assert "not found" in result["error"]
+    assert not upstream.saw("/v2/library/b/")
+    # Control: what the mirror holds is served under that registry's name.
+    assert cri_pull(host, "127.0.0.1:5001/library/a:1")["ok"]
+
+
+def test_d_wildcard_serves_an_arbitrary_registry_name(host):
+    mirror = Witness(host, MIRROR)
+    result = cri_pull(host, "anything.pullfix.test/library/a:1")
+    assert result["ok"], result["error"]
+    assert mirror.saw("/v2/library/a/manifests/1")
+
+
+def test_role_verified_with_a_real_pull(host):
+    # converge's own verification (pullfix_verify_images) went through CRI too.
+    assert host.file("/etc/containerd/certs.d/docker.io/hosts.toml").contains("kubenode.pullfix")
+
+
+def test_check_mode_predicted_exactly_the_changes_made(host):
+    name = host.backend.get_hostname()
+
+    def load(kind):
+        with open(os.path.join(EPHEMERAL, "changes", "%s-%s.json" % (name, kind))) as f:
+            return sorted((c["path"], c["action"]) for c in json.load(f))
+    real = load("real")
+    assert real, "every node started broken, so the first run must change something"
+    assert load("check") == real
+
+
+@pytest.fixture(scope="module")
+def doctor_report():
+    report_dir = os.path.join(EPHEMERAL, "after-fix-report")
+    subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "..", "..", "playbooks", "diagnose.yml"),
+                    "-e", "pullfix_report_dir=" + report_dir], check=True, stdout=subprocess.DEVNULL)
+    return report_dir
+
+
+def test_doctor_finds_no_error_after_the_fix(host, doctor_report):
+    with open(os.path.join(doctor_report, host.backend.get_hostname() + ".json")) as f:
+        errors = [f["id"] for f in json.load(f)["findings"] if f["severity"] == "error"]
+    assert errors == []
+
+
+def test_z_failed_restart_is_rolled_back(host):
+    if host.backend.get_hostname() != FAULT_HOST:
+        pytest.skip("the fault case runs on %s" % FAULT_HOST)
+    before = host.file("/etc/containerd/config.toml").content_string
+    try:
+        run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "fault.yml"),
+                              "-e", "pullfix_fault_host=" + FAULT_HOST],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        assert run.returncode != 0, run.stdout
+        assert "The previous file was restored" in run.stdout
+        assert host.file("/etc/containerd/config.toml").content_string == before
+        assert host.service("containerd").is_running
+        assert cri_pull(host, "docker.io/library/a:1")["ok"]
+    finally:
+        host.run("rm -f /etc/systemd/system/containerd.service.d/pullfix-fault.conf && systemctl daemon-reload")
