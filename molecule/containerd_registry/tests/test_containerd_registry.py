@@ -114,3 +114,41 @@ def test_z_failed_restart_is_rolled_back(host):
         assert cri_pull(host, "docker.io/library/a:1")["ok"]
     finally:
         host.run("rm -f /etc/systemd/system/containerd.service.d/pullfix-fault.conf && systemctl daemon-reload")
+
+
+def run_role(limit, mirrors=None):
+    """Run the role on one host, with other mirror settings when given (extra vars win)."""
+    argv = ["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "converge.yml"), "--limit", limit]
+    if mirrors is not None:
+        argv += ["-e", json.dumps({"pullfix_registry_mirrors": mirrors})]
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
+def test_z_invalid_settings_fail_before_anything_is_written(host):
+    name = host.backend.get_hostname()
+    if name != FAULT_HOST:
+        pytest.skip("runs once, on %s" % FAULT_HOST)
+    before = host.check_output("find /etc/containerd -type f -exec sha256sum {} + | sort")
+    run = run_role(name, {"docker.io": {"endpoints": ["mirror.local:5000"]}})
+    assert run.returncode != 0
+    assert "pullfix_registry_mirrors['docker.io'].endpoints[0]" in run.stdout
+    assert "no scheme" in run.stdout
+    assert host.check_output("find /etc/containerd -type f -exec sha256sum {} + | sort") == before
+
+
+def test_z_stale_files_of_ours_are_removed_and_others_kept(host):
+    name = host.backend.get_hostname()
+    if name != "cr-hostdir-d13":
+        pytest.skip("runs once, on cr-hostdir-d13")
+    mirrors = {"docker.io": {"endpoints": ["http://127.0.0.1:5000"], "server": "http://127.0.0.1:5001"}}
+    try:
+        run = run_role(name, mirrors)
+        assert run.returncode == 0, run.stdout
+        # Ours, no longer wanted: gone with their directories (an empty one would still win the lookup).
+        assert not host.file("/etc/containerd/certs.d/_default").exists
+        assert not host.file("/etc/containerd/certs.d/127.0.0.1:5001").exists
+        # Not ours: left exactly where it was.
+        assert host.file("/etc/containerd/certs.d/127.0.0.1/hosts.toml").exists
+        assert host.file("/etc/containerd/certs.d/docker.io/hosts.toml").exists
+    finally:
+        assert run_role(name).returncode == 0  # back to the scenario's settings
