@@ -11,13 +11,16 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 
 ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},
     'settings': {'type': 'dict', 'default': {}},
+    # An earlier diagnosis of the same host (before a fix): its findings that are
+    # gone now are kept in the result with fixed=true.
+    'previous': {'type': 'dict'},
 }
 
 
@@ -34,10 +37,13 @@ class ActionModule(ActionBase):
             diagnosis = diagnose(args['evidence'], args.get('settings') or {})
         except MissingLibrary as exc:
             raise AnsibleActionFail(str(exc))
+        findings = diagnosis['findings']
+        if args.get('previous'):
+            findings = mark_fixed(args['previous'].get('findings'), findings)
         result.update(
             changed=False,
             runtime=diagnosis['runtime'],
-            findings=diagnosis['findings'],
-            counts=counts(diagnosis['findings']),
+            findings=findings,
+            counts=counts(f for f in findings if not f.get('fixed')),
         )
         return result

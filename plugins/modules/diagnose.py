@@ -38,6 +38,12 @@ options:
         V(search_registries) and C(sandbox-image-not-local) needs V(local_registry) or V(sandbox_image).
     type: dict
     default: {}
+  previous:
+    description:
+      - An earlier result of this action for the same host, typically taken before a fix was applied.
+      - Its findings that are gone now are kept in RV(findings) with C(fixed=true); RV(counts) counts only
+        the findings still open.
+    type: dict
 attributes:
   check_mode:
     description: The diagnosis never changes anything, so it runs unchanged in check mode.

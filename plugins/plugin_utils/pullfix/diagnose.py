@@ -11,7 +11,7 @@ __metaclass__ = type
 from . import (checks_containerd, checks_evidence, checks_k3s, checks_kubelet, checks_registries,
                checks_shim, checks_sockets, runtime)
 from .context import Context
-from .findings import counts
+from .findings import counts, sort_key
 
 RUNTIME_KEYS = ('name', 'version', 'endpoint', 'image_endpoint', 'source', 'containerd_version')
 
@@ -51,6 +51,14 @@ def diagnose(evidence, settings=None):
 
     rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
     return {'runtime': rt, 'findings': ctx.findings.result()}
+
+
+def mark_fixed(previous, current):
+    """Findings after a fix: the current ones, plus each earlier finding that is gone,
+    flagged ``fixed: true``. Sorted like every findings list (severity, id)."""
+    now = set(f['id'] for f in current)
+    gone = [dict(f, fixed=True) for f in previous or [] if f['id'] not in now]
+    return sorted(list(current) + gone, key=sort_key)
 
 
 def diagnose_with_counts(evidence, settings=None):

@@ -151,8 +151,13 @@ class Findings(object):
             g['evidence'] = list(f['evidence'])
             g['explanation'] = ' '.join(f['explanation'])
             out.append(g)
-        out.sort(key=lambda x: (SEVERITY_RANK[x['severity']], x['id']))
+        out.sort(key=sort_key)
         return out
+
+
+def sort_key(finding):
+    """The order of every findings list: errors first, then by id."""
+    return (SEVERITY_RANK.get(finding.get('severity'), 9), finding.get('id') or '')
 
 
 def counts(findings):

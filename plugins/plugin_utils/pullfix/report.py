@@ -54,7 +54,7 @@ def render_host_json(entry):
 
 def summary_row(entry):
     h = normalize_host(entry)
-    c = counts(h['findings'])
+    c = counts(f for f in h['findings'] if not f.get('fixed'))  # open ones; fixed has its own column
     fixed = sum(1 for f in h['findings'] if f.get('fixed'))
     verify = h['verify']
     ok = sum(1 for v in verify if v.get('ok'))

@@ -391,3 +391,14 @@ def test_mirror_urls_with_a_port_do_not_make_a_directory_wrong():
     with_hosts(ev, '/etc/containerd/certs.d', 'reg.local', 'server = "https://reg.local"\n'
                '[host."http://reg.local:5000"]\n  capabilities = ["pull", "resolve"]\n')
     assert 'certs-d-dir-never-matches' not in ids(run(ev))
+
+
+def test_mark_fixed_keeps_gone_findings_as_fixed():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import mark_fixed
+    before = [{'id': 'containerd-cri-disabled', 'severity': 'error', 'fixed': False},
+              {'id': 'socket-world-accessible', 'severity': 'error', 'fixed': False}]
+    after = [{'id': 'socket-world-accessible', 'severity': 'error', 'fixed': False},
+             {'id': 'search-registries-effective', 'severity': 'info', 'fixed': False}]
+    merged = mark_fixed(before, after)
+    assert [(f['id'], f['fixed']) for f in merged] == [
+        ('containerd-cri-disabled', True), ('socket-world-accessible', False), ('search-registries-effective', False)]

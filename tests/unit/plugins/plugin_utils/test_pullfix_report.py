@@ -48,14 +48,14 @@ def test_summary_lines():
     lines = report.summary_lines(fleet())
     header = ['host', 'runtime', 'version', 'errors', 'warnings', 'fixed', 'verify ok/total']
     assert [c.strip() for c in lines[0].split('|')] == header
-    assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '2', '0', '1', '1/1']
+    assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '1', '0', '1', '1/1']  # open errors only
     assert [c.strip() for c in lines[3].split('|')] == ['node2', 'containerd', '1.6.20', '0', '0', '0', '0/1']
     assert report.summary_lines([])[0].startswith('host')
 
 
 def test_summary_md():
     md = report.render_summary_md(fleet())
-    assert '| node1 | containerd | 1.6.20 | 2 | 0 | 1 | 1/1 |' in md
+    assert '| node1 | containerd | 1.6.20 | 1 | 0 | 1 | 1/1 |' in md
     assert '## node1' in md and '### ERROR `socket-world-accessible`' in md
     assert '/run/containerd/containerd.sock: mode=0666 uid=0 gid=0' in md
     assert 'Remediation: `kubenode.pullfix.runtime_socket`' in md

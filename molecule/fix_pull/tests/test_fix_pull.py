@@ -1,0 +1,43 @@
+"""The main job fixes the node, proves it with CRI pulls, and reports what it fixed."""
+import json
+import os
+
+import pytest
+
+testinfra_hosts = ["ansible://all"]
+
+REPORT_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report")
+FIXED = {
+    "fix-mirrors-d12": {"containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service"},
+    "fix-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service"},
+}
+
+
+@pytest.fixture
+def report(host):
+    # The idempotence run rewrote the report: it shows the steady state.
+    with open(os.path.join(REPORT_DIR, host.backend.get_hostname() + ".json")) as f:
+        return json.load(f)
+
+
+def test_steady_state_report_has_no_open_error(report):
+    assert [f["id"] for f in report["findings"] if f["severity"] == "error" and not f["fixed"]] == []
+
+
+def test_verification_pulled_through_cri(report):
+    verify = {v["image"]: v for v in report["verify"]}
+    assert set(verify) == {"docker.io/library/a:1", "docker.io/library/b:1"}
+    assert all(v["ok"] and v["image_ref"].startswith("sha256:") for v in verify.values())
+
+
+def test_first_run_reported_what_it_fixed(host):
+    # converge.yml keeps a copy of the first run's report.
+    name = host.backend.get_hostname()
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "first-report", name + ".json")) as f:
+        first = json.load(f)
+    fixed = {f["id"] for f in first["findings"] if f["fixed"]}
+    assert FIXED[name] <= fixed
+    assert [f["id"] for f in first["findings"] if f["severity"] == "error" and not f["fixed"]] == []
+    assert {c["path"] for c in first["changes"]} >= {"/etc/containerd/config.toml",
+                                                     "/etc/containerd/certs.d/docker.io/hosts.toml"}
+    assert all(c["action"] in ("created", "updated", "removed") for c in first["changes"])
