@@ -12,8 +12,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan_containerd import (
-    PlanError, plan_containerd_registry)
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as plan_containerd_registry
 
 ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},

@@ -109,8 +109,13 @@ _URL_USERINFO_RE = re.compile(r'([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+):[^@\s/]+@'
 _BEARER_RE = re.compile(r'\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+')
 
 
+_URL_TOKEN_RE = re.compile(r'([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+@')
+
+
 def redact_url(text):
-    return _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
+    """Text with the password (or lone token) of every URL's userinfo replaced."""
+    text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
+    return _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
 
 
 def redact_line(line, secret_context=False):

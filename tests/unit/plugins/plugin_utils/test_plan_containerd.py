@@ -12,8 +12,10 @@ import tempfile
 
 import pytest
 
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan_containerd import (
-    MARKER, PlanError, plan_containerd_registry, validate_mirrors)
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, sha256_text
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import VALIDATE_CONFIG, plan as plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import validate_mirrors
 
 from pullfix_helpers import load, with_dir, with_file, with_hosts
 
@@ -108,7 +110,7 @@ def test_v2_config_and_hosts(fixture, runtime):
     assert sorted(changes) == [CD + '/docker.io/hosts.toml', CFG]
     cfg = changes[CFG]
     assert cfg['content'] == V2_EXPECTED
-    assert (cfg['action'], cfg['validate'], cfg['restart'], cfg['mode']) == ('update', 'containerd-config', 'containerd', '0644')
+    assert (cfg['action'], cfg['validate'], cfg['restart'], cfg['mode']) == ('update', VALIDATE_CONFIG, 'containerd', None)
     hosts = changes[CD + '/docker.io/hosts.toml']
     assert hosts['content'] == HOSTS_DOCKER_IO
     assert (hosts['action'], hosts['restart'], hosts['mode'], hosts['secret']) == ('create', None, '0644', False)
@@ -450,21 +452,34 @@ def test_stale_owned_file_removed_unowned_kept():
     with_hosts(ev, CD, 'docker.io', HOSTS_DOCKER_IO)
     result = plan(ev, DOCKER_IO)
     assert result['changes'] == [{
-        'path': CD + '/quay.io/hosts.toml', 'action': 'remove', 'content': None, 'mode': '0644', 'validate': None,
+        'path': CD + '/quay.io/hosts.toml', 'action': 'remove', 'content': None, 'mode': None, 'validate': None,
         'restart': None, 'reason': 'registry quay.io no longer in pullfix_registry_mirrors', 'secret': False,
-        'remove_empty_parent': True}]
+        'remove_empty_parent': True, 'role': 'containerd_registry',
+        'expect': sha256_text(MARKER + '\nserver = "https://quay.io"\n')}]
 
 
-def test_owned_file_updated_unowned_at_target_is_error():
+def test_owned_file_updated_unowned_declared_registry_taken_over():
     ev = steady(ev12())
     with_hosts(ev, CD, 'docker.io', MARKER + '\nserver = "https://old"\n')
     assert [(c['action'], c['content']) for c in plan(ev, DOCKER_IO)['changes']] == [('update', HOSTS_DOCKER_IO)]
+    # A file someone else wrote for a registry the user declared: replaced (the apply keeps a backup),
+    # whether it is broken or equivalent.
+    for theirs in ('server = "https://registry-1.docker.io"\n', '[host."https://m\n'):
+        ev = steady(ev12())
+        with_hosts(ev, CD, 'docker.io', theirs)
+        result = plan(ev, DOCKER_IO)
+        assert result['errors'] == []
+        (c,) = result['changes']
+        assert (c['action'], c['content'], c['expect']) == ('update', HOSTS_DOCKER_IO, sha256_text(theirs))
+        assert 'replacing a file kubenode.pullfix did not write (backup kept)' in c['reason']
+    # pullfix_registry_takeover: false keeps the refusal.
     ev = steady(ev12())
     with_hosts(ev, CD, 'docker.io', 'server = "https://registry-1.docker.io"\n')
-    result = plan(ev, DOCKER_IO)
+    result = plan_containerd_registry(ev, RT16, {'registry_mirrors': DOCKER_IO, 'registry_takeover': False})
     assert result['changes'] == []
-    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix '
-                                '(no marker line); merge the docker.io mirror into it by hand or remove it']
+    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix, '
+                                'and pullfix_registry_takeover is false; merge the docker.io mirror into it by hand or '
+                                'remove it']
 
 
 def test_steady_state_zero_changes():
@@ -490,7 +505,7 @@ def m(**spec):
     (m(endpoints=['https://m.example', 'https://m/']),
      "pullfix_registry_mirrors['docker.io'].endpoints[1]: 'https://m/' ends with a slash (containerd appends /v2 after it; remove the slash)"),
     (m(endpoints=[]), "pullfix_registry_mirrors['docker.io'].endpoints: empty (give at least one http:// or https:// URL)"),
-    (m(endpoints='https://m'), "pullfix_registry_mirrors['docker.io'].endpoints: expected a list of URLs, got str"),
+    (m(endpoints='https://m'), "pullfix_registry_mirrors['docker.io'].endpoints: expected a list of URLs, got a string"),
     (m(endpoint=['https://m']), "pullfix_registry_mirrors['docker.io']: unknown key 'endpoint' "
                                 "(expected endpoints, fallback, server, ca, client, skip_verify, headers)"),
     (m(ca='certs/ca.pem'), "pullfix_registry_mirrors['docker.io'].ca: 'certs/ca.pem' is not an absolute path"),
@@ -510,8 +525,8 @@ def m(**spec):
     ({'Docker.io': {'endpoints': ['https://m']}},
      "pullfix_registry_mirrors['Docker.io']: registry name has uppercase letters (image references use lowercase host names)"),
     ({'reg:abc': {'endpoints': ['https://m']}}, "pullfix_registry_mirrors['reg:abc']: port 'abc' is not numeric"),
-    ({'docker.io': ['https://m']}, "pullfix_registry_mirrors['docker.io']: expected a mapping with endpoints, got list"),
-    (['docker.io'], "pullfix_registry_mirrors: expected a mapping of registry -> settings, got list"),
+    ({'docker.io': ['https://m']}, "pullfix_registry_mirrors['docker.io']: expected a mapping with endpoints, got a list"),
+    (['docker.io'], "pullfix_registry_mirrors: expected a mapping of registry -> settings, got a list"),
 ])
 def test_validation_errors(mirrors, message):
     with pytest.raises(PlanError) as exc:

@@ -10,7 +10,8 @@ import pytest
 
 from pullfix_helpers import load, with_file
 
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan_containerd import PlanError, plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as plan_containerd_registry
 
 REG = '/etc/rancher/k3s/registries.yaml'
 K3S = {'name': 'k3s', 'version': 'v1.32.3+k3s1'}
@@ -34,6 +35,7 @@ def test_create_registries_yaml():
     assert change == {
         'path': REG, 'action': 'create', 'mode': '0600', 'validate': None, 'restart': 'k3s', 'secret': False,
         'remove_empty_parent': False, 'reason': 'registries.yaml: mirrors for docker.io; tls for mirror.example.com',
+        'role': 'containerd_registry', 'expect': None,
         'content': '''mirrors:
   docker.io:
     endpoint:

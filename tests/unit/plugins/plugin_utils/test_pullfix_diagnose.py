@@ -148,7 +148,8 @@ CASES = {
     'containerd-config-path-unset': (
         E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n')),
         E(lambda ev: (set_containerd_version(ev, '2.0.2'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')))),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n'
+                              '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
     'containerd-config-path-missing': (
         E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/registry.d"\n'),
                       with_dir(ev, '/etc/containerd/registry.d', [], kind='missing'))),

@@ -8,10 +8,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from . import (checks_containerd, checks_evidence, checks_k3s, checks_kubelet, checks_registries,
-               checks_shim, checks_sockets, runtime)
+from . import runtime
+from .checks import (containerd as checks_containerd, evidence as checks_evidence, k3s as checks_k3s,
+                     kubelet as checks_kubelet, registries as checks_registries, shim as checks_shim,
+                     sockets as checks_sockets)
 from .context import Context
-from .findings import counts, sort_key
+from ..findings import counts, sort_key
 
 RUNTIME_KEYS = ('name', 'version', 'endpoint', 'image_endpoint', 'source', 'containerd_version')
 

@@ -20,15 +20,13 @@ except ImportError:  # pragma: no cover - sanity import test environment
     yaml = None
     HAS_YAML = False
 
-from . import parse
-from .evidence import distro_version, image_registry
-from .plan_containerd import SETTING, PlanError, _change, _file_state
+from ... import parse
+from .. import PlanError, change, file_state, sha256_text, state_reason
+from ..settings import SETTING
+from ...evidence import distro_version, image_registry
+from ...facts import k3s as facts
 
-# Wildcard ("*") fallback is broken in these releases; fixed in the next patch release.
-WILDCARD_BROKEN = {
-    'v1.32.2+k3s1': 'v1.32.3+k3s1', 'v1.31.6+k3s1': 'v1.31.7+k3s1',
-    'v1.32.2+rke2r1': 'v1.32.3+rke2r1', 'v1.31.6+rke2r1': 'v1.31.7+rke2r1',
-}
+# Registries a "*" mirror is expanded into on releases where the wildcard is broken.
 COMMON_REGISTRIES = ('docker.io', 'registry.k8s.io', 'quay.io', 'ghcr.io')
 
 
@@ -81,10 +79,14 @@ def plan_registries_yaml(ev, runtime, settings, mirrors, result):
         raise parse.MissingLibrary('PyYAML is required on the controller: pip install PyYAML')
     kind = runtime.get('name')
     check_k3s_settings(mirrors)
-    path = '/etc/rancher/%s/registries.yaml' % kind
-    state, text = _file_state(ev, path)
-    if state in ('unreadable', 'other'):
-        result['errors'].append('%s: could not be read on the node (%s); not replaced' % (path, state))
+    path = facts.registries_yaml(kind)
+    state, text = file_state(ev, path)
+    if state not in ('missing', 'file'):
+        result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
+        return result
+    if text is not None and facts.GENERATED_HEADER in text[:400]:
+        result['errors'].append('%s:1: carries "%s"; it is generated, not the file k3s reads its settings from: '
+                                'the file is left as it is' % (path, facts.GENERATED_HEADER))
         return result
     data = {}
     if text is not None:
@@ -98,6 +100,19 @@ def plan_registries_yaml(ev, runtime, settings, mirrors, result):
         if not isinstance(data, dict) or not isinstance(data.get('mirrors') or {}, dict) \
                 or not isinstance(data.get('configs') or {}, dict):
             result['errors'].append('%s:1: expected a mapping with mirrors and configs mappings; the file is left as it is' % path)
+            return result
+        index = parse.load_yaml(text)[1]
+        for section in ('mirrors', 'configs'):
+            for key, value in (data.get(section) or {}).items():
+                if value is not None and not isinstance(value, dict):
+                    result['errors'].append('%s:%s: %s.%s is %s, expected a mapping; the file is left as it is' % (
+                        path, index.get((section, key), '?'), section, key, type(value).__name__))
+                elif section == 'mirrors' and value and value.get('endpoint') is not None \
+                        and not isinstance(value.get('endpoint'), list):
+                    result['errors'].append('%s:%s: mirrors.%s.endpoint is %s, expected a list of URLs; the file is '
+                                            'left as it is' % (path, index.get((section, key, 'endpoint'), '?'), key,
+                                                               type(value.get('endpoint')).__name__))
+        if result['errors']:
             return result
     new = copy.deepcopy(data)
     reasons = []
@@ -131,7 +146,7 @@ def plan_registries_yaml(ev, runtime, settings, mirrors, result):
                                    '(a global setting; not changed by kubenode.pullfix)' % (path, registry, kind, kind))
 
     version = runtime.get('version') or distro_version(ev.version_output(kind), kind)
-    fixed_in = WILDCARD_BROKEN.get(version)
+    fixed_in = facts.wildcard_fixed_in(version)
     if fixed_in and '*' in (new.get('mirrors') or {}):
         wildcard = new['mirrors'].pop('*')
         for registry in _registries_in_use(new, settings):
@@ -151,6 +166,7 @@ def plan_registries_yaml(ev, runtime, settings, mirrors, result):
     if text and any(line.lstrip().startswith('#') for line in text.splitlines()):
         result['notes'].append('%s: comments are not preserved (the file is written back with PyYAML)' % path)
     secret = any(isinstance(c, dict) and c.get('auth') for c in (new.get('configs') or {}).values())
-    result['changes'].append(_change(path, 'update' if text is not None else 'create', content,
-                                     'registries.yaml: ' + '; '.join(reasons), mode='0600', restart=kind, secret=secret))
+    result['changes'].append(change(path, 'update' if text is not None else 'create', content,
+                                    'registries.yaml: ' + '; '.join(reasons), 'containerd_registry', mode='0600',
+                                    restart=kind, secret=secret, expect=sha256_text(text)))
     return result

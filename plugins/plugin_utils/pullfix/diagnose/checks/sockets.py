@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .evidence import endpoint_path
+from ...evidence import endpoint_path
 
 EXPECTED_SELINUX_TYPE = 'container_var_run_t'
 

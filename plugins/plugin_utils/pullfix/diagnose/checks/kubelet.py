@@ -8,8 +8,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .evidence import endpoint_path
-from .runtime import classify_socket
+from ...evidence import endpoint_path
+from ..runtime import classify_socket
 
 _CONNECT_IDS = {
     'missing': 'cri-endpoint-missing',

@@ -11,27 +11,10 @@ __metaclass__ = type
 import fnmatch
 import posixpath
 
-from .evidence import flag_values, image_registry, parse_version, url_host
-
-CRI_V2 = 'io.containerd.grpc.v1.cri'
-IMAGES_V3 = 'io.containerd.cri.v1.images'
-RUNTIME_V3 = 'io.containerd.cri.v1.runtime'
-CRI_PLUGIN_NAMES = ('cri', CRI_V2, IMAGES_V3, RUNTIME_V3)
-# keys of the 1.x CRI plugin table that moved to other plugins in config version 3
-V2_ONLY_CRI_KEYS = ('registry', 'containerd', 'cni', 'sandbox_image', 'image_decryption',
-                    'image_pull_progress_timeout', 'max_concurrent_downloads')
-DEFAULT_CONFIG = '/etc/containerd/config.toml'
-DEFAULT_CERTS_DIRS = ('/etc/containerd/certs.d', '/etc/docker/certs.d')
-GENERATED_PREFIXES = ('/var/lib/rancher/k3s/', '/var/lib/rancher/rke2/')
-DEFAULT_PAUSE = {1: 'registry.k8s.io/pause:3.8', 2: 'registry.k8s.io/pause:3.10'}
-HOSTS_TOP_KEYS = frozenset(('server', 'capabilities', 'ca', 'client', 'skip_verify', 'override_path',
-                            'header', 'dial_timeout', 'host'))
-HOSTS_HOST_KEYS = frozenset(('capabilities', 'ca', 'client', 'skip_verify', 'override_path', 'header',
-                             'dial_timeout'))
-
-
-def is_generated_path(path):
-    return path.startswith(GENERATED_PREFIXES)
+from ...evidence import image_registry, parse_version, url_host
+from ...facts import containerd as facts
+from ...facts.containerd import CRI_PLUGIN_NAMES, CRI_V2, DEFAULT_PAUSE, IMAGES_V3, RUNTIME_V3, V2_ONLY_CRI_KEYS
+from ...facts.k3s import is_generated as is_generated_path
 
 
 def cversion(ctx):
@@ -47,11 +30,7 @@ def containerd_in_use(ctx):
 def config_files(ctx):
     """[main config path] + the imported files present in the evidence, in merge order."""
     ev = ctx.ev
-    main = None
-    for proc in ev.processes_named('containerd'):
-        flags = flag_values(proc.get('cmdline'), ('--config', '-c'))
-        main = flags.get('--config') or flags.get('-c') or main
-    main = main or DEFAULT_CONFIG
+    main = facts.config_file(ev)
     files = [main]
     loaded = ctx.load(main, 'toml', 'containerd-config-unparsable', 'The containerd configuration') \
         if ev.file(main) else None
@@ -237,15 +216,14 @@ def check_config_path(ctx, eff):
     cp = eff.config_path
     legacy = eff.registry and eff.registry.get('mirrors')
     if not cp:
-        if cv is not None and cv >= (2, 0, 0):
-            if cv >= (2, 1, 0) and cp is None:
-                return [DEFAULT_CERTS_DIRS[0]]
-            return list(DEFAULT_CERTS_DIRS) if cp is None else []
+        defaults = facts.default_config_path(cv) if cp is None else []
+        if defaults:
+            return defaults
         if legacy:
             return []
         wanted = sorted(ctx.settings.get('registry_mirrors') or {})
         ignored = [p for p in ev.paths_by_why('certs-d')
-                   if p.endswith('/hosts.toml') and p.startswith(DEFAULT_CERTS_DIRS[0] + '/')]
+                   if p.endswith('/hosts.toml') and p.startswith(facts.CERTS_D + '/')]
         if wanted or ignored:
             lines = [eff.config_path_cite or eff.registry_cite or
                      '%s: no config_path under the CRI registry table' % eff.main]
@@ -258,7 +236,7 @@ def check_config_path(ctx, eff):
         return []
     parts = [cp]
     if ':' in cp:
-        if cv is not None and cv >= (2, 1, 0):
+        if cv is not None and not facts.splits_colon_list(cv):
             ctx.findings.add('containerd-config-path-list', [eff.config_path_cite], (
                 'config_path "%s" is a colon-separated list; containerd %d.%d.%d (transfer service pulls) '
                 'does not split it and looks for a directory of that literal name. Use one directory.' % (
@@ -286,16 +264,6 @@ def certs_roots(ctx):
     dirs = [p for p, e in sorted(ev.dirs.items()) if 'certs-d' in ((e or {}).get('why') or ())]
     dset = set(dirs)
     return [p for p in dirs if posixpath.dirname(p) not in dset]
-
-
-def dir_registry(name):
-    if name == '_default':
-        return '*'
-    if name.endswith('_') and name.count('_') >= 2:
-        host, _sep, port = name[:-1].rpartition('_')
-        if port.isdigit():
-            return '%s:%s' % (host, port)
-    return name
 
 
 def _urls(data):
@@ -333,7 +301,7 @@ def check_certs_d(ctx):
         for name in sorted(names):
             sub = posixpath.join(root, name)
             hosts_path = posixpath.join(sub, 'hosts.toml')
-            if name == '_default' and upstream and cv and cv < (1, 6, 17):
+            if name == '_default' and upstream and cv and not facts.supports_default_dir(cv):
                 ctx.findings.add('certs-d-default-unsupported', ['%s: directory' % sub], (
                     'containerd %d.%d.%d does not know the _default directory (added in 1.6.17/1.7.0): '
                     'the "every registry" mirror in %s is never used.' % (cv[0], cv[1], cv[2], sub)))
@@ -350,7 +318,7 @@ def check_certs_d(ctx):
             if not loaded:
                 continue
             data, index = loaded
-            _check_hosts_toml(ctx, hosts_path, data, index, dir_registry(name), mirrors, sub)
+            _check_hosts_toml(ctx, hosts_path, data, index, facts.dir_registry(name), mirrors, sub)
             if ':' not in name and not name.endswith('_') and name != '_default':
                 # Only `server` names the registry a directory is meant for; [host]
                 # entries are mirrors and may well carry a port.
@@ -375,11 +343,11 @@ def check_certs_d(ctx):
 
 
 def _check_hosts_toml(ctx, path, data, index, registry, mirrors, hostdir):
-    unknown = [((k,), k) for k in data if k not in HOSTS_TOP_KEYS]
+    unknown = [((k,), k) for k in data if k not in facts.HOSTS_TOP_KEYS]
     hosts = data.get('host') if isinstance(data.get('host'), dict) else {}
     for url, conf in hosts.items():
         if isinstance(conf, dict):
-            unknown.extend((('host', url, k), k) for k in conf if k not in HOSTS_HOST_KEYS)
+            unknown.extend((('host', url, k), k) for k in conf if k not in facts.HOSTS_HOST_KEYS)
     if unknown:
         ctx.findings.add('hosts-toml-unknown-key', [ctx.cite_key(path, index, kp) for kp, _key in unknown], (
             '%s sets %s, which containerd does not know and silently ignores (known: server, capabilities, '

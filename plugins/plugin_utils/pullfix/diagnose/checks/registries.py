@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import posixpath
 
-from .evidence import parse_version
+from ...evidence import parse_version
 
 MAIN = '/etc/containers/registries.conf'
 DROPIN_DIR = '/etc/containers/registries.conf.d'

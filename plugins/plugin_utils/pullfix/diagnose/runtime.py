@@ -8,24 +8,13 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .evidence import (distro_version, endpoint_path, endpoint_url, env_file_args, flag_values,
+from ..evidence import (distro_version, endpoint_path, endpoint_url, env_file_args, flag_values,
                        version_string)
+from ..facts.endpoints import (DEFAULT_ENDPOINTS, IMAGE_FLAG, K3S_CRI_DOCKERD_SOCKET, KUBELET_CONFIG,
+                               KUBELET_FLAG_FILES, RUNTIME_FLAG)
 
 RUNTIMES = ('containerd', 'k3s', 'rke2', 'k0s', 'crio', 'docker')
 
-DEFAULT_ENDPOINTS = {
-    'containerd': '/run/containerd/containerd.sock',
-    'k3s': '/run/k3s/containerd/containerd.sock',
-    'rke2': '/run/k3s/containerd/containerd.sock',
-    'k0s': '/run/k0s/containerd.sock',
-    'crio': '/var/run/crio/crio.sock',
-    'docker': '/var/run/cri-dockerd.sock',
-}
-SHIM_SOCKET = '/var/run/image-cri-shim.sock'
-KUBELET_FILES = ('/var/lib/kubelet/kubeadm-flags.env', '/etc/default/kubelet', '/etc/sysconfig/kubelet')
-KUBELET_CONFIG = '/var/lib/kubelet/config.yaml'
-RUNTIME_FLAG = '--container-runtime-endpoint'
-IMAGE_FLAG = '--image-service-endpoint'
 _PROBE_NAMES = {'containerd': 'containerd', 'cri-o': 'crio', 'crio': 'crio', 'docker': 'docker'}
 
 
@@ -107,7 +96,7 @@ def kubelet_endpoints(ctx):
         put('runtime', flags.get(RUNTIME_FLAG), '%s %s=%s' % (src, RUNTIME_FLAG, flags.get(RUNTIME_FLAG)))
         put('image', flags.get(IMAGE_FLAG), '%s %s=%s' % (src, IMAGE_FLAG, flags.get(IMAGE_FLAG)))
     if not procs:
-        for path in KUBELET_FILES:
+        for path in KUBELET_FLAG_FILES:
             text = ev.text(path)
             if text is None:
                 continue
@@ -138,12 +127,12 @@ def kubelet_endpoints(ctx):
                 put(kind, conf[key][0], conf[key][1])
         docker = conf.get('docker', (False, None))
         if docker[0] is True:
-            put('runtime', endpoint_url('/run/k3s/cri-dockerd/cri-dockerd.sock'), docker[1])
+            put('runtime', endpoint_url(K3S_CRI_DOCKERD_SOCKET), docker[1])
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS[dist]), '%s default (embedded containerd)' % dist)
     elif dist == 'k0s':
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['k0s']), 'k0s default (embedded containerd)')
     configured = bool(found)
-    if 'runtime' not in found and (procs or ev.file(KUBELET_CONFIG) or any(ev.file(p) for p in KUBELET_FILES)):
+    if 'runtime' not in found and (procs or ev.file(KUBELET_CONFIG) or any(ev.file(p) for p in KUBELET_FLAG_FILES)):
         # kubelet >= 1.27 default for containerRuntimeEndpoint
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['containerd']), 'kubelet default containerRuntimeEndpoint')
     runtime = found.get('runtime', (None, None))

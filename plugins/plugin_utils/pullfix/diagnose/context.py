@@ -10,9 +10,9 @@ __metaclass__ = type
 
 import re
 
-from . import parse
-from .evidence import Evidence, redact_line
-from .findings import Findings
+from .. import parse
+from ..evidence import Evidence, redact_line
+from ..findings import Findings
 
 DEFAULT_SETTINGS = {
     'runtime': 'auto',

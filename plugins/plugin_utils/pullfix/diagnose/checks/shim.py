@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .evidence import endpoint_path, url_host
+from ...evidence import endpoint_path, url_host
 
 SHIM_CONFIG = '/etc/image-cri-shim.yaml'
 SHIM_UNIT = 'image-cri-shim.service'

@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What containerd does, per version: the one place both the doctor and the planner read.
+
+Each fact names where it was verified: "node" (proven on a real containerd in the Molecule
+scenarios), or the upstream source it was read from.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+
+from ..evidence import flag_values, parse_version
+
+CONFIG = '/etc/containerd/config.toml'
+CERTS_D = '/etc/containerd/certs.d'
+DOCKER_CERTS_D = '/etc/docker/certs.d'
+SOCKET = '/run/containerd/containerd.sock'
+
+# Plugin URIs. Config version 2 (containerd 1.x) keeps everything CRI in one plugin;
+# version 3 (2.x) splits it into images and runtime plugins.
+CRI_V2 = 'io.containerd.grpc.v1.cri'
+IMAGES_V3 = 'io.containerd.cri.v1.images'
+RUNTIME_V3 = 'io.containerd.cri.v1.runtime'
+# Any of these in disabled_plugins removes the CRI service ("cri" is the version 1 short name).
+CRI_PLUGIN_NAMES = ('cri', CRI_V2, IMAGES_V3, RUNTIME_V3)
+# Keys of the 1.x CRI table that version 3 reads from other plugins (ignored there).
+V2_ONLY_CRI_KEYS = ('registry', 'containerd', 'cni', 'sandbox_image', 'image_decryption',
+                    'image_pull_progress_timeout', 'max_concurrent_downloads')
+# The pause image containerd uses when the config does not name one, by major version.
+DEFAULT_PAUSE = {1: 'registry.k8s.io/pause:3.8', 2: 'registry.k8s.io/pause:3.10'}
+
+# The `_default` certs.d directory ("*" mirror) exists since 1.6.17 / 1.7.0.
+DEFAULT_DIR_SINCE = (1, 6, 17)
+# From 2.1 the transfer-service pull path takes config_path literally (containerd#12636, #12415).
+COLON_LIST_UNSPLIT_SINCE = (2, 1, 0)
+
+# hosts.toml keys containerd knows (pkg/registry/hosts/hosts.go); any other key is ignored silently.
+HOSTS_TOP_KEYS = frozenset(('server', 'capabilities', 'ca', 'client', 'skip_verify', 'override_path',
+                            'header', 'dial_timeout', 'host'))
+HOSTS_HOST_KEYS = frozenset(('capabilities', 'ca', 'client', 'skip_verify', 'override_path', 'header',
+                             'dial_timeout'))
+
+# Upstream endpoint used when hosts.toml has no `server`: the registry's own https endpoint,
+# except Docker Hub, whose API lives elsewhere.
+UPSTREAMS = {'docker.io': 'https://registry-1.docker.io'}
+
+# Version 1 plugin IDs -> version 2 URIs (the names a version 1 config uses in [plugins.<id>]).
+V1_PLUGIN_URIS = {
+    'cri': CRI_V2,
+    'linux': 'io.containerd.runtime.v1.linux',
+    'task': 'io.containerd.runtime.v2.task',
+    'opt': 'io.containerd.internal.v1.opt',
+    'restart': 'io.containerd.internal.v1.restart',
+    'tracing': 'io.containerd.internal.v1.tracing',
+    'scheduler': 'io.containerd.gc.v1.scheduler',
+    'cgroups': 'io.containerd.monitor.v1.cgroups',
+    'bolt': 'io.containerd.metadata.v1.bolt',
+    'otlp': 'io.containerd.tracing.processor.v1.otlp',
+    'walking': 'io.containerd.differ.v1.walking',
+    'nri': 'io.containerd.nri.v1.nri',
+    'diff-service': 'io.containerd.service.v1.diff-service',
+    'aufs': 'io.containerd.snapshotter.v1.aufs',
+    'btrfs': 'io.containerd.snapshotter.v1.btrfs',
+    'devmapper': 'io.containerd.snapshotter.v1.devmapper',
+    'native': 'io.containerd.snapshotter.v1.native',
+    'overlayfs': 'io.containerd.snapshotter.v1.overlayfs',
+    'zfs': 'io.containerd.snapshotter.v1.zfs',
+    'containers': 'io.containerd.grpc.v1.containers',
+    'content': 'io.containerd.grpc.v1.content',
+    'diff': 'io.containerd.grpc.v1.diff',
+    'events': 'io.containerd.grpc.v1.events',
+    'healthcheck': 'io.containerd.grpc.v1.healthcheck',
+    'images': 'io.containerd.grpc.v1.images',
+    'introspection': 'io.containerd.grpc.v1.introspection',
+    'leases': 'io.containerd.grpc.v1.leases',
+    'namespaces': 'io.containerd.grpc.v1.namespaces',
+    'snapshots': 'io.containerd.grpc.v1.snapshots',
+    'tasks': 'io.containerd.grpc.v1.tasks',
+    'version': 'io.containerd.grpc.v1.version',
+}
+
+
+def major(version):
+    """containerd major version of a version tuple; 1 when unknown (the conservative reading)."""
+    return version[0] if version else 1
+
+
+def config_version_for(version):
+    """Config file version a new config.toml gets for this containerd."""
+    return 3 if major(version) >= 2 else 2
+
+
+def cri_table(config_version):
+    """Key path of the table holding `registry` and the sandbox image, for a config file version."""
+    if config_version == 3:
+        return ('plugins', IMAGES_V3)
+    if config_version == 2:
+        return ('plugins', CRI_V2)
+    return ('plugins', 'cri')
+
+
+def registry_table(config_version):
+    return cri_table(config_version) + ('registry',)
+
+
+def sandbox_key(config_version):
+    """Key path of the sandbox (pause) image: 1.x `sandbox_image`, 2.x `pinned_images.sandbox`."""
+    if config_version == 3:
+        return cri_table(3) + ('pinned_images', 'sandbox')
+    return cri_table(config_version) + ('sandbox_image',)
+
+
+def default_config_path(version):
+    """The certs.d roots containerd's CRI plugin reads when config_path is absent (a list, maybe empty).
+
+    1.6 and 1.7: none; an empty config_path selects the deprecated in-config registry path
+    (pkg/cri/server/image_pull.go, registryHosts), so certs.d is never read (node: the
+    containerd_registry scenario's "no config_path" nodes). 2.0 and 2.1: none; verified on 2.1.9
+    (a version 3 config without config_path dumps config_path = '' and ignores certs.d). 2.2.0
+    added a default again (commit 5386802f8).
+    """
+    if version is None or version < (2, 2, 0):
+        return []
+    return [CERTS_D]
+
+
+def splits_colon_list(version):
+    """Whether config_path "a:b" means two directories (False: one directory named "a:b")."""
+    return version is None or version < COLON_LIST_UNSPLIT_SINCE
+
+
+def supports_default_dir(version):
+    return version is None or version >= DEFAULT_DIR_SINCE
+
+
+def upstream(registry):
+    """Endpoint containerd tries last for ``registry`` when hosts.toml has no server (None for "*")."""
+    if registry == '*':
+        return None
+    return UPSTREAMS.get(registry, 'https://' + registry)
+
+
+def host_dir_name(registry):
+    """The certs.d directory this collection writes for ``registry`` ("*" is `_default`)."""
+    return '_default' if registry == '*' else registry
+
+
+def host_dir_candidates(registry):
+    """Directories containerd tries for ``registry``, in order; the first that exists wins."""
+    if registry == '*':
+        return ['_default']
+    out = []
+    host, sep, port = registry.rpartition(':')
+    if sep and port.isdigit() and not registry.endswith(']'):
+        out.append('%s_%s_' % (host, port))
+    out.extend([registry, '_default'])
+    return out
+
+
+def dir_registry(name):
+    """Registry a certs.d directory name stands for ("*" for `_default`)."""
+    if name == '_default':
+        return '*'
+    if name.endswith('_') and name.count('_') >= 2:
+        host, _sep, port = name[:-1].rpartition('_')
+        if port.isdigit():
+            return '%s:%s' % (host, port)
+    return name
+
+
+def config_file(ev):
+    """config.toml of the running containerd (--config / -c), else the default path."""
+    for proc in ev.processes_named('containerd'):
+        flags = flag_values(proc.get('cmdline'), ('--config', '-c'))
+        value = flags.get('--config') or flags.get('-c')
+        if value:
+            # relative to containerd's working directory, which is / under systemd
+            return posixpath.normpath(posixpath.join('/', value))
+    return CONFIG
+
+
+def version_of(ev, runtime):
+    """containerd version tuple from the diagnosis' runtime dict, else from the evidence, or None."""
+    runtime = runtime or {}
+    for text in (runtime.get('containerd_version'),
+                 runtime.get('version') if runtime.get('name') == 'containerd' else None,
+                 ev.version_output('containerd')):
+        v = parse_version(text)
+        if v:
+            return v
+    return None

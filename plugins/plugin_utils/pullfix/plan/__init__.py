@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Planning: what each remediation role wants on the node, as a list of Change records.
+
+A planner is a pure function ``plan(ev, runtime, settings) -> Plan`` over the evidence, the
+diagnosis' runtime dict and the user's settings (plain Python data, see ``settings.plain``).
+Every role's changes go to the node in one call of ``kubenode.pullfix.apply_changes``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import hashlib
+
+
+class PlanError(Exception):
+    """Invalid settings; the message names the setting key. Nothing is planned, nothing written."""
+
+
+# The fields of a Change, as the apply module reads them.
+CHANGE_FIELDS = ('path', 'action', 'content', 'mode', 'validate', 'restart', 'reason', 'secret',
+                 'expect', 'remove_empty_parent', 'role')
+
+
+def change(path, action, content, reason, role, mode=None, validate=None, restart=None, secret=False,
+           expect=None, remove_empty_parent=False):
+    """One file the node should hold (or lose).
+
+    ``action``: create | update | remove. ``mode``: octal string, or None to keep the file's own
+    (0644 for a new file). ``validate``: argv with ``%s`` for the candidate file, run on the node
+    before it replaces anything. ``restart``: the service key whose restart makes the change take
+    effect (handlers listen for it), or None. ``expect``: sha256 of the bytes the plan was made
+    from: the node refuses to replace a file that changed since it was gathered. ``secret``: the
+    content holds credentials (never shown, written 0600).
+    """
+    return {'path': path, 'action': action, 'content': content, 'mode': mode, 'validate': validate,
+            'restart': restart, 'reason': reason, 'secret': bool(secret), 'expect': expect,
+            'remove_empty_parent': bool(remove_empty_parent), 'role': role}
+
+
+def new_plan():
+    """An empty plan: changes, notes (said to the user), errors (nothing of this role is written)."""
+    return {'changes': [], 'notes': [], 'errors': []}
+
+
+def sha256_text(text):
+    return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest() if text is not None else None
+
+
+def file_state(ev, path):
+    """How a node file stands for planning: (state, text).
+
+    state: ``missing``; ``file`` (read whole: text is its exact content); ``truncated`` (larger
+    than the gathering cap: must never be rewritten from the partial copy); ``unreadable``
+    (error reading it, e.g. not UTF-8, NUL bytes, permission); ``other`` (a directory, FIFO,
+    socket or device where a file belongs). A symlink to a regular file counts as that file.
+    """
+    entry = ev.file(path)
+    if not entry:
+        return 'missing', None
+    st = (entry.get('stat') or {})
+    kind = st.get('type')
+    err = entry.get('error') or {}
+    if kind in (None, 'missing') or err.get('kind') == 'missing':
+        return 'missing', None
+    if err.get('kind') in ('is_directory', 'not_regular'):
+        return 'other', None
+    if kind not in ('file', 'symlink'):
+        return 'other', None
+    if entry.get('truncated'):
+        return 'truncated', None
+    text = entry.get('content')
+    if text is None:
+        return 'unreadable', None
+    return 'file', text
+
+
+def state_reason(ev, path, state):
+    """Words for a file state that stops planning, naming why."""
+    entry = ev.file(path) or {}
+    err = entry.get('error') or {}
+    if state == 'truncated':
+        size = (entry.get('stat') or {}).get('size')
+        return 'larger than the gathering cap (%s bytes): never rewritten from a partial read' % (size,)
+    if state == 'other':
+        return err.get('message') or 'not a regular file'
+    return err.get('message') or err.get('kind') or 'could not be read'
+
+
+def is_owned(text, marker):
+    return bool(text) and text.lstrip('\ufeff').split('\n', 1)[0].rstrip('\r') == marker
