@@ -21,7 +21,14 @@ ARGUMENT_SPEC = {
     # An earlier diagnosis of the same host (before a fix): its findings that are
     # gone now are kept in the result with fixed=true.
     'previous': {'type': 'dict'},
+    # What node_evidence pulled (its `verify` result): kept when it went through the image
+    # endpoint this diagnosis finds for kubelet, else `verify_pending` asks for another pull.
+    'verify': {'type': 'dict'},
 }
+
+
+def image_endpoint(runtime):
+    return (runtime or {}).get('image_endpoint') or (runtime or {}).get('endpoint')
 
 
 class ActionModule(ActionBase):
@@ -46,4 +53,11 @@ class ActionModule(ActionBase):
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
         )
+        verify = args.get('verify')
+        if verify:
+            wanted = image_endpoint(diagnosis['runtime'])
+            if verify.get('endpoint') and verify.get('endpoint') == wanted:
+                result['verify'] = {'endpoint': wanted, 'results': verify.get('results') or []}
+            else:
+                result['verify_pending'] = bool(wanted)
         return result

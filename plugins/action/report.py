@@ -19,8 +19,8 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import finding_lines, render_all, summary_lines
 
 ARGUMENT_SPEC = {
-    # Each entry is a host's report dict, or a host name whose pullfix_diagnosis,
-    # pullfix_changes and pullfix_verify are read from hostvars.
+    # Each entry is a host's report dict, or a host name whose pullfix_diagnosis and
+    # pullfix_remediation are read from hostvars.
     'hosts': {'type': 'list', 'elements': 'raw', 'required': True},
     'report_dir': {'type': 'path'},
 }
@@ -36,8 +36,9 @@ def host_entry(name, hostvars):
         'host': name,
         'runtime': diagnosis.get('runtime') or {},
         'findings': diagnosis.get('findings') or [],
-        'changes': hv.get('pullfix_changes') or [],
-        'verify': (hv.get('pullfix_verify') or {}).get('results') or [],
+        'changes': [dict((k, c.get(k)) for k in ('path', 'action', 'backup', 'role', 'reason'))
+                    for c in (hv.get('pullfix_remediation') or {}).get('changes') or []],
+        'verify': (diagnosis.get('verify') or {}).get('results') or [],
     }
 
 

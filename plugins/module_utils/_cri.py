@@ -833,3 +833,55 @@ def probe(endpoint, service="runtime", timeout=2.0):
         return result
     result.update(ok=True, outcome="ok")
     return result
+
+
+def check_image(endpoint, image, pull=True, auth=None, timeout=60.0, check_mode=False):
+    """ImageStatus, then PullImage (unless ``pull`` is false or in check mode), as one result entry.
+
+    Never raises for the runtime's answers. Returns (entry, changed) where entry carries
+    image, ok, image_ref, present_before, pulled, error, error_kind, grpc_status, elapsed_ms.
+    """
+    started = time.monotonic()
+    entry = {"image": image, "ok": True, "image_ref": None, "present_before": None, "pulled": False,
+             "error": None, "error_kind": None, "grpc_status": None}
+    changed = False
+    try:
+        status = image_status(endpoint, image, timeout=timeout)
+        entry["present_before"] = status["present"]
+        if not pull or check_mode:
+            entry["image_ref"] = status["id"]
+            entry["repo_tags"] = status["repo_tags"]
+            entry["repo_digests"] = status["repo_digests"]
+            entry["size"] = status["size"]
+            changed = pull and not status["present"]
+        else:
+            entry["image_ref"] = pull_image(endpoint, image, auth=auth, timeout=timeout)
+            entry["pulled"] = True
+            changed = not status["present"]
+    except CriError as exc:
+        entry.update(ok=False, error=str(exc), error_kind=exc.kind, grpc_status=exc.grpc_status)
+    entry["elapsed_ms"] = int(round((time.monotonic() - started) * 1000))
+    return entry, changed
+
+
+def wait_until_serving(endpoint, timeout=60.0, interval=1.0):
+    """Ask RuntimeService.Version until it answers or ``timeout`` seconds pass.
+
+    Returns {"endpoint", "ok", "waited_ms", "error", "version"}; never raises for the runtime's answers.
+    """
+    started = time.monotonic()
+    deadline = started + max(timeout, 0)
+    result = {"endpoint": endpoint, "ok": False, "waited_ms": 0, "error": None, "version": None}
+    while True:
+        try:
+            result["version"] = version(endpoint, timeout=min(2.0, max(timeout, 0.1)))
+            result["ok"] = True
+            result["error"] = None
+            break
+        except CriError as exc:
+            result["error"] = str(exc)
+        if time.monotonic() + interval > deadline:
+            break
+        time.sleep(interval)
+    result["waited_ms"] = int(round((time.monotonic() - started) * 1000))
+    return result

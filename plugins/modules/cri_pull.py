@@ -250,57 +250,14 @@ results:
       sample: 1432
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import (
     CriError,
-    image_status,
+    check_image,
     parse_endpoint,
-    pull_image,
     version,
 )
-
-
-def _record_error(entry, exc):
-    entry["ok"] = False
-    entry["error"] = str(exc)
-    entry["error_kind"] = exc.kind
-    entry["grpc_status"] = exc.grpc_status
-
-
-def process_image(endpoint, image, action, auth, timeout, check_mode):
-    """Status (and pull) one image; returns its result entry and whether it changed."""
-    started = time.monotonic()
-    entry = {
-        "image": image,
-        "ok": True,
-        "image_ref": None,
-        "present_before": None,
-        "pulled": False,
-        "error": None,
-        "error_kind": None,
-        "grpc_status": None,
-    }
-    changed = False
-    try:
-        status = image_status(endpoint, image, timeout=timeout)
-        entry["present_before"] = status["present"]
-        if action == "status" or check_mode:
-            entry["image_ref"] = status["id"]
-            entry["repo_tags"] = status["repo_tags"]
-            entry["repo_digests"] = status["repo_digests"]
-            entry["size"] = status["size"]
-            changed = action == "pull" and not status["present"]
-        else:
-            entry["image_ref"] = pull_image(endpoint, image, auth=auth, timeout=timeout)
-            entry["pulled"] = True
-            changed = not status["present"]
-    except CriError as exc:
-        _record_error(entry, exc)
-    entry["elapsed_ms"] = int(round((time.monotonic() - started) * 1000))
-    return entry, changed
 
 
 def main():
@@ -356,7 +313,8 @@ def main():
     results = []
     changed = False
     for image in module.params["images"]:
-        entry, image_changed = process_image(endpoint, image, action, auth, timeout, module.check_mode)
+        entry, image_changed = check_image(endpoint, image, pull=action == "pull", auth=auth, timeout=timeout,
+                                           check_mode=module.check_mode)
         results.append(entry)
         changed = changed or image_changed
 

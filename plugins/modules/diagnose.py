@@ -44,6 +44,12 @@ options:
       - Its findings that are gone now are kept in RV(findings) with C(fixed=true); RV(counts) counts only
         the findings still open.
     type: dict
+  verify:
+    description:
+      - The RV(kubenode.pullfix.node_evidence#module:verify) result of the same gathering call.
+      - Returned as RV(verify) when its endpoint is the image endpoint this diagnosis finds for kubelet;
+        otherwise RV(verify_pending) is true and the pulls must be made again through that endpoint.
+    type: dict
 attributes:
   check_mode:
     description: The diagnosis never changes anything, so it runs unchanged in check mode.
@@ -143,4 +149,15 @@ counts:
   returned: always
   type: dict
   sample: {"error": 1, "warning": 0, "info": 1}
+verify:
+  description: The verification pulls of O(verify), when they went through kubelet's image endpoint.
+  returned: when O(verify) was given and its endpoint is kubelet's image endpoint
+  type: dict
+  sample: {"endpoint": "unix:///run/containerd/containerd.sock",
+           "results": [{"image": "registry.k8s.io/pause:3.10", "ok": true, "image_ref": "sha256:873ed751"}]}
+verify_pending:
+  description: The pulls of O(verify) went through another endpoint and must be made again.
+  returned: when O(verify) was given and its endpoint is not kubelet's image endpoint
+  type: bool
+  sample: true
 """

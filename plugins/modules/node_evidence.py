@@ -43,10 +43,41 @@ options:
       - Maximum number of bytes read from each file. Longer files are returned truncated.
     type: int
     default: 262144
+  wait_for:
+    description:
+      - A CRI endpoint (C(unix:///path)) to wait for before gathering, for example after the runtime was restarted.
+      - The module asks C(RuntimeService/Version) every second until it answers or O(wait_timeout) passes, then
+        gathers either way and reports the outcome in RV(wait).
+    type: str
+  wait_timeout:
+    description:
+      - Seconds to wait for O(wait_for).
+    type: float
+    default: 60
+  verify_images:
+    description:
+      - Images to pull through CRI C(PullImage) after gathering, in the same call, to prove the node pulls.
+    type: list
+    elements: str
+    default: []
+  verify_endpoint:
+    description:
+      - The CRI image endpoint for O(verify_images).
+      - V(auto) takes kubelet's C(--image-service-endpoint) (else C(--container-runtime-endpoint)) from the running
+        kubelet, else the first socket that serves the CRI image service, preferring those kubelet's files name.
+        The controller compares RV(verify.endpoint) with the endpoint its diagnosis finds and verifies again when they
+        differ.
+    type: str
+    default: auto
+  verify_timeout:
+    description:
+      - Seconds allowed for each image's pull.
+    type: float
+    default: 120
 attributes:
   check_mode:
     support: full
-    description: The module only reads; it behaves the same in check mode.
+    description: The module only reads; in check mode O(verify_images) are only looked up (C(ImageStatus)), not pulled.
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
@@ -72,6 +103,29 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+wait:
+  description: The outcome of O(wait_for).
+  returned: when O(wait_for) is set
+  type: dict
+  sample: {"endpoint": "unix:///run/containerd/containerd.sock", "ok": true, "waited_ms": 2015, "error": null}
+verify:
+  description: The outcome of O(verify_images).
+  returned: when O(verify_images) is not empty
+  type: dict
+  contains:
+    endpoint:
+      description: The image endpoint the images were pulled through, or V(null) when none could be chosen.
+      type: str
+      sample: unix:///run/containerd/containerd.sock
+    chosen_by:
+      description: Why that endpoint was used.
+      type: str
+      sample: kubelet process 812 --image-service-endpoint
+    results:
+      description: One entry per image, shaped like the C(results) of M(kubenode.pullfix.cri_pull).
+      type: list
+      elements: dict
+      sample: [{"image": "registry.k8s.io/pause:3.10", "ok": true, "image_ref": "sha256:873ed751", "error": null}]
 evidence:
   description:
     - Raw facts about the node, keyed as described in C(docs/evidence.md).
@@ -177,7 +231,66 @@ evidence:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import gather
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import check_image, parse_endpoint, wait_until_serving
+from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import KNOWN_SOCKETS, gather
+
+_ENDPOINT_FLAGS = ("--image-service-endpoint", "--container-runtime-endpoint")
+
+
+def _flag(argv, name):
+    for i, arg in enumerate(argv or ()):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg[len(name) + 1:]
+    return None
+
+
+def _unix(path):
+    return path if "://" in path else "unix://" + path
+
+
+def guess_image_endpoint(evidence):
+    """(endpoint, why) kubelet most likely pulls through; (None, reason) when nothing serves images.
+
+    A guess made on the node so that a steady-state run verifies in its single call; the
+    controller's diagnosis decides, and verifies again when it finds another endpoint.
+    """
+    for proc in evidence.get("processes") or ():
+        if proc.get("name") != "kubelet":
+            continue
+        for flag in _ENDPOINT_FLAGS:
+            value = _flag(proc.get("cmdline"), flag)
+            if value:
+                return _unix(value), "kubelet process %s %s" % (proc.get("pid"), flag)
+    sockets = evidence.get("sockets") or {}
+
+    def serves_images(path):
+        return ((sockets.get(path) or {}).get("image_probe") or {}).get("ok")
+
+    for path in sorted(sockets):
+        why = sockets[path].get("why") or ()
+        if serves_images(path) and any("kubelet" in w for w in why):
+            return _unix(path), "named by kubelet's configuration"
+    for path in KNOWN_SOCKETS:
+        if serves_images(path):
+            return _unix(path), "first well-known socket serving the CRI image service"
+    return None, "no socket serves the CRI image service"
+
+
+def verify(evidence, images, endpoint, timeout, check_mode):
+    chosen_by = "verify_endpoint"
+    if endpoint == "auto":
+        endpoint, chosen_by = guess_image_endpoint(evidence)
+    result = {"endpoint": endpoint, "chosen_by": chosen_by, "results": []}
+    for image in images:
+        if endpoint is None:
+            result["results"].append({"image": image, "ok": False, "image_ref": None, "error": chosen_by,
+                                      "error_kind": "missing", "grpc_status": None})
+            continue
+        entry, _changed = check_image(endpoint, image, pull=True, timeout=timeout, check_mode=check_mode)
+        result["results"].append(entry)
+    return result
 
 
 def main():
@@ -186,6 +299,11 @@ def main():
             extra_files=dict(type="list", elements="str", default=[]),
             probe_timeout=dict(type="float", default=1.0),
             file_cap=dict(type="int", default=262144),
+            wait_for=dict(type="str"),
+            wait_timeout=dict(type="float", default=60),
+            verify_images=dict(type="list", elements="str", default=[]),
+            verify_endpoint=dict(type="str", default="auto"),
+            verify_timeout=dict(type="float", default=120),
         ),
         supports_check_mode=True,
     )
@@ -197,13 +315,27 @@ def main():
         module.fail_json(msg="probe_timeout must be greater than 0")
     if module.params["file_cap"] < 0:
         module.fail_json(msg="file_cap must not be negative")
+    for name in ("wait_for", "verify_endpoint"):
+        value = module.params[name]
+        if value and not (name == "verify_endpoint" and value == "auto"):
+            try:
+                parse_endpoint(value)
+            except ValueError as exc:
+                module.fail_json(msg="%s: %s" % (name, exc))
+    result = {"changed": False}
+    if module.params["wait_for"]:
+        result["wait"] = wait_until_serving(module.params["wait_for"], timeout=module.params["wait_timeout"])
     evidence = gather(
         root="/",
         extra_files=extra_files,
         probe_timeout=module.params["probe_timeout"],
         file_cap=module.params["file_cap"],
     )
-    module.exit_json(changed=False, evidence=evidence)
+    result["evidence"] = evidence
+    if module.params["verify_images"]:
+        result["verify"] = verify(evidence, module.params["verify_images"], module.params["verify_endpoint"],
+                                  module.params["verify_timeout"], module.check_mode)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def test_z_failed_restart_is_rolled_back(host):
                               "-e", "pullfix_fault_host=" + FAULT_HOST],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
         assert run.returncode != 0, run.stdout
-        assert "The previous file was restored" in run.stdout
+        assert "The previous files were restored" in run.stdout
         assert host.file("/etc/containerd/config.toml").content_string == before
         assert host.service("containerd").is_running
         assert cri_pull(host, "docker.io/library/a:1")["ok"]
@@ -152,3 +152,39 @@ def test_z_stale_files_of_ours_are_removed_and_others_kept(host):
         assert host.file("/etc/containerd/certs.d/docker.io/hosts.toml").exists
     finally:
         assert run_role(name).returncode == 0  # back to the scenario's settings
+
+
+TAKEN_OVER = {"cr-nopath-d12": "[host.\"http://127.0.0.1:5000\"\n", "cr-noversion-d12": "server = \"http://127.0.0.1:5001\""}
+
+
+def test_unmanaged_file_of_a_declared_registry_is_taken_over_with_backup(host):
+    name = host.backend.get_hostname()
+    if name not in TAKEN_OVER:
+        pytest.skip("only %s start with a hosts.toml someone else wrote" % ", ".join(sorted(TAKEN_OVER)))
+    path = "/etc/containerd/certs.d/docker.io/hosts.toml"
+    assert host.file(path).content_string.startswith("# Managed by kubenode.pullfix")
+    with open(os.path.join(EPHEMERAL, "changes", "%s-real.json" % name)) as f:
+        change = [c for c in json.load(f) if c["path"] == path][0]
+    # The backup is named in what the run reported, and holds the file as it was.
+    assert change["action"] == "updated" and change["backup"].startswith(path + ".")
+    assert TAKEN_OVER[name] in host.file(change["backup"]).content_string
+
+
+def test_z_takeover_false_refuses_and_writes_nothing(host):
+    name = host.backend.get_hostname()
+    if name != "cr-mirrors-d13":
+        pytest.skip("runs once, on cr-mirrors-d13")
+    path = "/etc/containerd/certs.d/docker.io/hosts.toml"
+    original = host.file(path).content_string
+    theirs = 'server = "http://127.0.0.1:5001"\n'
+    host.run("printf '%%s' '%s' > %s" % (theirs, path))
+    try:
+        before = host.check_output("find /etc/containerd -type f -exec sha256sum {} + | sort")
+        run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "converge.yml"), "--limit", name,
+                              "-e", "pullfix_registry_takeover=false"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        assert run.returncode != 0
+        assert "pullfix_registry_takeover is false" in run.stdout
+        assert host.check_output("find /etc/containerd -type f -exec sha256sum {} + | sort") == before
+    finally:
+        host.run("printf '%%s' '%s' > %s" % (original.replace("'", "'\\''"), path))

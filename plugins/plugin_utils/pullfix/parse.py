@@ -256,6 +256,29 @@ def _yaml_error(exc):
     return ParseError('; '.join(words) or exc.__class__.__name__, line)
 
 
+# Aliases let a small document stand for a huge one ("billion laughs"); node files are read
+# by the controller, so the expanded size is bounded before anything is constructed.
+MAX_YAML_NODES = 200000
+
+
+def _expanded_size(node, memo, depth=0):
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if depth > 200:
+        raise ParseError('nested more than 200 levels deep', node.start_mark.line + 1)
+    memo[key] = 1  # a cycle counts once
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for knode, vnode in node.value:
+            size += _expanded_size(knode, memo, depth + 1) + _expanded_size(vnode, memo, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            size += _expanded_size(item, memo, depth + 1)
+    memo[key] = size
+    return size
+
+
 def load_yaml(text):
     """Parse one YAML document. Returns (data, line_index). Raises ParseError."""
     docs = load_yaml_all(text)
@@ -274,6 +297,9 @@ def load_yaml_all(text):
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+                raise ParseError('the document expands to more than %d values through aliases (anchors '
+                                 'referenced again and again); refused' % MAX_YAML_NODES, node.start_mark.line + 1)
             data = loader.construct_document(node)
             index = {}
             if node is not None:

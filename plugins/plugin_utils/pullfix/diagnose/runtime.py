@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ..evidence import (distro_version, endpoint_path, endpoint_url, env_file_args, flag_values,
-                       version_string)
+                        version_string)
 from ..facts.endpoints import (DEFAULT_ENDPOINTS, IMAGE_FLAG, K3S_CRI_DOCKERD_SOCKET, KUBELET_CONFIG,
                                KUBELET_FLAG_FILES, RUNTIME_FLAG)
 

@@ -305,3 +305,13 @@ def test_performance_under_20ms():
     with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  capabilities = ["pull"]\n')
     times = sorted(timeit.repeat(lambda: run(ev, {'search_registries': ['docker.io']}), number=1, repeat=30))
     assert times[len(times) // 2] < 0.020
+
+
+def test_yaml_alias_bomb_is_refused_before_it_expands():
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + ''.join(
+        '%s: &%s [%s]\n' % (chr(98 + i), chr(98 + i), ','.join(['*' + chr(97 + i)] * 9)) for i in range(9))
+    with pytest.raises(parse.ParseError) as err:
+        parse.load_yaml(bomb)
+    assert 'aliases' in err.value.message and err.value.line == 1
+    # Ordinary anchors still work.
+    assert parse.load_yaml('x: &a [1, 2]\ny: *a\n')[0] == {'x': [1, 2], 'y': [1, 2]}

@@ -123,7 +123,7 @@ def test_report_action_lists_undiagnosed_hosts():
     from ansible_collections.kubenode.pullfix.plugins.action.report import host_entry
     diagnosis = {'runtime': {'name': 'containerd'}, 'findings': []}
     hostvars = {
-        'ok-node': {'pullfix_diagnosis': diagnosis, 'pullfix_verify': {'results': [{'image': 'a:1', 'ok': True}]}},
+        'ok-node': {'pullfix_diagnosis': dict(diagnosis, verify={'results': [{'image': 'a:1', 'ok': True}]})},
         'down-node': {},
     }
     ok = host_entry('ok-node', hostvars)

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action plugin kubenode.pullfix.remediate: plan every wanted role on the controller, apply in one node call."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, redact_url
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.k3s import SERVICES
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import plan_roles, wanted
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain
+
+ARGUMENT_SPEC = {
+    'roles': {'type': 'list', 'elements': 'str', 'default': ['auto']},
+    'evidence': {'type': 'dict', 'required': True},
+    'diagnosis': {'type': 'dict', 'required': True},
+    'settings': {'type': 'dict', 'default': {}},
+}
+APPLY_MODULE = 'kubenode.pullfix.apply_changes'
+# The fields a change carries to the node; the report and the play output get all but content.
+SHOWN = ('path', 'action', 'reason', 'role', 'restart', 'mode')
+
+
+def restart_units(restart, evidence):
+    """systemd units to restart for the restart keys of the changed files."""
+    units = []
+    known = ((evidence.get('systemd') or {}).get('units') or {})
+    for key in restart:
+        if key in SERVICES:
+            units.extend(u for u in SERVICES[key] if (known.get(u) or {}).get('ActiveState') == 'active')
+        else:
+            units.append(key + '.service')
+    return units
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        diagnosis = args['diagnosis']
+        try:
+            settings = plain(args.get('settings') or {}, 'settings')
+            evidence = plain(args['evidence'], 'evidence')
+            if args['roles'] == ['auto']:
+                chosen = wanted(diagnosis, settings)
+            else:
+                chosen = [(role, 'asked for') for role in args['roles']]
+            plans = plan_roles([role for role, _why in chosen], Evidence(evidence),
+                               plain(diagnosis.get('runtime') or {}, 'runtime'), settings)
+        except (PlanError, MissingLibrary) as exc:
+            raise AnsibleActionFail(redact_url(str(exc)))
+        changes, notes, errors, secrets = [], [], [], []
+        for role, _why in chosen:
+            plan = plans[role]
+            changes.extend(plan['changes'])
+            notes.extend('%s: %s' % (role, n) for n in plan['notes'])
+            errors.extend('%s: %s' % (role, e) for e in plan['errors'])
+            secrets.extend(s for s in plan.get('secrets') or () if s)
+        result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
+                      planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
+        if errors:
+            result.update(failed=True, msg='Nothing was written: ' + ' | '.join(redact_url(e) for e in errors),
+                          errors=errors)
+            return result
+        if not changes:
+            return result
+        applied = self._execute_module(module_name=APPLY_MODULE, module_args={'changes': changes, 'secrets': secrets},
+                                       task_vars=task_vars)
+        for key in ('changes', 'restart', 'diff'):
+            if key in applied:
+                result[key] = applied[key]
+        result['changed'] = bool(applied.get('changed'))
+        result['restart_units'] = restart_units(result['restart'], evidence)
+        if applied.get('failed'):
+            result.update(failed=True, msg=applied.get('msg') or 'applying the changes failed')
+        return result

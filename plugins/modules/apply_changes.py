@@ -1,0 +1,196 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: apply_changes
+short_description: Apply the file changes planned by the kubenode.pullfix remediation roles, in one call
+version_added: 0.2.0
+description:
+  - Writes, replaces or removes the files of a plan made on the controller, all in one call.
+  - Every file is first checked against the bytes the plan was made from (O(changes[].expect)), written to a
+    temporary file next to it with its final owner, mode and SELinux label, and validated (O(changes[].validate)).
+    Only when every change passes are the files backed up and moved into place; a failure before that leaves the
+    node as it was.
+  - Each file is replaced by an atomic rename, so it is always whole. A symbolic link is written through; the link
+    stays and its target changes.
+  - With O(restore), puts files back from the backups an earlier call made instead.
+  - Usually called by the action plugin M(kubenode.pullfix.remediate), not directly.
+author:
+  - kubenode.pullfix maintainers (@kubenode)
+options:
+  changes:
+    description:
+      - The planned changes.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute, normalised path of the file.
+        type: str
+        required: true
+      action:
+        description: What to do with the file.
+        type: str
+        choices: [create, update, remove]
+        required: true
+      content:
+        description: The whole new content (text), for V(create) and V(update).
+        type: str
+      mode:
+        description: Octal mode; V(null) keeps the file's own mode (V(0644) for a new file).
+        type: str
+      validate:
+        description: Command (argv list, no shell) run on the candidate file before it replaces anything; C(%s) is the
+          candidate's path.
+        type: list
+        elements: str
+      restart:
+        description: The service whose restart makes the change take effect; returned in RV(restart) when it changed.
+        type: str
+      expect:
+        description: SHA-256 of the file's bytes when the plan was made; the file is not replaced when it changed since.
+        type: str
+      secret:
+        description: The content holds credentials; it never appears in the diff.
+        type: bool
+        default: false
+      remove_empty_parent:
+        description: After V(remove), remove the parent directory when it is empty.
+        type: bool
+        default: false
+      reason:
+        description: Why the change is made (returned as is).
+        type: str
+      role:
+        description: The role that planned it (returned as is).
+        type: str
+  secrets:
+    description:
+      - Strings that must never appear in the output (header values, passwords in the planned content).
+    type: list
+    elements: str
+    default: []
+  restore:
+    description:
+      - Instead of applying O(changes), put files back from backups made by an earlier call
+        (entries with C(path) and C(backup); a null C(backup) removes a file the earlier call created).
+    type: list
+    elements: dict
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and runs the validators on temporary files; writes nothing else.
+  diff_mode:
+    support: full
+    description: Returns a diff per file; files holding credentials show none.
+  idempotent:
+    support: full
+    description: A second call with the same plan changes nothing.
+notes:
+  - Only the Python standard library is needed on the node.
+seealso:
+  - module: kubenode.pullfix.node_evidence
+"""
+
+EXAMPLES = r"""
+- name: Point containerd at a mirror for docker.io
+  kubenode.pullfix.apply_changes:
+    changes:
+      - path: /etc/containerd/certs.d/docker.io/hosts.toml
+        action: create
+        mode: "0644"
+        content: |
+          server = "https://registry-1.docker.io"
+
+          [host."https://mirror.example.com"]
+            capabilities = ["pull", "resolve"]
+  register: applied
+
+- name: Put the files of that call back from its backups
+  kubenode.pullfix.apply_changes:
+    restore: "{{ applied.changes }}"   # each entry carries path and backup
+"""
+
+RETURN = r"""
+changes:
+  description: The files that changed (or would change in check mode), in plan order.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - path: /etc/containerd/config.toml
+      action: updated
+      backup: /etc/containerd/config.toml.20261122T031500-4242.pullfix~
+      restart: containerd
+      role: containerd_registry
+      reason: "config.toml: config_path = /etc/containerd/certs.d"
+restart:
+  description: The services whose restart the changed files need.
+  returned: success
+  type: list
+  elements: str
+  sample: [containerd]
+restored:
+  description: The paths put back, with O(restore).
+  returned: when O(restore) is set
+  type: list
+  elements: str
+  sample: [/etc/containerd/config.toml]
+diff:
+  description: Before and after of every changed file (none for files holding credentials).
+  returned: in diff mode
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import apply_changes, restore
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            changes=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="str", required=True),
+                action=dict(type="str", required=True, choices=["create", "update", "remove"]),
+                content=dict(type="str"),
+                mode=dict(type="str"),
+                validate=dict(type="list", elements="str"),
+                restart=dict(type="str"),
+                expect=dict(type="str", no_log=False),
+                secret=dict(type="bool", default=False, no_log=False),
+                remove_empty_parent=dict(type="bool", default=False),
+                reason=dict(type="str"),
+                role=dict(type="str"),
+            )),
+            secrets=dict(type="list", elements="str", default=[], no_log=True),
+            restore=dict(type="list", elements="dict"),
+        ),
+        mutually_exclusive=[("changes", "restore")],
+        supports_check_mode=True,
+    )
+    if module.params["restore"] is not None:
+        if module.check_mode:
+            module.exit_json(changed=bool(module.params["restore"]), restored=[])
+        result = restore(module.params["restore"])
+        if result["errors"]:
+            module.fail_json(msg="could not restore: %s" % "; ".join(result["errors"]), **result)
+        module.exit_json(**result)
+    result = apply_changes(module.params["changes"], check_mode=module.check_mode, diff=module._diff)
+    if module._diff:
+        result["diff"] = [c.pop("diff") for c in result["changes"] if "diff" in c]
+    if result["errors"]:
+        module.fail_json(msg="; ".join(result["errors"]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: remediate
+short_description: Plan the kubenode.pullfix remediations for a host and apply them in one call
+version_added: 0.2.0
+description:
+  - Action plugin. Plans, on the controller, every remediation role the host needs, that is the roles its open findings name
+    (their C(remediation) field) and the roles the settings ask for (for example C(registry_mirrors) asks for
+    C(containerd_registry)), or the roles given in O(roles).
+  - Sends every planned file change of every role to the node in one call of M(kubenode.pullfix.apply_changes).
+    When nothing differs, nothing is sent to the node.
+  - Invalid settings and plan errors (a file in the way that must not be replaced, a file that cannot be read whole)
+    fail the host before anything is written.
+  - Returns the services whose restart the changed files need; the C(kubenode.pullfix.pipeline) handlers restart
+    them, wait for the runtime, gather again, verify, and roll back from the backups when the runtime does not come
+    back.
+author:
+  - kubenode.pullfix maintainers (@kubenode)
+options:
+  roles:
+    description:
+      - Remediation roles to plan, without the collection prefix (for example V(containerd_registry)), or V(auto).
+    type: list
+    elements: str
+    default: [auto]
+  evidence:
+    description:
+      - The RV(kubenode.pullfix.node_evidence#module:evidence) of the host. It may hold credentials.
+    type: dict
+    required: true
+  diagnosis:
+    description:
+      - The result of M(kubenode.pullfix.diagnose) for the same evidence (its runtime and findings).
+    type: dict
+    required: true
+  settings:
+    description:
+      - The user's C(pullfix_*) settings without the prefix, as for M(kubenode.pullfix.diagnose).
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    description: Plans, validates the candidate files on the node and reports what would change; writes nothing.
+  diff_mode:
+    support: full
+    description: Shows a diff per file; files holding credentials show none.
+  idempotent:
+    support: full
+    description: A second run plans no change and makes no call on the node.
+seealso:
+  - module: kubenode.pullfix.apply_changes
+  - module: kubenode.pullfix.diagnose
+"""
+
+EXAMPLES = r"""
+- name: Fix what the findings and the settings ask for
+  kubenode.pullfix.remediate:
+    evidence: "{{ pullfix_evidence.evidence }}"
+    diagnosis: "{{ pullfix_diagnosis }}"
+    settings:
+      registry_mirrors:
+        docker.io:
+          endpoints: [https://mirror.example.com]
+  register: pullfix_remediation
+"""
+
+RETURN = r"""
+roles:
+  description: The roles planned, each with why.
+  returned: always
+  type: dict
+  sample: {"containerd_registry": "finding containerd-config-path-unset"}
+planned:
+  description: The planned changes (path, action, reason, role, restart, mode), without their content.
+  returned: always
+  type: list
+  elements: dict
+changes:
+  description: The files changed (or that would change, in check mode), with their backups.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - path: /etc/containerd/config.toml
+      action: updated
+      backup: /etc/containerd/config.toml.20261122T031500-4242.pullfix~
+      restart: containerd
+      role: containerd_registry
+      reason: "config.toml: config_path = /etc/containerd/certs.d"
+restart:
+  description: The restart keys of the changed files.
+  returned: always
+  type: list
+  elements: str
+  sample: [containerd]
+restart_units:
+  description: The systemd units to restart for them (for k3s and RKE2, only the active ones).
+  returned: always
+  type: list
+  elements: str
+  sample: [containerd.service]
+notes:
+  description: What the planners want the user to know (for example a workaround that is not the real fix).
+  returned: always
+  type: list
+  elements: str
+"""

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The remediation roles the pipeline knows: their planners and when they are wanted."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from . import PlanError
+from . import containerd_registry
+from ..findings import CATALOGUE
+
+PREFIX = 'kubenode.pullfix.'
+
+# role -> (planner, the settings that ask for it even without a finding)
+ROLES = {
+    'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
+}
+
+
+def wanted(diagnosis, settings):
+    """Roles to run on a host: those an open finding names, and those the user's settings ask for.
+
+    Returns [(role, why)] in a stable order.
+    """
+    out = {}
+    for finding in (diagnosis or {}).get('findings') or ():
+        if finding.get('fixed'):
+            continue
+        name = (finding.get('remediation') or '')
+        if name.startswith(PREFIX) and name[len(PREFIX):] in ROLES:
+            out.setdefault(name[len(PREFIX):], 'finding %s' % finding.get('id'))
+    for role, (_planner, keys) in ROLES.items():
+        asked = [k for k in keys if settings.get(k)]
+        if asked and role not in out:
+            out[role] = 'pullfix_%s is set' % asked[0]
+    return sorted(out.items())
+
+
+def plan_roles(roles, ev, runtime, settings):
+    """Plan every role; returns {role: plan}. Raises PlanError (invalid settings) before anything is planned."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise PlanError('unknown remediation role %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(ROLES))))
+    return dict((role, ROLES[role][0](ev, runtime, settings)) for role in roles)
+
+
+def remediates(role):
+    """Finding ids whose remediation is ``role``."""
+    return sorted(fid for fid, info in CATALOGUE.items() if info['remediation'] == PREFIX + role)
