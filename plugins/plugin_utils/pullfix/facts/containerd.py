@@ -194,3 +194,45 @@ def version_of(ev, runtime):
         if v:
             return v
     return None
+
+
+# ---------------------------------------------------------------- imports
+# containerd loads the main file, then its `imports`, breadth first, each file once (a file
+# already loaded is skipped, so a cycle ends). An entry with "*" is a glob (filepath.Glob,
+# NOT joined to the importing file's directory: relative globs resolve against containerd's
+# working directory); any other entry is cleaned and, when relative, joined to the importing
+# file's directory. A named file that does not exist stops containerd from starting ("open
+# ...: no such file or directory"); a glob that matches nothing is fine. An imported file's
+# [plugins."<id>"] table replaces the whole table of that plugin (no deep merge);
+# disabled_plugins and imports lists are appended. Source: services/server/config/config.go
+# (LoadConfig, resolveImports, mergeConfig), 1.6 to 2.x.
+IMPORT_GLOB = '*'
+# node_evidence follows imports this many levels deep (module_utils/_evidence.py MAX_IMPORT_DEPTH).
+IMPORT_DEPTH_GATHERED = 8
+
+
+def glob_match(pattern, path):
+    """Go filepath.Match on '/'-separated paths: a wildcard never crosses a '/'."""
+    import fnmatch
+    pparts, parts = pattern.split('/'), path.split('/')
+    return len(pparts) == len(parts) and all(fnmatch.fnmatchcase(n, p) for p, n in zip(pparts, parts))
+
+
+def import_targets(parent, entry, known):
+    """Files containerd loads for one `imports` entry of ``parent``, as (paths, is_glob).
+
+    ``known``: paths of the files the evidence holds (a glob is expanded over them).
+    """
+    if IMPORT_GLOB in entry:
+        return sorted(p for p in known if glob_match(entry, p)), True
+    path = posixpath.normpath(entry)
+    if not path.startswith('/'):
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(parent), path))
+    return [path], False
+
+
+def cri_owner_keys(config_version):
+    """Plugin ids whose table holds the registry for a config version (v1 short name included)."""
+    if config_version == 3:
+        return (IMAGES_V3,)
+    return (CRI_V2, 'cri')

@@ -114,8 +114,9 @@ def check_url(url, where):
     return url
 
 
-def _check_registry_name(name):
-    where = '%s[%r]' % (SETTING, name)
+def check_registry_name(name, where=None):
+    """Raise PlanError unless ``name`` is a registry host[:port] (or "*") that is safe as a certs.d directory name."""
+    where = where or '%s[%r]' % (SETTING, name)
     if not isinstance(name, str) or not name:
         raise PlanError('%s: empty registry name (expected host, host:port or "*")' % where)
     if name == '*':
@@ -169,7 +170,7 @@ def validate_mirrors(mirrors):
         raise PlanError('%s: %d registries (at most %d per run)' % (SETTING, len(mirrors), MAX_ENTRIES))
     out = {}
     for registry in sorted(mirrors, key=str):
-        _check_registry_name(registry)
+        check_registry_name(registry)
         spec = mirrors[registry]
         if not isinstance(spec, dict):
             raise PlanError('%s: expected a mapping with endpoints, got %s' % (_key(registry), describe(spec)))

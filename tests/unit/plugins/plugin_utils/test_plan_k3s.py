@@ -87,7 +87,7 @@ configs:
     assert result['notes'] == ['/etc/rancher/k3s/registries.yaml: comments are not preserved (the file is written back with PyYAML)']
     # steady state
     with_file(e, REG, change['content'], 'k3s-registries', mode='0600')
-    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {'changes': [], 'notes': [], 'errors': []}
+    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {'changes': [], 'notes': [], 'errors': [], 'secrets': []}
 
 
 def test_semantically_equal_file_is_not_rewritten():
