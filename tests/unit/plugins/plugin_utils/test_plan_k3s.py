@@ -63,31 +63,18 @@ configs:
 '''
 
 
-def test_minimal_edit_keeps_other_entries_and_notes_comments():
+def test_minimal_edit_keeps_comments_style_and_other_entries():
     e = ev()
     with_file(e, REG, EXISTING, 'k3s-registries', mode='0600')
     result = plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}})
     change, = result['changes']
-    assert change['content'] == '''mirrors:
-  quay.io:
-    endpoint:
-    - https://q.example.com
-    rewrite:
-      ^(.*)$: mirror/$1
-  docker.io:
-    endpoint:
-    - https://mirror.example.com
-configs:
-  private.example.com:
-    auth:
-      username: u
-      password: p
-'''
+    assert change['content'] == EXISTING.replace('configs:\n', '  docker.io:\n    endpoint:\n    - https://mirror.example.com\nconfigs:\n')
     assert (change['action'], change['secret'], change['mode']) == ('update', True, '0600')
-    assert result['notes'] == ['/etc/rancher/k3s/registries.yaml: comments are not preserved (the file is written back with PyYAML)']
+    assert result['notes'] == [] and result['secrets'] == ['p']
     # steady state
     with_file(e, REG, change['content'], 'k3s-registries', mode='0600')
-    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {'changes': [], 'notes': [], 'errors': [], 'secrets': []}
+    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {
+        'changes': [], 'notes': [], 'errors': [], 'secrets': ['p']}
 
 
 def test_semantically_equal_file_is_not_rewritten():
@@ -113,7 +100,7 @@ def test_wildcard_workaround_on_broken_release():
                   verify_images=['my.registry.io/app:1'], sandbox_image='registry.example.com/pause:3.10')
     change, = result['changes']
     wildcard = '    endpoint:\n    - http://10.0.0.5:5000\n'
-    assert change['content'] == ('mirrors:\n  sealos.hub:5000:\n    endpoint:\n    - http://sealos.hub:5000\n'
+    assert change['content'] == ('mirrors:\n  sealos.hub:5000:\n    endpoint: [http://sealos.hub:5000]\n'
                                  + ''.join('  %s:\n%s' % (r, wildcard) for r in (
                                      'docker.io', 'ghcr.io', 'my.registry.io', 'quay.io', 'registry.example.com', 'registry.k8s.io')))
     assert result['notes'] == ['k3s v1.32.2+k3s1: the "*" mirror does not work in this release and was expanded into explicit '
