@@ -90,7 +90,7 @@ def _closure_error(result, text):
     return None
 
 
-def config_closure(ev, main, result):
+def config_closure(ev, main, result, version=None):
     """containerd's config files in load order: [(path, text, data)], or None after an error.
 
     The main file may be missing (text None); an import must exist, be read whole and parse.
@@ -133,10 +133,12 @@ def config_closure(ev, main, result):
             return _closure_error(result, '%s: imports nested more than %d levels deep, beyond what was gathered' % (
                 where, facts.IMPORT_DEPTH_GATHERED))
         for entry in imports:
-            if facts.IMPORT_GLOB in entry and not entry.startswith('/'):
-                return _closure_error(result, '%s: imports %s: containerd resolves a relative glob against its working '
-                                              'directory, not against %s; write an absolute pattern' % (
-                                                  where, json.dumps(entry), posixpath.dirname(path)))
+            if facts.IMPORT_GLOB in entry and not entry.startswith('/') and not facts.relative_glob_joined(version):
+                return _closure_error(result, '%s: imports %s: containerd %s resolves a relative glob against its '
+                                              'working directory (/ under systemd), not against %s; write an absolute '
+                                              'pattern' % (where, json.dumps(entry),
+                                                           '%d.%d.%d' % version if version else '(version unknown)',
+                                                           posixpath.dirname(path)))
             targets, _glob = facts.import_targets(path, entry, known)
             for target in targets:
                 if target in seen:
@@ -156,9 +158,10 @@ def _cri_owner(order, version):
     return owner
 
 
-def edit_configs(ev, path, major, sandbox, result):
+def edit_configs(ev, path, version, sandbox, result):
     """Edits of config.toml and its imports: (owner edit, [(path, text, edit)]), or (None, None) after an error."""
-    order = config_closure(ev, path, result)
+    major = facts.major(version)
+    order = config_closure(ev, path, result, version)
     if order is None:
         return None, None
     main_version = order[0][2].get('version', 1) if order[0][1] is not None else None
@@ -198,7 +201,7 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
     version = facts.version_of(ev, runtime)
     major = facts.major(version)
     path = facts.config_file(ev)
-    edit, edits = edit_configs(ev, path, major, settings.get('sandbox_image'), result)
+    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result)
     if edit is None:
         return result
     for _p, _t, e in edits:
