@@ -82,7 +82,8 @@ def file_state(ev, path):
     if entry.get('truncated'):
         return 'truncated', None
     text = entry.get('content')
-    if text is None:
+    # Any read error makes whatever content came with it partial: never a base to rewrite from.
+    if text is None or err or not isinstance(text, str):
         return 'unreadable', None
     return 'file', text
 

@@ -100,7 +100,7 @@ def test_wildcard_workaround_on_broken_release():
                   verify_images=['my.registry.io/app:1'], sandbox_image='registry.example.com/pause:3.10')
     change, = result['changes']
     wildcard = '    endpoint:\n    - http://10.0.0.5:5000\n'
-    assert change['content'] == ('mirrors:\n  sealos.hub:5000:\n    endpoint: [http://sealos.hub:5000]\n'
+    assert change['content'] == ('mirrors:\n  sealos.hub:5000:\n    endpoint:\n    - http://sealos.hub:5000\n'
                                  + ''.join('  %s:\n%s' % (r, wildcard) for r in (
                                      'docker.io', 'ghcr.io', 'my.registry.io', 'quay.io', 'registry.example.com', 'registry.k8s.io')))
     assert result['notes'] == ['k3s v1.32.2+k3s1: the "*" mirror does not work in this release and was expanded into explicit '

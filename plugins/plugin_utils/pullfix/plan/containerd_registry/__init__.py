@@ -95,7 +95,7 @@ def config_closure(ev, main, result, version=None):
 
     The main file may be missing (text None); an import must exist, be read whole and parse.
     """
-    known = [p for p in ev.paths_by_why('containerd-config') if file_state(ev, p)[0] == 'file']
+    known = [p for p in ev.paths_by_why('containerd-config') if file_state(ev, p)[0] != 'missing']
     order, seen = [], set()
     pending = [(main, None, 0)]
     while pending:

@@ -125,7 +125,7 @@ class _Shape(object):
         if value is None or isinstance(value, types):
             return value
         self.errors.append('%s: %s = %s is %s (expected %s); the file is left as it is' % (
-            self.where(keypath), '.'.join(str(k) for k in keypath), _short(value), _type_name(value), words))
+            self.where(keypath), '.'.join(str(k) for k in keypath), _short(value, keypath), _type_name(value), words))
         return None
 
 
@@ -145,7 +145,7 @@ def _shape(data, path, text, table):
         if disabled not in CRI_PLUGIN_NAMES:
             sh.errors.append('%s: disabled_plugins = %s is a string, with which containerd does not start (expected '
                              'an array of plugin names, e.g. [%s]); fix it by hand: the file is left as it is' % (
-                                 sh.where(('disabled_plugins',)), _short(disabled), json.dumps(disabled)))
+                                 sh.where(('disabled_plugins',)), _short(disabled), json.dumps(redact_url(disabled))))
     elif isinstance(disabled, list):
         if not all(isinstance(n, str) for n in disabled):
             sh.errors.append('%s: disabled_plugins holds a value that is not a plugin name; the file is left as it '
@@ -226,9 +226,10 @@ def _migrated_endpoints(host, value, major, where):
     return eps
 
 
-def _registry_key(name, where):
-    """The registry a deprecated mirrors/configs key names (a URL key is reduced to its host)."""
-    reg = url_host(name) if '://' in name else name
+def _registry_key(name, where, url_allowed=False):
+    """The registry a deprecated mirrors/configs key names. A configs key written as a URL is
+    reduced to its host; a mirrors key never matched an image with a URL, so it is refused."""
+    reg = url_host(name) if url_allowed and '://' in name else name
     check_registry_name(reg, where)
     return reg
 
@@ -403,7 +404,7 @@ def _edit(out, text, major, certs_dir, sandbox, path, registry):
                 tls = cfg.get('tls')
                 if tls is not None:
                     where = '%s:%s: configs.%s' % (path, parse.line_of(lines, regpath + ('configs', str(host))), json.dumps(str(host)))
-                    name = _registry_key(str(host), where)
+                    name = _registry_key(str(host), where, url_allowed=True)
                     t = {'ca': tls.get('ca_file') or None, 'client': None,
                          'skip_verify': bool(tls.get('insecure_skip_verify'))}
                     if tls.get('cert_file'):
