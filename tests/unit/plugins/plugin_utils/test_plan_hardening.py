@@ -719,3 +719,35 @@ def test_diagnosis_and_plan_read_the_same_facts(fixture, version, case):
     assert _errors_for_role(after) == [], (case, _errors_for_role(before))
     # and the plan on what it planned is empty
     assert plan_containerd_registry(ev, after['runtime'], settings)['changes'] == []
+
+
+@pytest.mark.parametrize('spec', [
+    {'endpoints': ['https://u:%s@m.example' % CANARY]},
+    {'endpoints': ['https://m.example'], 'server': 'https://%s@m.example' % CANARY},
+    {'endpoints': ['https://u:%s@m.example/' % CANARY]},
+    {'endpoints': ['u:%s@m.example' % CANARY]},
+    {'endpoints': ['https://m.example'], 'headers': {'Authorization': 'Bearer %s\r\nX-Injected: 1' % CANARY}},
+    {'endpoints': ['https://m.example'], 'headers': {'Authorization': ['Bearer ' + CANARY, 5]}},
+    {'endpoints': ['https://m.example'], 'headers': {'Authorization': {'token': CANARY}}},
+    {'endpoints': ['https://m.example'], 'headers': {'Bad Name': CANARY}},
+])
+def test_no_setting_error_holds_a_credential(spec):
+    with pytest.raises(PlanError) as exc:
+        plan_containerd_registry(ev12(), RT16, {'registry_mirrors': {'docker.io': spec}})
+    assert CANARY not in str(exc.value)
+    assert str(exc.value).startswith("pullfix_registry_mirrors['docker.io']")
+
+
+@pytest.mark.parametrize('spec,words', [
+    ({'headers': {'Authorization': 'Bearer x\nX-Injected: 1'}}, ".headers['Authorization']: the value holds a line break"),
+    ({'headers': {'X Bad': 'v'}}, ".headers['X Bad']: not an HTTP header name"),
+    ({'ca': '/etc/ca.pem\n[host."https://evil"]'}, '.ca: '),
+    ({'client': ['/etc/c.pem', '/etc/c\x00.key']}, '.client[1]: '),
+    ({'endpoints': ['https://m%d.example' % i for i in range(MAX_ENTRIES + 1)]}, '.endpoints: 1001 URLs (at most 1000)'),
+])
+def test_settings_that_would_inject_into_files_are_refused(spec, words):
+    full = {'endpoints': ['https://m.example']}
+    full.update(spec)
+    with pytest.raises(PlanError) as exc:
+        plan_containerd_registry(ev12(), RT16, {'registry_mirrors': {'docker.io': full}})
+    assert words in str(exc.value)
