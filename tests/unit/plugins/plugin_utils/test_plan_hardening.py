@@ -689,6 +689,10 @@ CASES = {
     'eks': 'eks-al2-containerd-config.toml',
     'nvidia': 'nvidia-toolkit-config_v2.toml',
     'no config.toml': '',
+    'nvidia drop-in import': {
+        CFG: 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'
+             '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
+        '/etc/containerd/conf.d/99-nvidia.toml': 'nvidia-dropin-v2.toml'},
 }
 
 
@@ -703,16 +707,17 @@ def _errors_for_role(diagnosis):
 def test_diagnosis_and_plan_read_the_same_facts(fixture, version, case):
     ev = load(fixture)
     set_containerd_version(ev, version)
-    text = CASES[case]
-    if text == '':
-        ev['files'].pop(CFG, None)
-    elif text is not None:
-        with_file(ev, CFG, real(text) if text.endswith('.toml') else text, 'containerd-config')
+    files = CASES[case] if isinstance(CASES[case], dict) else {CFG: CASES[case]}
+    for path, text in files.items():
+        if text == '':
+            ev['files'].pop(path, None)
+        elif text is not None:
+            with_file(ev, path, real(text) if text.endswith('.toml') else text, 'containerd-config')
     settings = {'registry_mirrors': DOCKER_IO}
     before = run(ev, settings)
+    if case not in ('kind', 'nvidia', 'deprecated mirrors', 'nvidia drop-in import') and 'healthy' not in fixture:
+        assert _errors_for_role(before), 'the case must start broken'
     result = plan_containerd_registry(ev, before['runtime'], settings)
-    if version.startswith('2') and case == 'nvidia':
-        pass
     assert result['errors'] == [], result['errors']
     apply(ev, result)
     after = run(ev, settings)
