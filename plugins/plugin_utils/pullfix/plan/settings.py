@@ -58,7 +58,7 @@ def plain(value, where='settings', depth=0):
     if isinstance(value, float):
         return float(value)
     if isinstance(value, str):
-        return str.__str__(value) if type(value) is not str else value
+        return value if value.__class__ is str else str.__str__(value)
     if isinstance(value, bytes):
         try:
             return value.decode('utf-8')

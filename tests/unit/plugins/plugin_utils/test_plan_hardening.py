@@ -22,8 +22,8 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cont
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import MAX_ENTRIES, plain
 
-from pullfix_helpers import load, run, set_containerd_version, with_dir, with_file, with_hosts
-from test_plan_containerd import CD, CFG, DOCKER_IO, HOSTS_DOCKER_IO, MIRRORS_CFG, RT16, RT17, apply, by_path, ev12
+from pullfix_helpers import load, run, set_containerd_version, with_file, with_hosts
+from test_plan_containerd import CD, CFG, DOCKER_IO, MIRRORS_CFG, RT16, RT17, apply, by_path, ev12
 
 RT21 = {'name': 'containerd', 'version': '2.1.9', 'containerd_version': '2.1.9'}
 K3S = {'name': 'k3s', 'version': 'v1.32.3+k3s1'}
@@ -39,7 +39,8 @@ def real(name):
         return f.read()
 
 
-def with_config(text, runtime=RT16, mirrors=None, **settings):
+def with_config(text, runtime=None, mirrors=None, **settings):
+    runtime = runtime or RT16
     ev = ev12()
     with_file(ev, CFG, text, 'containerd-config')
     settings['registry_mirrors'] = DOCKER_IO if mirrors is None else mirrors
@@ -227,8 +228,8 @@ def test_plain_makes_ansible_values_dumpable():
     out = plain(value)
     assert yaml.safe_dump(out) == ('docker.io:\n  endpoints:\n  - https://m.example\n  - https://n.example\n'
                                    '  fallback: true\n  more:\n  - x\n  none: null\n  weight: 1.5\n')
-    assert type(list(out)[0]) is str and type(out['docker.io']['endpoints']) is list
-    assert all(type(u) is str for u in out['docker.io']['endpoints'])
+    assert list(out)[0].__class__ is str and out['docker.io']['endpoints'].__class__ is list
+    assert all(u.__class__ is str for u in out['docker.io']['endpoints'])
     # the registries.yaml planner writes them
     ev = ev12()
     result = plan_containerd_registry(ev, K3S, {'registry_mirrors': {tag.tag('docker.io'): {
@@ -348,7 +349,8 @@ def test_import_without_cri_table_leaves_config_path_in_main():
 
 
 def test_import_disabling_cri_is_fixed_in_the_import():
-    ev = _imports_ev('version = 2\nimports = ["/etc/containerd/d.toml"]\n', {'/etc/containerd/d.toml': 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'})
+    ev = _imports_ev('version = 2\nimports = ["/etc/containerd/d.toml"]\n',
+                     {'/etc/containerd/d.toml': 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'})
     result = plan_containerd_registry(ev, RT16, {'registry_mirrors': DOCKER_IO})
     assert by_path(result)['/etc/containerd/d.toml']['content'] == 'version = 2\ndisabled_plugins = []\n'
 

@@ -112,8 +112,8 @@ def config_closure(ev, main, result, version=None):
                                           'configuration ("open %s: no such file or directory"); create it or remove '
                                           'the entry' % (origin, json.dumps(path), path))
         if state != 'file':
-            return _closure_error(result, '%s: %s%s' % (path, state_reason(ev, path, state),
-                                                       '' if origin is None else ' (imported at %s)' % origin))
+            imported = '' if origin is None else ' (imported at %s)' % origin
+            return _closure_error(result, '%s: %s%s' % (path, state_reason(ev, path, state), imported))
         source = text.lstrip('\ufeff').replace('\r\n', '\n')
         try:
             data, index = parse.load_toml(source)

@@ -278,7 +278,8 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True
         return _edit(out, text, major, certs_dir, sandbox, path, registry)
     except PlanError as exc:
         out['errors'].append('%s; the file is left as it is' % exc)
-    except Exception as exc:  # pylint: disable=broad-except - a shape tomlkit cannot edit: never a traceback
+    except Exception as exc:  # pylint: disable=broad-except
+        # A shape tomlkit cannot edit: an error, never a traceback.
         out['errors'].append('%s: a table layout kubenode.pullfix cannot edit safely (%s); the file is left as it '
                              'is: set the keys by hand' % (path, exc.__class__.__name__))
     out['text'] = text

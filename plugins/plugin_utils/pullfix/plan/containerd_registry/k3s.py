@@ -177,7 +177,9 @@ def _load(ev, path, text, result):
     data, index = docs[0] if docs else (None, {})
     if data is None:
         return CommentedMap(), {}
-    where = lambda *kp: '%s:%s' % (path, parse.line_of(index, kp) or '?')  # noqa: E731
+
+    def where(*keypath):
+        return '%s:%s' % (path, parse.line_of(index, keypath) or '?')
     if not isinstance(data, dict):
         result['errors'].append('%s: is %s, expected a mapping with mirrors and configs; the file is left as it '
                                 'is' % (where(), describe(data)))
@@ -198,7 +200,8 @@ def _load(ev, path, text, result):
         return None
     try:
         doc = _round_trip().load(source)
-    except Exception as exc:  # pylint: disable=broad-except - PyYAML read it; ruamel did not: never a traceback
+    except Exception as exc:  # pylint: disable=broad-except
+        # PyYAML read it and ruamel.yaml did not: an error, never a traceback.
         mark = getattr(exc, 'problem_mark', None)
         result['errors'].append('%s:%s: %s; the file is left as it is' % (
             path, mark.line + 1 if mark is not None else '?', getattr(exc, 'problem', None) or exc.__class__.__name__))
