@@ -758,3 +758,17 @@ def test_settings_that_would_inject_into_files_are_refused(spec, words):
     with pytest.raises(PlanError) as exc:
         plan_containerd_registry(ev12(), RT16, {'registry_mirrors': {'docker.io': full}})
     assert words in str(exc.value)
+
+
+def test_credentials_of_replaced_and_removed_hosts_toml_are_secrets():
+    ev = ev12()
+    with_file(ev, CFG, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
+              'containerd-config')
+    with_hosts(ev, CD, 'docker.io', 'server = "https://registry-1.docker.io"\n[host."https://m"]\n  [host."https://m".header]\n'
+               '    Authorization = "Bearer old-%s"\n' % CANARY)
+    with_hosts(ev, CD, 'quay.io', MARKER + '\n[host."https://q"]\n  [host."https://q".header]\n    X-Token = ["gone-%s"]\n' % CANARY)
+    result = plan_containerd_registry(ev, RT16, {'registry_mirrors': DOCKER_IO})
+    changes = by_path(result)
+    assert changes[CD + '/docker.io/hosts.toml']['secret'] is True
+    assert (changes[CD + '/quay.io/hosts.toml']['action'], changes[CD + '/quay.io/hosts.toml']['secret']) == ('remove', True)
+    assert result['secrets'] == ['Bearer old-' + CANARY, 'gone-' + CANARY]

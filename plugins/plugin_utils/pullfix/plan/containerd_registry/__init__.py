@@ -76,6 +76,25 @@ def _migrated_specs(mirrors, tls, user):
     return specs
 
 
+def _held_secrets(text):
+    """(header values, holds credentials) of a hosts.toml already on the node: its old text is shown
+    in diffs and kept as a backup, so its credentials are masked too."""
+    if not text:
+        return [], False
+    try:
+        data = parse.load_toml(text.lstrip('\ufeff'))[0]
+    except parse.ParseError:
+        return [], 'header' in text or 'Authorization' in text
+    tables = [data] + [h for h in (data.get('host') or {}).values() if isinstance(h, dict)] \
+        if isinstance(data.get('host') or {}, dict) else [data]
+    out = []
+    for table in tables:
+        header = table.get('header')
+        for value in (header.values() if isinstance(header, dict) else []):
+            out.extend(str(v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, (str, int, float)))
+    return out, bool(out)
+
+
 def _secrets(hosts, server):
     """Header values of the entries (credentials, never shown)."""
     out = []
@@ -258,6 +277,8 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
                                         'or remove it' % (target, registry))
             continue
         mode = '0600' if secrets else '0644'
+        held, held_any = _held_secrets(current)
+        result['secrets'].extend(held)
         if ours and current == content and ((ev.file(target) or {}).get('stat') or {}).get('mode') in (None, mode):
             continue
         if spec['migrated']:
@@ -267,7 +288,7 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         else:
             what = 'mirrors for %s' % registry
         result['changes'].append(change(target, 'update' if fstate == 'file' else 'create', content,
-                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets),
+                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets or held_any),
                                         expect=sha256_text(current)))
         result['secrets'].extend(secrets)
 
@@ -279,8 +300,11 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         target = posixpath.join(certs_dir, name, 'hosts.toml')
         fstate, current = file_state(ev, target)
         if fstate == 'file' and is_owned(current, MARKER) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
+            held, held_any = _held_secrets(current)
+            result['secrets'].extend(held)
             result['changes'].append(change(target, 'remove', None, 'registry %s no longer in %s' % (name, SETTING),
-                                            ROLE, remove_empty_parent=True, expect=sha256_text(current)))
+                                            ROLE, remove_empty_parent=True, expect=sha256_text(current),
+                                            secret=held_any))
 
     for fpath, text, e in edits:
         if e['text'] == text:
