@@ -232,9 +232,15 @@ def _require_yaml():
         raise MissingLibrary('PyYAML is required on the controller: pip install PyYAML')
 
 
-def _index_node(node, path, index):
+def _index_node(node, path, index, seen=None):
+    # Each node once: an aliased node is indexed where it first appears, so aliases (and an
+    # alias bomb, or a recursive alias) cost one visit per node, not one per path.
+    seen = set() if seen is None else seen
     if path not in index:
         index[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for knode, vnode in node.value:
             key = knode.value if isinstance(knode, yaml.ScalarNode) else None
@@ -242,10 +248,86 @@ def _index_node(node, path, index):
                 continue
             sub = path + (key,)
             index.setdefault(sub, knode.start_mark.line + 1)
-            _index_node(vnode, sub, index)
+            _index_node(vnode, sub, index, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_node(item, path + (i,), index)
+            _index_node(item, path + (i,), index, seen)
+
+
+def yaml_graph_problem(text, max_values):
+    """(line, words) of the first YAML structure a planner must not edit, or None.
+
+    - more than ``max_values`` values once aliases are expanded (an alias bomb: a few lines
+      that expand to billions of values when walked);
+    - an alias to a node that contains itself (a cycle);
+    - a duplicate key in a mapping (YAML forbids it; readers disagree on which value wins).
+    Works on the composed node graph, with each node visited once. Raises ParseError.
+    """
+    _require_yaml()
+    loader = _YamlLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            sizes = {}
+            problem = _graph_size(node, sizes, set(), max_values)
+            if problem:
+                return problem
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc)
+    finally:
+        loader.dispose()
+    return None
+
+
+def _graph_size(node, sizes, stack, max_values):
+    """Expanded value count of ``node`` memoized in ``sizes``; a problem tuple when one is found."""
+    todo = [(node, False)]
+    while todo:
+        cur, done = todo.pop()
+        key = id(cur)
+        if done:
+            stack.discard(key)
+            children = _children(cur)
+            total = 1 + sum(sizes[id(c)] for c in children)
+            sizes[key] = total
+            if total > max_values:
+                return (cur.start_mark.line + 1, 'expands to more than %d values through aliases' % max_values)
+            continue
+        if key in sizes:
+            continue
+        if key in stack:
+            return (cur.start_mark.line + 1, 'an alias refers to a node that contains it (a cycle)')
+        stack.add(key)
+        if isinstance(cur, yaml.MappingNode):
+            first = {}
+            for knode, _vnode in cur.value:
+                if isinstance(knode, yaml.ScalarNode) and knode.value != '<<':
+                    if knode.value in first:
+                        return (knode.start_mark.line + 1, 'duplicate key %s (first at line %d)' % (
+                            _quoted(knode.value), first[knode.value]))
+                    first[knode.value] = knode.start_mark.line + 1
+        todo.append((cur, True))
+        for child in _children(cur):
+            if id(child) in stack and id(child) not in sizes:
+                return (child.start_mark.line + 1, 'an alias refers to a node that contains it (a cycle)')
+            if id(child) not in sizes:
+                todo.append((child, False))
+    return None
+
+
+def _children(node):
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _quoted(text):
+    text = text if len(text) <= 60 else text[:57] + '...'
+    return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
 
 
 def _yaml_error(exc):

@@ -194,3 +194,57 @@ def version_of(ev, runtime):
         if v:
             return v
     return None
+
+
+# ---------------------------------------------------------------- imports
+# containerd loads the main file, then its `imports`, breadth first, each file once (a file
+# already loaded is skipped, so a cycle ends). An entry with "*" is a glob (filepath.Glob);
+# any other entry is cleaned and, when relative, joined to the importing file's directory.
+# A relative glob: node, 1.6.20 resolves it against containerd's working directory (/ under
+# systemd), 1.7.24 against the importing file's directory (RELATIVE_GLOB_JOINED_SINCE: the
+# first release in between that does it is not pinned down; 1.7.0 is assumed). A named file that does not exist stops containerd from starting ("open
+# ...: no such file or directory"); a glob that matches nothing is fine. An imported file's
+# [plugins."<id>"] table replaces the whole table of that plugin (no deep merge);
+# disabled_plugins and imports lists are appended. Source: services/server/config/config.go
+# (LoadConfig, resolveImports, mergeConfig), 1.6 to 2.x.
+IMPORT_GLOB = '*'
+RELATIVE_GLOB_JOINED_SINCE = (1, 7, 0)
+# node_evidence follows imports this many levels deep (module_utils/_evidence.py MAX_IMPORT_DEPTH).
+IMPORT_DEPTH_GATHERED = 8
+
+
+def glob_match(pattern, path):
+    """Go filepath.Match on '/'-separated paths: a wildcard never crosses a '/'."""
+    import fnmatch
+    pparts, parts = pattern.split('/'), path.split('/')
+    return len(pparts) == len(parts) and all(fnmatch.fnmatchcase(n, p) for p, n in zip(pparts, parts))
+
+
+def relative_glob_joined(version):
+    """Whether a relative glob in `imports` is joined to the importing file's directory (None: unknown)."""
+    if version is None:
+        return None
+    return version >= RELATIVE_GLOB_JOINED_SINCE
+
+
+def import_targets(parent, entry, known):
+    """Files containerd loads for one `imports` entry of ``parent``, as (paths, is_glob).
+
+    ``known``: paths of the files the evidence holds (a glob is expanded over them). A relative
+    glob is taken as joined to the parent's directory (see relative_glob_joined).
+    """
+    if IMPORT_GLOB in entry:
+        if not entry.startswith('/'):
+            entry = posixpath.join(posixpath.dirname(parent), entry)
+        return sorted(p for p in known if glob_match(posixpath.normpath(entry), p)), True
+    path = posixpath.normpath(entry)
+    if not path.startswith('/'):
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(parent), path))
+    return [path], False
+
+
+def cri_owner_keys(config_version):
+    """Plugin ids whose table holds the registry for a config version (v1 short name included)."""
+    if config_version == 3:
+        return (IMAGES_V3,)
+    return (CRI_V2, 'cri')

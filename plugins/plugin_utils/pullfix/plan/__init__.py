@@ -42,8 +42,17 @@ def change(path, action, content, reason, role, mode=None, validate=None, restar
 
 
 def new_plan():
-    """An empty plan: changes, notes (said to the user), errors (nothing of this role is written)."""
-    return {'changes': [], 'notes': [], 'errors': []}
+    """An empty plan: changes, notes (said to the user), errors (nothing of this role is written),
+    secrets (every credential string the planned or replaced contents hold, for the apply step
+    to mask in diffs, logs and reports)."""
+    return {'changes': [], 'notes': [], 'errors': [], 'secrets': []}
+
+
+def finish(result):
+    """The plan as handed over: secrets unique and sorted, longest first (so masking a secret
+    never leaves a longer one that contains it half shown)."""
+    result['secrets'] = sorted(set(s for s in result.get('secrets') or [] if s), key=lambda s: (-len(s), s))
+    return result
 
 
 def sha256_text(text):
@@ -73,7 +82,8 @@ def file_state(ev, path):
     if entry.get('truncated'):
         return 'truncated', None
     text = entry.get('content')
-    if text is None:
+    # Any read error makes whatever content came with it partial: never a base to rewrite from.
+    if text is None or err or not isinstance(text, str):
         return 'unreadable', None
     return 'file', text
 

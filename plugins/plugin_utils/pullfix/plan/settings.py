@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - Python 2 sanity runs
     from urlparse import urlsplit
 
 from . import PlanError
-from ..evidence import redact_url
+from ..evidence import REDACTED, redact_url
 
 _TYPE_WORDS = ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'), (str, 'a string'),
                (dict, 'a mapping'), (list, 'a list'), (tuple, 'a list'), (type(None), 'null'))
@@ -25,6 +25,10 @@ SETTING = 'pullfix_registry_mirrors'
 MIRROR_KEYS = ('endpoints', 'fallback', 'server', 'ca', 'client', 'skip_verify', 'headers')
 
 _PORT_RE = re.compile(r'^[0-9]+$')
+# An HTTP header name is a token (RFC 9110, 5.6.2); a value never holds CR, LF or NUL, which
+# would end the header early and start another one.
+_HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
 # The most entries one setting may hold: far above any real fleet, low enough that a plan
 # always fits one apply call and one run.
 MAX_ENTRIES = 1000
@@ -78,8 +82,12 @@ def _key(registry, *parts):
 
 
 def _shown(url):
-    """A URL as error messages may show it: quoted, any password replaced."""
-    return repr(redact_url(url))
+    """A URL as error messages may show it: quoted, any userinfo replaced (with a scheme or without)."""
+    scheme, sep, rest = url.partition('://') if '://' in url else ('', '', url)
+    authority, slash, path = rest.partition('/')
+    if '@' in authority:
+        authority = REDACTED + '@' + authority.rpartition('@')[2]
+    return repr(redact_url(scheme + sep + authority + slash + path))
 
 
 def check_url(url, where):
@@ -114,8 +122,9 @@ def check_url(url, where):
     return url
 
 
-def _check_registry_name(name):
-    where = '%s[%r]' % (SETTING, name)
+def check_registry_name(name, where=None):
+    """Raise PlanError unless ``name`` is a registry host[:port] (or "*") that is safe as a certs.d directory name."""
+    where = where or '%s[%r]' % (SETTING, name)
     if not isinstance(name, str) or not name:
         raise PlanError('%s: empty registry name (expected host, host:port or "*")' % where)
     if name == '*':
@@ -146,6 +155,8 @@ def _check_abs(value, where, allow_pair=False):
     if isinstance(value, str):
         if not value.startswith('/'):
             raise PlanError('%s: %r is not an absolute path' % (where, value))
+        if _CONTROL_RE.search(value):
+            raise PlanError('%s: %r holds a control character (newline, tab, ...)' % (where, value))
         return value
     if isinstance(value, list) and value:
         if allow_pair and len(value) != 2:
@@ -153,6 +164,8 @@ def _check_abs(value, where, allow_pair=False):
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.startswith('/'):
                 raise PlanError('%s[%d]: %r is not an absolute path' % (where, i, item))
+            if _CONTROL_RE.search(item):
+                raise PlanError('%s[%d]: %r holds a control character (newline, tab, ...)' % (where, i, item))
         return list(value)
     if allow_pair:
         raise PlanError('%s: expected an absolute path or a [certificate, key] pair of absolute paths' % where)
@@ -169,7 +182,7 @@ def validate_mirrors(mirrors):
         raise PlanError('%s: %d registries (at most %d per run)' % (SETTING, len(mirrors), MAX_ENTRIES))
     out = {}
     for registry in sorted(mirrors, key=str):
-        _check_registry_name(registry)
+        check_registry_name(registry)
         spec = mirrors[registry]
         if not isinstance(spec, dict):
             raise PlanError('%s: expected a mapping with endpoints, got %s' % (_key(registry), describe(spec)))
@@ -182,6 +195,8 @@ def validate_mirrors(mirrors):
             raise PlanError('%s: expected a list of URLs, got %s' % (_key(registry, '.endpoints'), describe(endpoints)))
         if not endpoints:
             raise PlanError('%s: empty (give at least one http:// or https:// URL)' % _key(registry, '.endpoints'))
+        if len(endpoints) > MAX_ENTRIES:
+            raise PlanError('%s: %d URLs (at most %d)' % (_key(registry, '.endpoints'), len(endpoints), MAX_ENTRIES))
         for i, url in enumerate(endpoints):
             check_url(url, _key(registry, '.endpoints[%d]' % i))
         norm = {'endpoints': list(endpoints), 'fallback': True, 'server': None, 'ca': None, 'client': None,
@@ -201,11 +216,19 @@ def validate_mirrors(mirrors):
         if headers is not None:
             if not isinstance(headers, dict):
                 raise PlanError('%s: expected a mapping of header name -> value' % _key(registry, '.headers'))
+            if len(headers) > MAX_ENTRIES:
+                raise PlanError('%s: %d headers (at most %d)' % (_key(registry, '.headers'), len(headers), MAX_ENTRIES))
             for name in sorted(headers, key=str):
                 value = headers[name]
                 where = _key(registry, '.headers[%r]' % (name,))
                 if not isinstance(name, str) or not name:
                     raise PlanError('%s: header name must be a non-empty string' % where)
+                if not _HEADER_NAME_RE.match(name):
+                    raise PlanError('%s: not an HTTP header name (letters, digits and !#$%%&\'*+.^_`|~- only)' % where)
+                # The value is a credential as often as not: never shown.
+                if any(_CONTROL_RE.sub('', v.replace('\t', '')) != v.replace('\t', '')
+                       for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)):
+                    raise PlanError('%s: the value holds a line break or another control character (not shown)' % where)
                 if isinstance(value, list):
                     if not value or not all(isinstance(v, str) for v in value):
                         raise PlanError('%s: expected a string or a non-empty list of strings' % where)

@@ -118,7 +118,7 @@ def test_v2_config_and_hosts(fixture, runtime):
     validate_real(cfg['content'])
     # steady state: a second run on the applied result plans nothing
     again = plan(apply(ev, result), DOCKER_IO, runtime)
-    assert again == {'changes': [], 'notes': [], 'errors': []}
+    assert again == {'changes': [], 'notes': [], 'errors': [], 'secrets': []}
 
 
 def test_deterministic():
@@ -485,7 +485,7 @@ def test_owned_file_updated_unowned_declared_registry_taken_over():
 def test_steady_state_zero_changes():
     ev = steady(ev12())
     with_hosts(ev, CD, 'docker.io', HOSTS_DOCKER_IO)
-    assert plan(ev, DOCKER_IO) == {'changes': [], 'notes': [], 'errors': []}
+    assert plan(ev, DOCKER_IO) == {'changes': [], 'notes': [], 'errors': [], 'secrets': []}
 
 
 # ---------------------------------------------------------------- validation

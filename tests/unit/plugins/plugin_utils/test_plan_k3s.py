@@ -63,31 +63,18 @@ configs:
 '''
 
 
-def test_minimal_edit_keeps_other_entries_and_notes_comments():
+def test_minimal_edit_keeps_comments_style_and_other_entries():
     e = ev()
     with_file(e, REG, EXISTING, 'k3s-registries', mode='0600')
     result = plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}})
     change, = result['changes']
-    assert change['content'] == '''mirrors:
-  quay.io:
-    endpoint:
-    - https://q.example.com
-    rewrite:
-      ^(.*)$: mirror/$1
-  docker.io:
-    endpoint:
-    - https://mirror.example.com
-configs:
-  private.example.com:
-    auth:
-      username: u
-      password: p
-'''
+    assert change['content'] == EXISTING.replace('configs:\n', '  docker.io:\n    endpoint:\n    - https://mirror.example.com\nconfigs:\n')
     assert (change['action'], change['secret'], change['mode']) == ('update', True, '0600')
-    assert result['notes'] == ['/etc/rancher/k3s/registries.yaml: comments are not preserved (the file is written back with PyYAML)']
+    assert result['notes'] == [] and result['secrets'] == ['p']
     # steady state
     with_file(e, REG, change['content'], 'k3s-registries', mode='0600')
-    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {'changes': [], 'notes': [], 'errors': []}
+    assert plan(e, {'docker.io': {'endpoints': ['https://mirror.example.com']}}) == {
+        'changes': [], 'notes': [], 'errors': [], 'secrets': ['p']}
 
 
 def test_semantically_equal_file_is_not_rewritten():

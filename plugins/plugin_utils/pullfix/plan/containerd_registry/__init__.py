@@ -19,17 +19,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import json
 import posixpath
 
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover - Python 2 sanity runs
-    from urlparse import urlsplit, urlunsplit
-
-from .. import PlanError, change, file_state, is_owned, new_plan, sha256_text, state_reason
+from ... import parse
+from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
 from ..settings import SETTING, plain, validate_mirrors
 from ...evidence import Evidence, redact_url, url_host
 from ...facts import containerd as facts
+from ...facts.k3s import GENERATED_HEADER
 from .config_toml import edit_config
 from .hosts_toml import MARKER, MIGRATED, entry as host_entry, hosts_layout, render_hosts_toml
 
@@ -37,18 +35,9 @@ ROLE = 'containerd_registry'
 VALIDATE_CONFIG = ['containerd', '--config', '%s', 'config', 'dump']
 
 
-def _split_userinfo(url):
-    """(url without userinfo, Authorization header value or None) for a deprecated mirror URL.
-
-    Go's HTTP client sends a URL's userinfo as basic auth; a header in a 0600 hosts.toml keeps
-    that behaviour without writing the password into a world-readable URL.
-    """
-    parts = urlsplit(url)
-    if '@' not in parts.netloc:
-        return url, None
-    userinfo, _sep, hostport = parts.netloc.rpartition('@')
-    token = base64.b64encode(userinfo.encode('utf-8')).decode('ascii')
-    return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), 'Basic ' + token
+def _basic_auth(userinfo):
+    """Authorization header value for a URL's userinfo (Go's HTTP client sends it as basic auth)."""
+    return 'Basic ' + base64.b64encode(userinfo.encode('utf-8')).decode('ascii')
 
 
 def _spec(endpoints, headers=None):
@@ -56,27 +45,23 @@ def _spec(endpoints, headers=None):
             'skip_verify': False, 'headers': headers or {}}
 
 
-def _migrated_specs(mirrors, tls, user, major):
-    """Settings-shaped specs for deprecated mirrors / tls of registries the user did not declare."""
+def _migrated_specs(mirrors, tls, user):
+    """Settings-shaped specs for deprecated mirrors / tls of registries the user did not declare.
+
+    ``mirrors``: {registry: [(url, userinfo or None)]} as edit_config found them. A password in a
+    mirror URL moves into an Authorization header (hosts.toml is then written 0600), never into
+    a URL of a world-readable file.
+    """
     specs = {}
-    for host in sorted(mirrors):
-        registry = '*' if host == '*' else host
+    for registry in sorted(mirrors):
         if registry in user:
             continue
         up = facts.upstream(registry)
         eps = []
         headers = {}
-        for url in mirrors[host]:
-            url = url.strip().rstrip('/')
-            if not url:
-                continue
-            if '://' not in url:
-                # containerd 1.x meant http for a scheme-less loopback mirror, https otherwise.
-                loopback = url_host('http://' + url).split(':')[0] in ('localhost', '127.0.0.1', '[::1]')
-                url = ('http://' if loopback and major < 2 else 'https://') + url
-            url, auth = _split_userinfo(url)
-            if auth:
-                headers['Authorization'] = auth
+        for url, userinfo in mirrors[registry]:
+            if userinfo:
+                headers['Authorization'] = _basic_auth(userinfo)
             if url != up and url not in eps:
                 eps.append(url)
         if eps:
@@ -85,13 +70,29 @@ def _migrated_specs(mirrors, tls, user, major):
     for registry, spec in list(user.items()) + list(specs.items()):
         for url in spec['endpoints'] + [spec.get('server') or facts.upstream(registry) or '']:
             used.add(url_host(url))
-    for host in sorted(tls):
-        # configs."<host>" keys are host names; some configs write a URL there.
-        name = url_host(host) if '://' in host else host
+    for name in sorted(tls):
         if name and name not in used and name not in user and name not in specs and name != '*':
             specs[name] = _spec([])
-            specs[name]['tls_key'] = host
     return specs
+
+
+def _held_secrets(text):
+    """(header values, holds credentials) of a hosts.toml already on the node: its old text is shown
+    in diffs and kept as a backup, so its credentials are masked too."""
+    if not text:
+        return [], False
+    try:
+        data = parse.load_toml(text.lstrip('\ufeff'))[0]
+    except parse.ParseError:
+        return [], 'header' in text or 'Authorization' in text
+    tables = [data] + [h for h in (data.get('host') or {}).values() if isinstance(h, dict)] \
+        if isinstance(data.get('host') or {}, dict) else [data]
+    out = []
+    for table in tables:
+        header = table.get('header')
+        for value in (header.values() if isinstance(header, dict) else []):
+            out.extend(str(v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, (str, int, float)))
+    return out, bool(out)
 
 
 def _secrets(hosts, server):
@@ -103,24 +104,132 @@ def _secrets(hosts, server):
     return out
 
 
+def _closure_error(result, text):
+    result['errors'].append(text + '. Nothing planned for containerd')
+    return None
+
+
+def config_closure(ev, main, result, version=None):
+    """containerd's config files in load order: [(path, text, data)], or None after an error.
+
+    The main file may be missing (text None); an import must exist, be read whole and parse.
+    """
+    known = [p for p in ev.paths_by_why('containerd-config') if file_state(ev, p)[0] != 'missing']
+    order, seen = [], set()
+    pending = [(main, None, 0)]
+    while pending:
+        path, origin, depth = pending.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        state, text = file_state(ev, path)
+        if origin is None and state == 'missing':
+            order.append((path, None, {}))
+            continue
+        if state == 'missing':
+            return _closure_error(result, '%s: imports %s, which does not exist: containerd does not start with this '
+                                          'configuration ("open %s: no such file or directory"); create it or remove '
+                                          'the entry' % (origin, json.dumps(path), path))
+        if state != 'file':
+            imported = '' if origin is None else ' (imported at %s)' % origin
+            return _closure_error(result, '%s: %s%s' % (path, state_reason(ev, path, state), imported))
+        source = text.lstrip('\ufeff').replace('\r\n', '\n')
+        try:
+            data, index = parse.load_toml(source)
+        except parse.ParseError as exc:
+            if origin is None:  # edit_config reports it
+                order.append((path, text, {}))
+                continue
+            return _closure_error(result, '%s:%s: %s (imported at %s)' % (path, exc.line or '?', exc.message, origin))
+        order.append((path, text, data))
+        imports = data.get('imports')
+        if imports is None:
+            continue
+        where = '%s:%s' % (path, parse.line_of(index, ('imports',)) or '?')
+        if not isinstance(imports, list) or not all(isinstance(i, str) and i for i in imports):
+            return _closure_error(result, '%s: imports is not an array of file paths' % where)
+        if imports and depth + 1 > facts.IMPORT_DEPTH_GATHERED:
+            return _closure_error(result, '%s: imports nested more than %d levels deep, beyond what was gathered' % (
+                where, facts.IMPORT_DEPTH_GATHERED))
+        for entry in imports:
+            if facts.IMPORT_GLOB in entry and not entry.startswith('/') and not facts.relative_glob_joined(version):
+                return _closure_error(result, '%s: imports %s: containerd %s resolves a relative glob against its '
+                                              'working directory (/ under systemd), not against %s; write an absolute '
+                                              'pattern' % (where, json.dumps(entry),
+                                                           '%d.%d.%d' % version if version else '(version unknown)',
+                                                           posixpath.dirname(path)))
+            targets, _glob = facts.import_targets(path, entry, known)
+            for target in targets:
+                if target in seen:
+                    result['notes'].append('%s: imports %s again: containerd loads each file once and skips it' % (
+                        where, target))
+                pending.append((target, where, depth + 1))
+    return order
+
+
+def _cri_owner(order, version):
+    """Path of the last file (in load order) whose plugin table holds the registry, or None."""
+    owner = None
+    for path, _text, data in order:
+        plugins = data.get('plugins') if isinstance(data, dict) else None
+        if isinstance(plugins, dict) and any(k in plugins for k in facts.cri_owner_keys(version)):
+            owner = path
+    return owner
+
+
+def edit_configs(ev, path, version, sandbox, result):
+    """Edits of config.toml and its imports: (owner edit, [(path, text, edit)]), or (None, None) after an error."""
+    major = facts.major(version)
+    order = config_closure(ev, path, result, version)
+    if order is None:
+        return None, None
+    main_version = order[0][2].get('version', 1) if order[0][1] is not None else None
+    owner = path
+    if len(order) > 1:
+        if main_version in (None, 1) or isinstance(main_version, bool):
+            result['errors'].append('%s: a version 1 configuration with imports: kubenode.pullfix converts a single '
+                                    'file only; convert it and its imports to version 2 by hand. Nothing planned for '
+                                    'containerd' % path)
+            return None, None
+        owner = _cri_owner(order, main_version) or path
+        if owner != path:
+            owner_version = dict((p, d) for p, _t, d in order)[owner].get('version', 1)
+            if owner_version != main_version:
+                result['errors'].append('%s: holds the CRI plugin table that replaces the one of %s (imports), but has '
+                                        'version = %s where %s has version = %s; make them agree by hand. Nothing '
+                                        'planned for containerd' % (owner, path, owner_version, path, main_version))
+                return None, None
+            if _cri_owner(order[:1], main_version):
+                result['notes'].append('%s: its CRI plugin table is replaced whole by the one in %s (imports): settings '
+                                       'there are ignored by containerd; config_path is written in %s' % (path, owner, owner))
+    edits = []
+    owner_edit = None
+    for fpath, text, _data in order:
+        mine = fpath == owner
+        edit = edit_config(text, major, facts.CERTS_D, sandbox if mine else None, fpath, registry=mine)
+        if edit['errors']:
+            result['errors'].extend(edit['errors'])
+            return None, None
+        edits.append((fpath, text, edit))
+        if mine:
+            owner_edit = edit
+    return owner_edit, edits
+
+
 def plan_containerd(ev, runtime, settings, mirrors, result):
     version = facts.version_of(ev, runtime)
-    major = facts.major(version)
     path = facts.config_file(ev)
-    state, text = file_state(ev, path)
-    if state not in ('missing', 'file'):
-        result['errors'].append('%s: %s; nothing planned for containerd' % (path, state_reason(ev, path, state)))
+    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result)
+    if edit is None:
         return result
-    edit = edit_config(text, major, facts.CERTS_D, settings.get('sandbox_image'), path)
-    if edit['errors']:
-        result['errors'].extend(edit['errors'])
-        return result
-    result['notes'].extend(edit['notes'])
+    for _p, _t, e in edits:
+        result['notes'].extend(e['notes'])
+        result['secrets'].extend(e['secrets'])
     certs_dir = edit['certs_dir']
     takeover = settings.get('registry_takeover', True) is not False
 
     specs = dict((r, dict(s, migrated=False)) for r, s in mirrors.items())
-    for registry, spec in _migrated_specs(edit['mirrors'], edit['tls'], mirrors, major).items():
+    for registry, spec in _migrated_specs(edit['mirrors'], edit['tls'], mirrors).items():
         specs[registry] = dict(spec, migrated=True)
 
     wanted = {}
@@ -129,8 +238,6 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         name = facts.host_dir_name(registry)
         target = posixpath.join(certs_dir, name, 'hosts.toml')
         tls = edit['tls']
-        if spec.get('tls_key'):
-            tls = dict(tls, **{registry: tls[spec['tls_key']]})
         if spec['endpoints']:
             hosts, server = hosts_layout(registry, spec, tls)
         else:  # tls settings only (from the deprecated configs): they apply to the upstream itself
@@ -155,6 +262,9 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         if fstate not in ('missing', 'file'):
             result['errors'].append('%s: %s; not replaced' % (target, state_reason(ev, target, fstate)))
             continue
+        if fstate == 'file' and GENERATED_HEADER in current[:400]:
+            result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
+            continue
         ours = fstate == 'file' and is_owned(current, MARKER)
         if fstate == 'file' and not ours and (spec['migrated'] or not takeover):
             if spec['migrated']:
@@ -166,6 +276,8 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
                                         'or remove it' % (target, registry))
             continue
         mode = '0600' if secrets else '0644'
+        held, held_any = _held_secrets(current)
+        result['secrets'].extend(held)
         if ours and current == content and ((ev.file(target) or {}).get('stat') or {}).get('mode') in (None, mode):
             continue
         if spec['migrated']:
@@ -175,9 +287,9 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         else:
             what = 'mirrors for %s' % registry
         result['changes'].append(change(target, 'update' if fstate == 'file' else 'create', content,
-                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets),
+                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets or held_any),
                                         expect=sha256_text(current)))
-        result.setdefault('secrets', []).extend(secrets)
+        result['secrets'].extend(secrets)
 
     # Stale files we own whose registry left the settings.
     for entry in ev.dir_entries(certs_dir) or []:
@@ -187,15 +299,20 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
         target = posixpath.join(certs_dir, name, 'hosts.toml')
         fstate, current = file_state(ev, target)
         if fstate == 'file' and is_owned(current, MARKER) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
+            held, held_any = _held_secrets(current)
+            result['secrets'].extend(held)
             result['changes'].append(change(target, 'remove', None, 'registry %s no longer in %s' % (name, SETTING),
-                                            ROLE, remove_empty_parent=True, expect=sha256_text(current)))
+                                            ROLE, remove_empty_parent=True, expect=sha256_text(current),
+                                            secret=held_any))
 
-    if edit['text'] != text:
-        secret = bool(edit['auth_hosts'])
-        result['changes'].append(change(path, 'update' if text is not None else 'create', edit['text'],
-                                        'config.toml: ' + '; '.join(edit['reasons'] or ['updated']), ROLE,
-                                        validate=VALIDATE_CONFIG, restart='containerd', secret=secret,
-                                        expect=sha256_text(text)))
+    for fpath, text, e in edits:
+        if e['text'] == text:
+            continue
+        # mode None keeps the file's own (a config.toml holding configs.*.auth stays 0600).
+        result['changes'].append(change(fpath, 'update' if text is not None else 'create', e['text'],
+                                        'config.toml: ' + '; '.join(e['reasons'] or ['updated']), ROLE,
+                                        validate=VALIDATE_CONFIG, restart='containerd',
+                                        secret=bool(e['auth_hosts'] or e['secrets']), expect=sha256_text(text)))
     return result
 
 
@@ -215,8 +332,8 @@ def plan(ev, runtime, settings):
     name = runtime.get('name') or 'containerd'
     if name in ('k3s', 'rke2'):
         from .k3s import plan_registries_yaml
-        return plan_registries_yaml(ev, runtime, settings, mirrors, result)
+        return finish(plan_registries_yaml(ev, runtime, settings, mirrors, result))
     if name in ('containerd', 'docker'):
-        return plan_containerd(ev, runtime, settings, mirrors, result)
+        return finish(plan_containerd(ev, runtime, settings, mirrors, result))
     result['notes'].append('runtime %s: kubenode.pullfix.containerd_registry has nothing to do' % name)
-    return result
+    return finish(result)

@@ -8,6 +8,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
+import json
 import re
 
 try:
@@ -20,6 +22,9 @@ except ImportError:  # pragma: no cover - sanity import test environment
     HAS_TOMLKIT = False
 
 from ... import parse
+from .. import PlanError
+from ..settings import check_registry_name, check_url
+from ...evidence import redact_url, url_host
 from ...facts.containerd import CONFIG, CRI_PLUGIN_NAMES, V1_PLUGIN_URIS, cri_table, sandbox_key
 
 
@@ -56,29 +61,33 @@ def _indented(text):
     return bool(re.search(r'^[ \t]+\[', text or '', re.M))
 
 
-def _ensure_table(doc, keys, indented):
+def _ensure_table(doc, keys, indented, ops):
     """The tomlkit table at ``keys``, created (with the file's indentation style) when missing."""
     cur = doc
     for depth, k in enumerate(keys):
         nxt = cur.get(k)
         if nxt is None:
-            # A table defined in pieces (sub-tables before their parent) reads back as a proxy
-            # without ``add``; item assignment works on both.
-            cur[k] = tomlkit.table()
+            # A table defined in pieces (sub-tables before their parent, as EKS and kind write
+            # them) reads back as a proxy without ``add``: item assignment works on both.
+            # Inside an inline table only an inline table may go.
+            inline = isinstance(cur, tomlkit.items.InlineTable)
+            cur[k] = tomlkit.inline_table() if inline else tomlkit.table()
             nxt = cur[k]
-            if indented:
+            ops.append(('table', tuple(keys[:depth + 1]), None))
+            if indented and not inline:
                 nxt.trivia.indent = '  ' * depth
         cur = nxt
     return cur
 
 
-def _set_key(table, key, value, indented, depth):
+def _set_key(table, key, value, indented, depth, ops, keypath):
     """Set ``table[key] = value`` unless equal. Returns True when changed."""
     if table.get(key) == value:
         return False
     existed = key in table
     table[key] = value
-    if not existed and indented:
+    ops.append(('set', tuple(keypath), value))
+    if not existed and indented and not isinstance(table, tomlkit.items.InlineTable):
         table[key].trivia.indent = '  ' * depth
     return True
 
@@ -87,6 +96,8 @@ def _remove_empty(table, key):
     sub = table.get(key)
     if sub is not None and hasattr(sub, 'keys') and not list(sub.keys()):
         del table[key]
+        return True
+    return False
 
 
 def _type_name(value):
@@ -114,23 +125,45 @@ class _Shape(object):
         if value is None or isinstance(value, types):
             return value
         self.errors.append('%s: %s = %s is %s (expected %s); the file is left as it is' % (
-            self.where(keypath), '.'.join(str(k) for k in keypath), _short(value), _type_name(value), words))
+            self.where(keypath), '.'.join(str(k) for k in keypath), _short(value, keypath), _type_name(value), words))
         return None
 
 
-def _short(value):
-    text = repr(value)
+def _short(value, keypath=()):
+    """A value as an error message may show it: credentials never (URL passwords, configs.*)."""
+    if 'configs' in keypath or 'auth' in keypath:
+        return '<%s>' % _type_name(value)
+    text = redact_url(repr(value))
     return text if len(text) <= 60 else text[:57] + '...'
 
 
 def _shape(data, path, text, table):
     """Wrong types on the way to the registry table, as errors naming file and line."""
     sh = _Shape(path, text)
-    sh.expect(data, ('disabled_plugins',), list, 'an array of plugin names')
-    sh.expect(data, ('imports',), list, 'an array of file paths')
+    disabled = data.get('disabled_plugins')
+    if isinstance(disabled, str):
+        if disabled not in CRI_PLUGIN_NAMES:
+            sh.errors.append('%s: disabled_plugins = %s is a string, with which containerd does not start (expected '
+                             'an array of plugin names, e.g. [%s]); fix it by hand: the file is left as it is' % (
+                                 sh.where(('disabled_plugins',)), _short(disabled), json.dumps(redact_url(disabled))))
+    elif isinstance(disabled, list):
+        if not all(isinstance(n, str) for n in disabled):
+            sh.errors.append('%s: disabled_plugins holds a value that is not a plugin name; the file is left as it '
+                             'is' % sh.where(('disabled_plugins',)))
+    else:
+        sh.expect(data, ('disabled_plugins',), list, 'an array of plugin names')
+    imports = sh.expect(data, ('imports',), list, 'an array of file paths')
+    if imports and not all(isinstance(i, str) and i for i in imports):
+        sh.errors.append('%s: imports holds a value that is not a file path; the file is left as it is' % (
+            sh.where(('imports',))))
     plugins = sh.expect(data, ('plugins',), dict, 'a table of plugin tables')
     cri = sh.expect(plugins or {}, table, dict, 'a table') if plugins else None
     reg = sh.expect(cri or {}, table + ('registry',), dict, 'a table') if cri else None
+    if cri:
+        sh.expect(cri, table + ('sandbox_image',), str, 'an image reference string')
+        pinned = sh.expect(cri, table + ('pinned_images',), dict, 'a table')
+        if pinned:
+            sh.expect(pinned, table + ('pinned_images', 'sandbox'), str, 'an image reference string')
     if reg:
         sh.expect(reg, table + ('registry', 'config_path'), str, 'a directory path string')
         mirrors = sh.expect(reg, table + ('registry', 'mirrors'), dict, 'a table of registry tables')
@@ -147,29 +180,113 @@ def _shape(data, path, text, table):
             kp = table + ('registry', 'configs', host)
             entry = sh.expect(configs, kp, dict, 'a table')
             if entry:
-                sh.expect(entry, kp + ('tls',), dict, 'a table')
-    disabled = data.get('disabled_plugins')
-    if isinstance(disabled, list) and not all(isinstance(n, str) for n in disabled):
-        sh.errors.append('%s: disabled_plugins holds a value that is not a plugin name; the file is left as it '
-                         'is' % sh.where(('disabled_plugins',)))
+                sh.expect(entry, kp + ('auth',), dict, 'a table')
+                tls = sh.expect(entry, kp + ('tls',), dict, 'a table')
+                for key in ('ca_file', 'cert_file', 'key_file'):
+                    if tls:
+                        sh.expect(tls, kp + ('tls', key), str, 'a file path string')
+                if tls:
+                    sh.expect(tls, kp + ('tls', 'insecure_skip_verify'), bool, 'true or false')
     return sh.errors
 
 
-def _endpoints(value):
-    return [value] if isinstance(value, str) else [str(e) for e in value or []]
+def _auth_secrets(auth):
+    """Credential strings of a configs.<host>.auth table (the user name is not one)."""
+    return [str(auth[k]) for k in ('password', 'auth', 'identitytoken', 'registrytoken')
+            if isinstance(auth.get(k), str) and auth.get(k)]
 
 
-def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG):
+def split_userinfo(url):
+    """(url without userinfo, userinfo or None)."""
+    scheme, sep, rest = url.partition('://')
+    hostport, slash, tail = rest.partition('/')
+    if '@' not in hostport:
+        return url, None
+    userinfo, _at, hostport = hostport.rpartition('@')
+    return scheme + sep + hostport + slash + tail, userinfo
+
+
+def _migrated_endpoints(host, value, major, where):
+    """Normalized (endpoints, userinfo list) of a deprecated mirrors entry. Raises PlanError naming ``where``."""
+    eps, userinfos = [], []
+    for i, url in enumerate([value] if isinstance(value, str) else list(value or [])):
+        url = url.strip().rstrip('/')
+        if not url:
+            continue
+        if '://' not in url:
+            # containerd 1.x meant http for a scheme-less loopback mirror, https otherwise.
+            loopback = (url_host('http://' + url) or '').rsplit('@', 1)[-1].split(':')[0] in (
+                'localhost', '127.0.0.1', '[::1]')
+            url = ('http://' if loopback and major < 2 else 'https://') + url
+        url, userinfo = split_userinfo(url)
+        check_url(url, '%s.endpoint[%d]' % (where, i))
+        if userinfo:
+            userinfos.append(userinfo)
+        eps.append((url, userinfo))
+    return eps
+
+
+def _registry_key(name, where, url_allowed=False):
+    """The registry a deprecated mirrors/configs key names. A configs key written as a URL is
+    reduced to its host; a mirrors key never matched an image with a URL, so it is refused."""
+    reg = url_host(name) if url_allowed and '://' in name else name
+    check_registry_name(reg, where)
+    return reg
+
+
+def _drop(data, keypath):
+    cur = data
+    for k in keypath[:-1]:
+        cur = cur.get(k) if isinstance(cur, dict) else None
+        if cur is None:
+            return
+    if isinstance(cur, dict):
+        cur.pop(keypath[-1], None)
+
+
+def _expected(base, ops):
+    """What the edited file must parse to: ``base`` with the recorded edits applied."""
+    data = copy.deepcopy(base)
+    for op, keypath, value in ops:
+        if op == 'del':
+            _drop(data, keypath)
+            continue
+        cur = data
+        for k in keypath[:-1]:
+            cur = cur.setdefault(k, {})
+        if op == 'table':
+            cur.setdefault(keypath[-1], {})
+        else:
+            cur[keypath[-1]] = value
+    return data
+
+
+def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True):
     """Minimal edit of containerd's config.toml text (None: no file).
 
     Returns a dict: text (new text), certs_dir (the directory config_path names), mirrors
-    ({host: [endpoint urls]} removed from the file), tls ({host: {ca, client, skip_verify}} removed),
-    auth_hosts, reasons, notes, errors (an error means: do not change the file).
+    ({registry: [(endpoint url, userinfo or None)]} removed from the file), tls ({host: {ca, client,
+    skip_verify}} removed), auth_hosts, secrets (credential strings the file holds), reasons,
+    notes, errors (an error means: do not change the file). ``registry`` false: the CRI plugin
+    table of this file is replaced by an import's, so only disabled_plugins is edited.
     A UTF-8 byte order mark and CRLF line endings are kept as the file had them.
     """
     _require_tomlkit()
-    out = {'text': text, 'certs_dir': certs_dir, 'mirrors': {}, 'tls': {}, 'auth_hosts': [],
-           'reasons': [], 'notes': [], 'errors': []}
+    out = {'text': text, 'certs_dir': certs_dir, 'mirrors': {}, 'tls': {}, 'auth_hosts': [], 'secrets': [],
+           'reasons': [], 'notes': [], 'errors': [], 'version': None, 'data': {}}
+    try:
+        return _edit(out, text, major, certs_dir, sandbox, path, registry)
+    except PlanError as exc:
+        out['errors'].append('%s; the file is left as it is' % exc)
+    except Exception as exc:  # pylint: disable=broad-except
+        # A shape tomlkit cannot edit: an error, never a traceback.
+        out['errors'].append('%s: a table layout kubenode.pullfix cannot edit safely (%s); the file is left as it '
+                             'is: set the keys by hand' % (path, exc.__class__.__name__))
+    out['text'] = text
+    return out
+
+
+def _edit(out, text, major, certs_dir, sandbox, path, registry):
     bom = text is not None and text.startswith('\ufeff')
     source = (text or '').lstrip('\ufeff') if bom else (text or '')
     crlf = '\r\n' in source
@@ -182,30 +299,31 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG):
         except parse.ParseError as exc:
             out['errors'].append(_toml_error(path, exc))
             return out
+    out['data'] = data
+    lines = parse.toml_key_lines(source)
     version = data.get('version', 1) if text is not None else None
     if version is not None and (isinstance(version, bool) or version not in (1, 2, 3)):
         out['errors'].append('%s:%s: version = %s: expected 1, 2 or 3; the file is left as it is' % (
-            path, parse.line_of(parse.toml_key_lines(source), ('version',)), _short(version)))
+            path, parse.line_of(lines, ('version',)), _short(version)))
         return out
+    out['version'] = version
     if version == 3 and major < 2:
         out['errors'].append('%s:%s: version = 3 is a containerd 2.x config; this containerd is 1.x and does not '
-                             'start with it: the file is left as it is' % (
-                                 path, parse.line_of(parse.toml_key_lines(source), ('version',))))
+                             'start with it: the file is left as it is' % (path, parse.line_of(lines, ('version',))))
         return out
     table = cri_table(3 if version == 3 else 2 if version == 2 else 1)
     out['errors'].extend(_shape(data, path, source, table))
     if out['errors']:
         return out
     cp = ((data.get('plugins') or {}).get(table[1]) or {}).get('registry', {}).get('config_path') \
-        if version in (2, 3) else None
+        if version in (2, 3) and registry else None
     if cp and not all(p.startswith('/') for p in cp.split(':') if p):
-        out['errors'].append('%s:%s: config_path = %r is not an absolute path: containerd would resolve it against '
+        out['errors'].append('%s:%s: config_path = %s is not an absolute path: containerd would resolve it against '
                              'its working directory; set an absolute path (e.g. %s). The file is left as it is' % (
-                                 path, parse.line_of(parse.toml_key_lines(source), table + ('registry', 'config_path')),
-                                 cp, certs_dir))
+                                 path, parse.line_of(lines, table + ('registry', 'config_path')), _short(cp), certs_dir))
         return out
     converted = False
-    if version == 1:
+    if version == 1 and registry:
         source, unknown = _v1_to_v2(source)
         if unknown:
             out['errors'].append('%s: version 1 plugin table(s) %s have no known version 2 name; '
@@ -220,40 +338,64 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG):
         source = 'version = %d\n' % version
         out['reasons'].append('created')
     try:
+        base = parse.load_toml(source)[0]
         doc = tomlkit.parse(source)
-    except TomlkitParseError as exc:  # tomllib accepted it; tomlkit did not
+    except (TomlkitParseError, parse.ParseError) as exc:  # tomllib accepted it; tomlkit did not
         out['errors'].append(_toml_error(path, exc))
         return out
     indented = _indented(source)
-    base = cri_table(version)[1]
+    base_name = cri_table(version)[1]
+    regpath = ('plugins', base_name, 'registry')
+    ops = []
 
-    # disabled_plugins: URIs only with version 2+, and never the CRI plugin.
+    # disabled_plugins: URIs only with version 2+, and never the CRI plugin. A string (which
+    # containerd cannot load) naming the CRI plugin becomes the empty array.
     disabled = doc.get('disabled_plugins')
     if disabled is not None:
-        names = [str(n) for n in disabled]
+        names = [str(disabled)] if isinstance(disabled, str) else [str(n) for n in disabled]
         new = [V1_PLUGIN_URIS.get(n, n) if converted else n for n in names]
         kept = [n for n in new if n not in CRI_PLUGIN_NAMES]
-        if kept != names:
+        if kept != names or isinstance(disabled, str):
             doc['disabled_plugins'] = kept
+            ops.append(('set', ('disabled_plugins',), kept))
             if len(kept) != len(new):
                 out['reasons'].append('CRI plugin enabled (removed from disabled_plugins)')
             elif converted:
                 out['reasons'].append('disabled_plugins as URIs')
 
-    # Deprecated registry tables: migrate to hosts.toml, then remove (they break config_path).
     plugins = doc.get('plugins')
-    reg_parent = plugins.get(base) if plugins is not None else None
+    reg_parent = plugins.get(base_name) if plugins is not None else None
     reg = reg_parent.get('registry') if reg_parent is not None else None
+    # Credentials the file holds, wherever they are (the old text is shown in diffs and backups).
+    plain_reg = ((base.get('plugins') or {}).get(base_name) or {}).get('registry') or {}
+    for host, cfg in (plain_reg.get('configs') or {}).items():
+        if isinstance(cfg, dict) and isinstance(cfg.get('auth'), dict):
+            out['secrets'].extend(_auth_secrets(cfg['auth']))
+    for host, entry in (plain_reg.get('mirrors') or {}).items():
+        value = entry.get('endpoint') if isinstance(entry, dict) else None
+        for url in [value] if isinstance(value, str) else list(value or []):
+            userinfo = split_userinfo(url.strip())[1] if isinstance(url, str) else None
+            if userinfo:
+                out['secrets'].extend([userinfo, userinfo.split(':', 1)[-1]])
+
+    if not registry:
+        return _finish(out, doc, base, ops, path, bom, crlf, text)
+
+    # Deprecated registry tables: migrate to hosts.toml, then remove (they break config_path).
     if reg is not None:
         mirrors = reg.get('mirrors')
         if mirrors is not None:
             for host in mirrors:
                 value = mirrors[host].get('endpoint')
-                out['mirrors'][str(host)] = _endpoints(value)
+                where = '%s:%s: mirrors.%s' % (path, parse.line_of(lines, regpath + ('mirrors', str(host))), json.dumps(str(host)))
+                name = _registry_key(str(host), where)
+                out['mirrors'].setdefault(name, []).extend(
+                    _migrated_endpoints(host, value.unwrap() if hasattr(value, 'unwrap') else value, major, where))
                 if isinstance(value, str):
                     out['notes'].append('%s: mirrors."%s".endpoint is a string, which containerd cannot load (it '
                                         'expects an array); migrated as the one endpoint it names' % (path, host))
             del reg['mirrors']
+            ops.append(('del', regpath + ('mirrors',), None))
             out['reasons'].append('deprecated registry.mirrors moved to hosts.toml')
         configs = reg.get('configs')
         if configs is not None:
@@ -262,19 +404,24 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG):
                 cfg = configs[host]
                 tls = cfg.get('tls')
                 if tls is not None:
+                    where = '%s:%s: configs.%s' % (path, parse.line_of(lines, regpath + ('configs', str(host))), json.dumps(str(host)))
+                    name = _registry_key(str(host), where, url_allowed=True)
                     t = {'ca': tls.get('ca_file') or None, 'client': None,
                          'skip_verify': bool(tls.get('insecure_skip_verify'))}
                     if tls.get('cert_file'):
                         t['client'] = [str(tls['cert_file']), str(tls.get('key_file') or '')]
                     if t['ca'] is not None:
                         t['ca'] = str(t['ca'])
-                    out['tls'][str(host)] = t
+                    out['tls'][name] = t
                     del cfg['tls']
+                    ops.append(('del', regpath + ('configs', str(host), 'tls'), None))
                     moved = True
                 if cfg.get('auth') is not None:
                     out['auth_hosts'].append(str(host))
-                _remove_empty(configs, host)
-            _remove_empty(reg, 'configs')
+                if _remove_empty(configs, host):
+                    ops.append(('del', regpath + ('configs', str(host)), None))
+            if _remove_empty(reg, 'configs'):
+                ops.append(('del', regpath + ('configs',), None))
             if moved:
                 out['reasons'].append('deprecated registry.configs.*.tls moved to hosts.toml')
     if out['auth_hosts']:
@@ -282,26 +429,40 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG):
         out['notes'].append('%s: registry.configs.<host>.auth kept for %s (still used by containerd %s; '
                             'deprecated, prefer imagePullSecrets)' % (path, hosts, '1.x' if major < 2 else '2.x'))
 
-    reg = _ensure_table(doc, ['plugins', base, 'registry'], indented)
+    reg = _ensure_table(doc, list(regpath), indented, ops)
     current = reg.get('config_path')
     current = str(current) if current is not None else ''
     if current:
         first = current.split(':', 1)[0]
         out['certs_dir'] = first or certs_dir
         if major >= 2 and ':' in current:
-            _set_key(reg, 'config_path', out['certs_dir'], indented, 3)
+            _set_key(reg, 'config_path', out['certs_dir'], indented, 3, ops, regpath + ('config_path',))
             out['reasons'].append('config_path = %s (containerd 2.x does not split a colon list)' % out['certs_dir'])
     else:
-        _set_key(reg, 'config_path', certs_dir, indented, 3)
+        _set_key(reg, 'config_path', certs_dir, indented, 3, ops, regpath + ('config_path',))
         if 'created' not in out['reasons']:
             out['reasons'].append('config_path = %s' % certs_dir)
 
     if sandbox:
         key = sandbox_key(version)
-        holder = _ensure_table(doc, list(key[:-1]), indented)
-        if _set_key(holder, key[-1], sandbox, indented, len(key) - 1):
+        holder = _ensure_table(doc, list(key[:-1]), indented, ops)
+        if _set_key(holder, key[-1], sandbox, indented, len(key) - 1, ops, key):
             out['reasons'].append('sandbox image %s' % sandbox)
+    return _finish(out, doc, base, ops, path, bom, crlf, text)
+
+
+def _finish(out, doc, base, ops, path, bom, crlf, text):
     new = doc.as_string()
+    # The edit must change exactly what it meant to: parse the result and compare.
+    try:
+        got = parse.load_toml(new)[0]
+    except parse.ParseError:
+        got = None
+    if got != _expected(base, ops):
+        out['errors'].append('%s: a table layout kubenode.pullfix cannot edit safely (the edited file would not read '
+                             'back as intended); the file is left as it is: set the keys by hand' % path)
+        out['text'] = text
+        return out
     if crlf:
         new = new.replace('\r\n', '\n').replace('\n', '\r\n')
     out['text'] = ('\ufeff' if bom else '') + new
