@@ -64,6 +64,11 @@ IMPORT_HIDES_CONFIG_PATH = (
     "config_path of the planned /etc/containerd/config.toml is replaced by the import of conf.d/99-nvidia.toml, whose "
     "[plugins.\"io.containerd.grpc.v1.cri\"] table replaces the main file's on containerd %s, and the doctor reports "
     "no error (it deep-merges imports; the planner edits only the main file)")
+VERSIONLESS_V3_NAMES = (
+    "after the plan the doctor reports containerd-config-version-mismatch (error, remediation "
+    "kubenode.pullfix.containerd_registry) on containerd %s: the file has no version key but version 3 plugin names; "
+    "the planner converts it to version 2, keeps [plugins.'io.containerd.cri.v1.images'] (with its own config_path) "
+    "and adds [plugins.\"io.containerd.grpc.v1.cri\".registry]")
 YAML_COMMENTS_LOST = "comments lost: %s (plan_k3s writes registries.yaml back with yaml.safe_dump)"
 
 KNOWN_FAILURES = {
@@ -113,6 +118,18 @@ KNOWN_FAILURES = {
         VERSION3_ON_1X % '1.6.20',
     'test_containerd_correct_file_no_error[spegel-docs-v3-subtable-first.toml-1.7.24]':
         VERSION3_ON_1X % '1.7.24',
+    'test_containerd_correct_file_no_error[talos-cri-base-part.toml-1.6.20]':
+        VERSION3_ON_1X % '1.6.20',
+    'test_containerd_correct_file_no_error[talos-cri-base-part.toml-1.7.24]':
+        VERSION3_ON_1X % '1.7.24',
+    'test_containerd_correct_file_no_error[talos-cri-containerd.toml-1.6.20]':
+        VERSION3_ON_1X % '1.6.20',
+    'test_containerd_correct_file_no_error[talos-cri-containerd.toml-1.7.24]':
+        VERSION3_ON_1X % '1.7.24',
+    'test_containerd_correct_file_no_error[talos-generated-registry-part.toml-1.6.20]':
+        VERSIONLESS_V3_NAMES % '1.6.20',
+    'test_containerd_correct_file_no_error[talos-generated-registry-part.toml-1.7.24]':
+        VERSIONLESS_V3_NAMES % '1.7.24',
     'test_containerd_fixed_after_apply[containerd-docs-cri-full-v3.toml-1.6.20]':
         VERSION3_ON_1X % '1.6.20',
     'test_containerd_fixed_after_apply[containerd-docs-cri-full-v3.toml-1.7.24]':
@@ -159,6 +176,18 @@ KNOWN_FAILURES = {
         VERSION3_ON_1X % '1.6.20',
     'test_containerd_fixed_after_apply[spegel-docs-v3-subtable-first.toml-1.7.24]':
         VERSION3_ON_1X % '1.7.24',
+    'test_containerd_fixed_after_apply[talos-cri-base-part.toml-1.6.20]':
+        VERSION3_ON_1X % '1.6.20',
+    'test_containerd_fixed_after_apply[talos-cri-base-part.toml-1.7.24]':
+        VERSION3_ON_1X % '1.7.24',
+    'test_containerd_fixed_after_apply[talos-cri-containerd.toml-1.6.20]':
+        VERSION3_ON_1X % '1.6.20',
+    'test_containerd_fixed_after_apply[talos-cri-containerd.toml-1.7.24]':
+        VERSION3_ON_1X % '1.7.24',
+    'test_containerd_fixed_after_apply[talos-generated-registry-part.toml-1.6.20]':
+        VERSIONLESS_V3_NAMES % '1.6.20',
+    'test_containerd_fixed_after_apply[talos-generated-registry-part.toml-1.7.24]':
+        VERSIONLESS_V3_NAMES % '1.7.24',
     'test_containerd_import_keeps_config_path[nvidia-ctk-toplevel-v2.toml-1.6.20]':
         IMPORT_HIDES_CONFIG_PATH % '1.6.20',
     'test_containerd_import_keeps_config_path[nvidia-ctk-toplevel-v2.toml-1.7.24]':
