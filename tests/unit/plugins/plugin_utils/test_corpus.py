@@ -84,6 +84,12 @@ KNOWN_FAILURES = {
         VERSIONLESS_V3_NAMES % '1.6.20',
     'test_containerd_correct_file_no_error[containerd-issue-12636-default-2.2-excerpt.toml-1.7.24]':
         VERSIONLESS_V3_NAMES % '1.7.24',
+    'test_containerd_correct_file_no_error[eks-al2-2022-no-registry.toml-1.6.20]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_correct_file_no_error[eks-al2-2022-no-registry.toml-1.7.24]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_correct_file_no_error[eks-al2-2022-no-registry.toml-2.1.9]':
+        OUT_OF_ORDER_TABLES,
     'test_containerd_correct_file_no_error[eks-al2023-nodeadm-template-v3.toml-1.6.20]':
         VERSION3_ON_1X % '1.6.20',
     'test_containerd_correct_file_no_error[eks-al2023-nodeadm-template-v3.toml-1.7.24]':
@@ -146,6 +152,12 @@ KNOWN_FAILURES = {
         VERSIONLESS_V3_NAMES % '1.6.20',
     'test_containerd_fixed_after_apply[containerd-issue-12636-default-2.2-excerpt.toml-1.7.24]':
         VERSIONLESS_V3_NAMES % '1.7.24',
+    'test_containerd_fixed_after_apply[eks-al2-2022-no-registry.toml-1.6.20]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_fixed_after_apply[eks-al2-2022-no-registry.toml-1.7.24]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_fixed_after_apply[eks-al2-2022-no-registry.toml-2.1.9]':
+        OUT_OF_ORDER_TABLES,
     'test_containerd_fixed_after_apply[eks-al2023-nodeadm-template-v3.toml-1.6.20]':
         VERSION3_ON_1X % '1.6.20',
     'test_containerd_fixed_after_apply[eks-al2023-nodeadm-template-v3.toml-1.7.24]':
@@ -200,6 +212,12 @@ KNOWN_FAILURES = {
         IMPORT_HIDES_CONFIG_PATH % '1.6.20',
     'test_containerd_import_keeps_config_path[nvidia-ctk-toplevel-v2.toml-1.7.24]':
         IMPORT_HIDES_CONFIG_PATH % '1.7.24',
+    'test_containerd_plan_idempotent[eks-al2-2022-no-registry.toml-1.6.20]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_plan_idempotent[eks-al2-2022-no-registry.toml-1.7.24]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_plan_idempotent[eks-al2-2022-no-registry.toml-2.1.9]':
+        OUT_OF_ORDER_TABLES,
     'test_containerd_plan_idempotent[kind-node-image.toml-1.6.20]':
         OUT_OF_ORDER_TABLES,
     'test_containerd_plan_idempotent[kind-node-image.toml-1.7.24]':
@@ -211,6 +229,12 @@ KNOWN_FAILURES = {
     'test_containerd_plan_keeps_comments[kind-node-image.toml-1.7.24]':
         OUT_OF_ORDER_TABLES,
     'test_containerd_plan_keeps_comments[kind-node-image.toml-2.1.9]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_plan_keeps_the_rest[eks-al2-2022-no-registry.toml-1.6.20]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_plan_keeps_the_rest[eks-al2-2022-no-registry.toml-1.7.24]':
+        OUT_OF_ORDER_TABLES,
+    'test_containerd_plan_keeps_the_rest[eks-al2-2022-no-registry.toml-2.1.9]':
         OUT_OF_ORDER_TABLES,
     'test_containerd_plan_keeps_the_rest[kind-node-image.toml-1.6.20]':
         OUT_OF_ORDER_TABLES,
