@@ -460,9 +460,11 @@ def _effective_1x(ev):
     return merged
 
 
-@pytest.mark.parametrize('name,version', [p for p in cases('test_containerd_import_keeps_config_path', 'containerd-config',
-                                                            ('1.6.20', '1.7.24')) if p.values[0] in DROPINS
-                                          and 'v2' in p.values[0]])
+IMPORT_CASES = [p for p in cases('test_containerd_import_keeps_config_path', 'containerd-config', ('1.6.20', '1.7.24'))
+                if p.values[0] in DROPINS and 'v2' in p.values[0]]
+
+
+@pytest.mark.parametrize('name,version', IMPORT_CASES)
 def test_containerd_import_keeps_config_path(name, version):
     """A drop-in that brings its own CRI plugin table hides the main file's config_path on 1.x:
     after the plan, config_path is in effect, or the doctor says it is not."""
@@ -590,8 +592,10 @@ KUBELET_PLACES = {
 }
 
 
-@pytest.mark.parametrize('kind,name', [pytest.param(k, n, id='%s/%s' % (k, n)) for k in ('shim', 'kubelet', 'crictl')
-                                       for n in corpus(k)])
+OTHER_FILES = [pytest.param(k, n, id='%s/%s' % (k, n)) for k in ('shim', 'kubelet', 'crictl') for n in corpus(k)]
+
+
+@pytest.mark.parametrize('kind,name', OTHER_FILES)
 def test_other_files_diagnose(kind, name):
     ev = load('healthy-containerd.json')
     if kind == 'kubelet':
