@@ -35,7 +35,7 @@ test: system-deps venv ## Everything, from a fresh machine: setup, lint, sanity,
 	echo "make test: passed in $$(( $$(date +%s) - start )) s"
 
 .PHONY: system-deps
-system-deps: ## Install docker.io and mmdebstrap with apt when missing (root)
+system-deps: ## Install docker.io, mmdebstrap and Debian's archive keyring with apt when missing (root)
 	@tests/scripts/system-deps.sh
 
 $(BIN)/.installed: requirements-dev.txt
