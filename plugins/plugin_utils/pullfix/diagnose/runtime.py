@@ -11,7 +11,7 @@ __metaclass__ = type
 import posixpath
 
 from ..evidence import (distro_version, endpoint_path, endpoint_url, env_file_args, flag_values,
-                       version_string)
+                        version_string)
 from ..facts.endpoints import (DEFAULT_ENDPOINTS, IMAGE_FLAG, K3S_CRI_DOCKERD_SOCKET, KUBELET_CONFIG,
                                KUBELET_FLAG_FILES, RUNTIME_FLAG)
 
