@@ -552,7 +552,7 @@ def test_selinux_enforce_is_raw_text(root, no_probe):
     assert ev["selinux"] == {"mounted": True, "enforce": "1"}
 
 
-@pytest.mark.parametrize("name", ["debian12-captured.json", "debian13-captured.json"])
+@pytest.mark.parametrize("name", ["debian12-captured.json", "debian13-captured.json", "debian13-c21-captured.json"])
 def test_captured_fixtures_match_the_contract(name):
     path = os.path.join(FIXTURES, name)
     if not os.path.exists(path):

@@ -48,6 +48,18 @@ def test_containerd_2_1_without_config_path_never_reads_certs_d():
     assert 'plugins."io.containerd.cri.v1.images".registry' in f['explanation']
 
 
+def test_captured_containerd_2_1_9_node():
+    # Evidence gathered on a real containerd 2.1.9 node (tests/scripts/capture-c21-evidence.sh):
+    # version 3 config without config_path, certs.d/docker.io/hosts.toml present.
+    ev = load('debian13-c21-captured.json')
+    r = run(ev)
+    assert r['runtime']['containerd_version'] == '2.1.9' and 'CRI Version' in r['runtime']['source']
+    assert ids(r) == ['containerd-config-path-unset']
+    # the same node with config_path set is healthy
+    cfg(ev, V3_CP)
+    assert ids(run(ev)) == []
+
+
 @pytest.mark.parametrize('version, config, fires', [
     ('2.1.9', V3_CP, False),                      # config_path set
     ('2.2.2', 'version = 3\n', False),            # 2.2 reads certs.d by default
