@@ -393,3 +393,11 @@ def test_reports_list_root_causes_first_with_counts():
 def test_every_finding_has_a_known_category():
     for fid, c in CATALOGUE.items():
         assert c['category'] in ('pull', 'consumer', 'security', 'hygiene'), fid
+
+
+@pytest.mark.parametrize('text', ['version = "2"\n', 'imports = "/etc/containerd/conf.d/x.toml"\n',
+                                  'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ["/a"]\n'])
+def test_values_containerd_cannot_decode(text):
+    f = get(run(node('1.7.24', text)), 'containerd-config-rejected')
+    assert 'wrong type' in f['explanation']
+    assert 'containerd-config-rejected' not in ids(run(node('1.7.24', V2_CP)))

@@ -178,6 +178,8 @@ def check_config(ctx):
         if path == files[0]:
             eff.version = version
             eff.main_cite = ctx.cite_key(path, index, ('version',)) if version else path
+        if not _check_types(ctx, path, data, index):
+            continue
         _check_disabled(ctx, path, data, index, acv)
         _check_versions(ctx, path, data, index, cv)
         _check_sandbox_location(ctx, path, data, index, acv)
@@ -249,6 +251,36 @@ def _leaves(table, prefix=()):
     return out
 
 
+def _check_types(ctx, path, data, index):
+    """Values containerd cannot decode (it then does not start); False when the file is unusable."""
+    bad = []
+    if 'version' in data and (not isinstance(data['version'], int) or isinstance(data['version'], bool)):
+        bad.append((('version',), 'an integer'))
+    if 'imports' in data and not (isinstance(data['imports'], list) and all(isinstance(i, str) for i in data['imports'])):
+        bad.append((('imports',), 'an array of strings'))
+    if 'plugins' in data and not isinstance(data['plugins'], dict):
+        bad.append((('plugins',), 'a table'))
+    reg_cp = _registry_value(data, 'config_path')
+    if reg_cp is not None and not isinstance(reg_cp[1], str):
+        bad.append((reg_cp[0], 'a string'))
+    for keypath, expected in bad:
+        ctx.findings.add('containerd-config-rejected', [ctx.cite_key(path, index, keypath)], (
+            '%s sets %s to a value of the wrong type (containerd expects %s): the file fails to decode and '
+            'containerd does not start, so no CRI socket appears.' % (path, '.'.join(keypath), expected)))
+    return not bad
+
+
+def _registry_value(data, key):
+    """(keypath, value) of ``key`` in the registry table of any CRI table name, or None."""
+    plugins = data.get('plugins') if isinstance(data.get('plugins'), dict) else {}
+    for name in (IMAGES_V3, CRI_V2, 'cri'):
+        t = plugins.get(name)
+        reg = t.get('registry') if isinstance(t, dict) else None
+        if isinstance(reg, dict) and key in reg:
+            return ('plugins', name, 'registry', key), reg[key]
+    return None
+
+
 def _check_disabled(ctx, path, data, index, cv):
     if 'disabled_plugins' not in data:
         return
@@ -261,6 +293,8 @@ def _check_disabled(ctx, path, data, index, cv):
                 path, type(disabled).__name__ if not isinstance(disabled, str) else 'the string "%s"' % disabled)))
         return
     version = data.get('version') or 1
+    if not isinstance(version, int):
+        return  # _check_types reports it
     if version >= 2:
         bad = [p for p in disabled if not facts.disabled_plugin_uri_ok(p, cv)]
         if bad:
