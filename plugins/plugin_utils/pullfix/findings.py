@@ -97,8 +97,10 @@ _CATALOGUE = {
     'short-name-ambiguous-enforcing': ('error', 'Short names are ambiguous (several search registries) and short-name mode is enforcing', REGISTRIES, 'pull'),
     'crio-config-unparsable': ('error', 'CRI-O configuration cannot be parsed', MANUAL, 'pull'),
     # crictl and other consumers
-    'crictl-endpoint-missing': ('error', '/etc/crictl.yaml names a CRI socket that does not exist', SOCKET, 'consumer'),
-    'crictl-config-unreadable': ('error', '/etc/crictl.yaml cannot be read or parsed: crictl fails', MANUAL, 'consumer'),
+    'crictl-endpoint-missing': ('error', "crictl's endpoint (from /etc/crictl.yaml, or its defaults) is a socket that does not exist",
+                                SOCKET, 'consumer'),
+    'crictl-config-unreadable': ('warning', '/etc/crictl.yaml cannot be loaded: crictl ignores it and tries its default sockets',
+                                 MANUAL, 'consumer'),
     # sockets
     'socket-world-accessible': ('error', 'A runtime socket is writable by everyone', SOCKET, 'security'),
     'socket-group-mismatch': ('warning', 'A runtime socket is not group-accessible to pullfix_socket_group', SOCKET, 'consumer'),
@@ -124,7 +126,8 @@ CAUSES = {
     'cri-endpoint-missing': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
     'cri-endpoint-refused': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
     'shim-cri-socket-missing': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
-    'crictl-endpoint-missing': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
+    'crictl-endpoint-missing': ('crictl-config-unreadable', 'containerd-config-rejected', 'containerd-import-missing',
+                                'containerd-config-unparsable'),
     'containerd-config-path-unset': ('containerd-import-replaces-cri-table',),
     'sandbox-image-not-local': ('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
     'multiple-cri-endpoints': ('cri-dockerd-without-docker',),

@@ -130,11 +130,31 @@ def test_crictl_names_the_socket_that_exists():
 
 
 def test_crictl_yaml_that_is_a_directory():
+    # crictl ignores a config it cannot load and tries its defaults: harmless where containerd
+    # listens at its default socket, fatal on k3s, whose socket is none of them.
     ev = load()
     with_error(ev, '/etc/crictl.yaml', 'is_directory', 'crictl-config')
     r = run(ev)
-    assert get(r, 'crictl-config-unreadable')['category'] == 'consumer'
+    f = get(r, 'crictl-config-unreadable')
+    assert f['category'] == 'consumer' and f['severity'] == 'warning'
+    assert 'crictl-endpoint-missing' not in ids(r)
     assert 'evidence-read-error' not in ids(r)  # said once, by the specific finding
+    ev = k3s(load())
+    with_error(ev, '/etc/crictl.yaml', 'is_directory', 'crictl-config')
+    with_socket(ev, '/run/crio/crio.sock', 'missing')
+    with_socket(ev, '/var/run/cri-dockerd.sock', 'missing')
+    r = run(ev)
+    f = get(r, 'crictl-endpoint-missing')
+    assert f['caused_by'] == 'crictl-config-unreadable'
+    assert '/run/k3s/containerd/containerd.sock: a runtime answers here' in f['evidence']
+
+
+def test_crictl_yaml_that_is_not_yaml():
+    ev = load()
+    with_file(ev, '/etc/crictl.yaml', 'runtime-endpoint: [unix:///x\n', 'crictl-config')
+    assert 'not valid YAML' in get(run(ev), 'crictl-config-unreadable')['explanation']
+    with_file(ev, '/etc/crictl.yaml', 'runtime-endpoint: unix:///run/containerd/containerd.sock\n', 'crictl-config')
+    assert 'crictl-config-unreadable' not in ids(run(ev))
 
 
 # ---------------------------------------------------------------- registries.conf

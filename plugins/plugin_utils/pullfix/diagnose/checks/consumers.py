@@ -13,6 +13,10 @@ from .kubelet import live_runtime_sockets
 
 CRICTL = '/etc/crictl.yaml'
 CRICTL_KEYS = ('runtime-endpoint', 'image-endpoint')
+# crictl's own defaults when no endpoint is configured, or when /etc/crictl.yaml cannot be
+# loaded: it then warns and tries these in order (cri-tools v1.36.0 cmd/crictl/main_unix.go:30;
+# main.go:329-333 ignores a load error unless --config was given, same since v1.26.0).
+CRICTL_DEFAULTS = ('/run/containerd/containerd.sock', '/run/crio/crio.sock', '/var/run/cri-dockerd.sock')
 
 
 def _answering(ctx):
@@ -26,6 +30,35 @@ def _answering(ctx):
     return out
 
 
+def _missing(ev, path):
+    """True when the evidence says nothing exists at ``path`` (None: not looked at)."""
+    sock = ev.socket(path)
+    if sock is None:
+        return None
+    if ev.socket_is_present(path):
+        return False
+    return (sock.get('stat') or {}).get('type') in ('missing', None) or sock.get('connect') == 'missing'
+
+
+def _unreadable(ctx, lines, why):
+    """crictl ignores a file it cannot load and falls back to its defaults; say whether they reach the runtime."""
+    ev = ctx.ev
+    ctx.findings.add('crictl-config-unreadable', lines, (
+        'crictl cannot load %s (%s). Unless --config is given it then ignores the file with a warning and tries '
+        'its default sockets (%s), so the settings in the file never apply.' % (CRICTL, why, ', '.join(CRICTL_DEFAULTS))))
+    defaults = [p for p in CRICTL_DEFAULTS if ev.socket(p) is not None]
+    if not defaults or any(ev.socket_is_present(p) for p in defaults):
+        return
+    live = _answering(ctx)
+    if not live:
+        return
+    ctx.findings.add('crictl-endpoint-missing', ['%s: missing (crictl default)' % p for p in defaults] +
+                     ['%s: a runtime answers here' % p for p in live], (
+        'With %s ignored, crictl tries only its default sockets (%s), and none exists on this node: every crictl '
+        'command fails ("connect: no such file or directory"). The runtime listens at %s.' % (
+            CRICTL, ', '.join(defaults), live[0])), caused_by='crictl-config-unreadable')
+
+
 def check_crictl(ctx):
     ev = ctx.ev
     entry = ev.file(CRICTL)
@@ -36,31 +69,27 @@ def check_crictl(ctx):
         return
     if err.get('kind'):
         ctx.reported_paths.add(CRICTL)
-        ctx.findings.add('crictl-config-unreadable', ['%s: %s (%s)' % (CRICTL, err.get('kind'), err.get('message'))], (
-            'crictl reads %s whenever that path exists and stops when it cannot load it (%s), so every crictl '
-            'command fails before it talks to the runtime. Replace it with a YAML file (runtime-endpoint: '
-            'unix:///run/containerd/containerd.sock) or remove it.' % (CRICTL, err.get('message') or err.get('kind'))))
+        _unreadable(ctx, ['%s: %s (%s)' % (CRICTL, err.get('kind'), err.get('message'))],
+                    err.get('message') or err.get('kind'))
         return
-    loaded = ctx.load(CRICTL, 'yaml', 'crictl-config-unreadable', "crictl's configuration")
-    if not loaded:
+    parsed = ev.parsed(CRICTL, 'yaml')
+    if parsed is None:
         return
-    data, index = loaded
+    data, index, perr = parsed
+    if perr is not None:
+        where = ctx.cite(CRICTL, perr.line) if perr.line else CRICTL
+        _unreadable(ctx, [where], 'not valid YAML: %s' % perr.message)
+        return
     if data is None:
         return
     if not isinstance(data, dict):
-        ctx.findings.add('crictl-config-unreadable', [CRICTL], (
-            '%s is not a YAML mapping (found %s), so crictl cannot load it and every command fails.' % (
-                CRICTL, type(data).__name__)))
+        _unreadable(ctx, [CRICTL], 'not a YAML mapping but a %s' % type(data).__name__)
         return
     live = _answering(ctx)
     for key in CRICTL_KEYS:
         value = data.get(key)
         path = endpoint_path(value) if isinstance(value, str) else None
-        if not path or ev.socket_is_present(path):
-            continue
-        sock = ev.socket(path)
-        if sock is None or ((sock.get('stat') or {}).get('type') not in ('missing', None) and
-                            sock.get('connect') != 'missing'):
+        if not path or not _missing(ev, path):
             continue
         lines = [ctx.cite(CRICTL, index.get((key,))), '%s: missing' % path]
         lines.extend('%s: a runtime answers here' % p for p in live)
