@@ -166,7 +166,9 @@ def render_junit(hosts):
         for f in h['findings']:
             case = ET.Element('testcase', {'classname': '%s.findings' % h['host'], 'name': str(f.get('id'))})
             text = '\n'.join([str(f.get('title', ''))] + [str(e) for e in f.get('evidence') or []] +
-                             [str(f.get('explanation', '')), 'remediation: %s' % f.get('remediation')])
+                             [str(f.get('explanation', '')), 'remediation: %s' % f.get('remediation'),
+                              'category: %s' % f.get('category')] +
+                             (['caused by: %s' % f['caused_by']] if f.get('caused_by') else []))
             if f.get('severity') == 'error' and not f.get('fixed'):
                 failures += 1
                 fail = ET.SubElement(case, 'failure', {'message': str(f.get('title', '')), 'type': 'error'})

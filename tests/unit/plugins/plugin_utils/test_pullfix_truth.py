@@ -405,6 +405,8 @@ def test_reports_list_root_causes_first_with_counts():
     assert '#### ERROR `cri-endpoint-missing`, caused by `containerd-config-rejected`' in md
     assert md.index('### ERROR `containerd-config-rejected`') < md.index('#### ERROR `cri-endpoint-missing`') < \
         md.index('### ERROR `socket-world-accessible`')
+    junit = report.render_junit([host])
+    assert 'caused by: containerd-config-rejected' in junit and 'category: consumer' in junit
     lines = report.finding_lines([host])
     assert lines[0].startswith('n1: ERROR   containerd-config-rejected')
     assert lines[1].startswith('n1:   ERROR   cri-endpoint-missing') and lines[1].endswith('(caused by containerd-config-rejected)')
