@@ -52,6 +52,23 @@ def test_every_finding_is_explained(name):
     for f in report(name)["findings"]:
         assert f["evidence"] and f["explanation"] and f["remediation"]
         assert f["fixed"] is False
+        assert f["category"] in ("pull", "consumer", "security", "hygiene")
+
+
+# Symptoms the real nodes show, each under the root cause that explains it.
+CAUSED_BY = {
+    "doctor-mirrors-d13": {"cri-endpoint-no-cri-service": "containerd-mirrors-with-config-path"},
+    "doctor-kubekey-d12": {"multiple-cri-endpoints": "cri-dockerd-without-docker"},
+}
+
+
+def test_root_causes_first(name):
+    findings = report(name)["findings"]
+    got = {f["id"]: f["caused_by"] for f in findings if f["caused_by"]}
+    assert got == CAUSED_BY.get(name, {})
+    order = [f["id"] for f in findings]
+    for symptom, cause in got.items():
+        assert order.index(symptom) == order.index(cause) + 1
 
 
 def test_runtime_came_from_a_real_cri_call(host, name):
@@ -83,6 +100,7 @@ def test_fleet_summary_and_junit():
         summary = f.read()
     for node in EXPECTED:
         assert node in summary
+    assert "#### ERROR `cri-endpoint-no-cri-service`, caused by `containerd-mirrors-with-config-path`" in summary
     suites = ET.parse(os.path.join(REPORT_DIR, "junit.xml")).getroot()
     failures = {s.get("name"): int(s.get("failures")) for s in suites.iter("testsuite")}
     assert failures["doctor-healthy-d12"] == 0
