@@ -25,6 +25,8 @@ EXPECTED = {
     "doctor-k3s-crio-d12": {
         "k3s-wildcard-mirror-broken", "search-registries-overridden", "search-registries-effective",
     },
+    # kubelet's endpoint from a --config-dir drop-in must not give a false cri-endpoint-missing
+    "doctor-consumers-d13": {"crictl-endpoint-missing", "registries-conf-v1-dropin"},
 }
 
 
@@ -79,6 +81,32 @@ def test_runtime_came_from_a_real_cri_call(host, name):
     assert runtime["version"] in host.check_output("containerd --version")
     if name != "doctor-mirrors-d13":  # its CRI plugin is down: no Version answer
         assert "CRI Version" in runtime["source"]
+
+
+def test_kubelet_endpoint_as_the_running_kubelet_resolves_it(name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node runs the kubelet stand-in")
+    # --config=kubelet-config.yaml (relative to its cwd) names a missing socket; the last
+    # --config-dir drop-in names the real one and wins.
+    source = report(name)["runtime"]["source"]
+    assert "/etc/kubernetes/kubelet.conf.d/20-endpoint.conf:3 containerRuntimeEndpoint" in source
+
+
+def test_consumer_finding_names_the_socket_that_exists(name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node points crictl elsewhere")
+    f = next(f for f in report(name)["findings"] if f["id"] == "crictl-endpoint-missing")
+    assert f["category"] == "consumer" and f["severity"] == "error"
+    assert "/run/containerd/containerd.sock: a runtime answers here" in f["evidence"]
+
+
+def test_v1_drop_in_really_breaks_every_podman_pull(host, name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node carries the v1 drop-in")
+    # the error comes from loading the configuration, before any network access
+    result = host.run("podman pull --quiet 127.0.0.1:5000/library/pause:3.10")
+    assert result.rc != 0
+    assert "must be in v2 format but is in v1" in result.stderr
 
 
 def test_credentials_stay_out_of_reports(name):
