@@ -177,7 +177,7 @@ AMBIGUOUS = 'unqualified-search-registries = ["docker.io", "quay.io"]\nshort-nam
 
 @pytest.mark.parametrize('setup, fires', [
     (lambda ev: None, False),                         # containerd never reads registries.conf
-    (lambda ev: k3s(ev), False),
+    (k3s, False),
     (lambda ev: crio(ev, '1.33.2'), False),           # CRI-O < 1.34 resolves with short-name mode disabled
     (lambda ev: crio(ev, '1.34.1'), True)])           # CRI-O 1.34+: its own default, enforcing
 def test_short_name_enforcing_only_where_it_applies(setup, fires):
