@@ -358,14 +358,16 @@ class _Gatherer(object):
             if not data:
                 entry["error"] = _error("too_large", "file is larger than the cap of %d bytes" % cap)
                 return entry
-        if b"\0" in data:
-            entry["error"] = _error("binary", "file contains NUL bytes")
+        nul = data.find(b"\0")
+        if nul >= 0:
+            entry["error"] = _error("binary", "NUL byte at offset %d (line %d)" % (nul, data.count(b"\n", 0, nul) + 1))
             return entry
         try:
             # The incremental decoder tolerates a multi-byte character cut by the cap.
             text = codecs.getincrementaldecoder("utf-8")().decode(data, final=not entry["truncated"])
         except UnicodeDecodeError as exc:
-            entry["error"] = _error("not_utf8", "not valid UTF-8 at byte %d" % exc.start)
+            entry["error"] = _error("not_utf8", "not valid UTF-8: byte 0x%02x at offset %d (line %d)" % (
+                data[exc.start], exc.start, data.count(b"\n", 0, exc.start) + 1))
             return entry
         entry["content"] = text
         return entry
@@ -445,7 +447,12 @@ class _Gatherer(object):
             name = words[0] if words else base
             if name not in PROCESS_NAMES and base not in PROCESS_NAMES:
                 continue
-            self.processes.append({"pid": pid, "name": name, "cmdline": argv})
+            try:
+                cwd = self.to_node(os.readlink("%s/%d/cwd" % (proc, pid))) if self.root else \
+                    os.readlink("/proc/%d/cwd" % pid)
+            except OSError:
+                cwd = None
+            self.processes.append({"pid": pid, "name": name, "cmdline": argv, "cwd": cwd})
 
     # -- sockets -----------------------------------------------------------
 
@@ -614,6 +621,13 @@ def _flag_values(argv, names):
     return values
 
 
+def _in_cwd(value, cwd):
+    """A command-line path as the process sees it: relative ones against its working directory."""
+    if value.startswith("/"):
+        return value
+    return (cwd or "/").rstrip("/") + "/" + value
+
+
 def _toml_strings(text):
     out = []
     for match in _TOML_STRING_RE.finditer(text):
@@ -751,6 +765,10 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
                     continue
                 if not item.startswith("/"):
                     item = os.path.dirname(node_path) + "/" + item
+                if "*" not in item:
+                    # containerd opens such an entry as is: record it even when it is missing
+                    containerd_config(item, depth + 1)
+                    continue
                 for path in g.glob(item):
                     containerd_config(path, depth + 1)
 
@@ -783,9 +801,15 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
             dist = "rke2" if process["name"] == "rke2" else "k3s"
             data_dirs[dist].extend(v for v in _flag_values(argv, ("--data-dir", "-d")) if v.startswith("/"))
         elif process["name"] == "kubelet":
+            # kubelet resolves both against its working directory.
             for value in _flag_values(argv, ("--config",)):
-                if value.startswith("/"):
-                    g.read_file(value, "kubelet-config")
+                g.read_file(_in_cwd(value, process.get("cwd")), "kubelet-config")
+            for value in _flag_values(argv, ("--config-dir",)):
+                drop = _in_cwd(value, process.get("cwd"))
+                listing = g.list_dir(drop, "kubelet-config")
+                for child in g.dir_children(drop, listing, want_dirs=False):
+                    if child.endswith(".conf"):
+                        g.read_file(child, "kubelet-config")
         elif process["name"] == "image-cri-shim":
             for value in _flag_values(argv, ("-f", "--file", "--config")):
                 if value.startswith("/"):
@@ -807,7 +831,12 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
             continue
         seen_certs.add(path)
         listing = g.list_dir(path, "certs-d")
-        for child in g.dir_children(path, listing, want_dirs=True):
+        children = g.dir_children(path, listing, want_dirs=True)
+        for item in listing["entries"]:
+            child = path.rstrip("/") + "/" + item["name"]
+            if item["type"] == "symlink" and child not in children:
+                g.list_dir(child, "certs-d")  # records why it is no directory (e.g. symlink_loop)
+        for child in children:
             sub = g.list_dir(child, "certs-d")
             if any(item["name"] == "hosts.toml" for item in sub["entries"]):
                 g.read_file(child + "/hosts.toml", "certs-d")

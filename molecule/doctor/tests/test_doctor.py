@@ -25,6 +25,8 @@ EXPECTED = {
     "doctor-k3s-crio-d12": {
         "k3s-wildcard-mirror-broken", "search-registries-overridden", "search-registries-effective",
     },
+    # kubelet's endpoint from a --config-dir drop-in must not give a false cri-endpoint-missing
+    "doctor-consumers-d13": {"crictl-endpoint-missing", "registries-conf-v1-dropin"},
 }
 
 
@@ -52,6 +54,23 @@ def test_every_finding_is_explained(name):
     for f in report(name)["findings"]:
         assert f["evidence"] and f["explanation"] and f["remediation"]
         assert f["fixed"] is False
+        assert f["category"] in ("pull", "consumer", "security", "hygiene")
+
+
+# Symptoms the real nodes show, each under the root cause that explains it.
+CAUSED_BY = {
+    "doctor-mirrors-d13": {"cri-endpoint-no-cri-service": "containerd-mirrors-with-config-path"},
+    "doctor-kubekey-d12": {"multiple-cri-endpoints": "cri-dockerd-without-docker"},
+}
+
+
+def test_root_causes_first(name):
+    findings = report(name)["findings"]
+    got = {f["id"]: f["caused_by"] for f in findings if f["caused_by"]}
+    assert got == CAUSED_BY.get(name, {})
+    order = [f["id"] for f in findings]
+    for symptom, cause in got.items():
+        assert order.index(symptom) == order.index(cause) + 1
 
 
 def test_runtime_came_from_a_real_cri_call(host, name):
@@ -62,6 +81,32 @@ def test_runtime_came_from_a_real_cri_call(host, name):
     assert runtime["version"] in host.check_output("containerd --version")
     if name != "doctor-mirrors-d13":  # its CRI plugin is down: no Version answer
         assert "CRI Version" in runtime["source"]
+
+
+def test_kubelet_endpoint_as_the_running_kubelet_resolves_it(name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node runs the kubelet stand-in")
+    # --config=kubelet-config.yaml (relative to its cwd) names a missing socket; the last
+    # --config-dir drop-in names the real one and wins.
+    source = report(name)["runtime"]["source"]
+    assert "/etc/kubernetes/kubelet.conf.d/20-endpoint.conf:3 containerRuntimeEndpoint" in source
+
+
+def test_consumer_finding_names_the_socket_that_exists(name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node points crictl elsewhere")
+    f = next(f for f in report(name)["findings"] if f["id"] == "crictl-endpoint-missing")
+    assert f["category"] == "consumer" and f["severity"] == "error"
+    assert "/run/containerd/containerd.sock: a runtime answers here" in f["evidence"]
+
+
+def test_v1_drop_in_really_breaks_every_podman_pull(host, name):
+    if name != "doctor-consumers-d13":
+        pytest.skip("only this node carries the v1 drop-in")
+    # the error comes from loading the configuration, before any network access
+    result = host.run("podman pull --quiet 127.0.0.1:5000/library/pause:3.10")
+    assert result.rc != 0
+    assert "must be in v2 format but is in v1" in result.stderr
 
 
 def test_credentials_stay_out_of_reports(name):
@@ -83,6 +128,7 @@ def test_fleet_summary_and_junit():
         summary = f.read()
     for node in EXPECTED:
         assert node in summary
+    assert "#### ERROR `cri-endpoint-no-cri-service`, caused by `containerd-mirrors-with-config-path`" in summary
     suites = ET.parse(os.path.join(REPORT_DIR, "junit.xml")).getroot()
     failures = {s.get("name"): int(s.get("failures")) for s in suites.iter("testsuite")}
     assert failures["doctor-healthy-d12"] == 0

@@ -10,6 +10,7 @@ REPORT_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report")
 FIXED = {
     "fix-mirrors-d12": {"containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service"},
     "fix-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service"},
+    "fix-nopath-c21": {"containerd-config-path-unset"},
 }
 
 

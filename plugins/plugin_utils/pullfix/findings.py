@@ -16,6 +16,9 @@ __metaclass__ = type
 from .evidence import redact_url
 
 SEVERITIES = ('error', 'warning', 'info')
+# pull: kubelet's pulls fail (or would); consumer: crictl, Spegel, a shim or kubeadm cannot reach
+# the runtime; security: a risk to the node; hygiene: deprecated, redundant or informational.
+CATEGORIES = ('pull', 'consumer', 'security', 'hygiene')
 SEVERITY_RANK = {'error': 0, 'warning': 1, 'info': 2}
 
 _P = 'kubenode.pullfix.'
@@ -27,74 +30,107 @@ NODE = _P + 'node_runtime'
 MANUAL = 'manual'
 DOC_BASE = 'docs/findings.md#'
 
-# id: (severity, title, remediation)
+# id: (severity, title, remediation, category)
 _CATALOGUE = {
     # kubelet and CRI endpoints
-    'cri-endpoint-missing': ('error', "Kubelet's CRI endpoint socket does not exist", SOCKET),
-    'cri-endpoint-refused': ('error', "Kubelet's CRI endpoint refuses connections (stale socket, nothing listening)", SOCKET),
-    'cri-endpoint-not-socket': ('error', "Kubelet's CRI endpoint path is not a socket", SOCKET),
-    'cri-endpoint-permission-denied': ('error', "Kubelet's CRI endpoint denies the connection (permission denied)", SOCKET),
-    'cri-endpoint-timeout': ('error', "Kubelet's CRI endpoint accepts connections but does not answer", MANUAL),
-    'cri-endpoint-image-only': ('error', 'The runtime endpoint is an image-only proxy (unknown service runtime.v1.RuntimeService)', SHIM),
-    'cri-endpoint-no-cri-service': ('error', 'The runtime answers but serves no CRI service (CRI plugin not loaded)', CONTAINERD),
-    'multiple-cri-endpoints': ('error', 'More than one CRI socket among kubeadm\'s known defaults', NODE),
-    'cri-dockerd-without-docker': ('warning', 'cri-dockerd is present although the runtime is not docker', NODE),
-    'kubelet-config-unparsable': ('error', 'Kubelet configuration file cannot be parsed', MANUAL),
+    'cri-endpoint-missing': ('error', "Kubelet's CRI endpoint socket does not exist", SOCKET, 'pull'),
+    'cri-endpoint-refused': ('error', "Kubelet's CRI endpoint refuses connections (stale socket, nothing listening)", SOCKET, 'pull'),
+    'cri-endpoint-not-socket': ('error', "Kubelet's CRI endpoint path is not a socket", SOCKET, 'pull'),
+    'cri-endpoint-permission-denied': ('error', "Kubelet's CRI endpoint denies the connection (permission denied)", SOCKET, 'pull'),
+    'cri-endpoint-timeout': ('error', "Kubelet's CRI endpoint accepts connections but does not answer", MANUAL, 'pull'),
+    'cri-endpoint-image-only': ('error', 'The runtime endpoint is an image-only proxy (unknown service runtime.v1.RuntimeService)', SHIM, 'pull'),
+    'cri-endpoint-no-cri-service': ('error', 'The runtime answers but serves no CRI service (CRI plugin not loaded)', CONTAINERD, 'pull'),
+    'multiple-cri-endpoints': ('error', 'More than one CRI socket among kubeadm\'s known defaults', NODE, 'consumer'),
+    'cri-dockerd-without-docker': ('warning', 'cri-dockerd is present although the runtime is not docker', NODE, 'hygiene'),
+    'kubelet-config-unparsable': ('error', 'Kubelet configuration file cannot be parsed', MANUAL, 'pull'),
     # containerd config.toml
-    'containerd-config-unparsable': ('error', 'containerd config.toml cannot be parsed', MANUAL),
-    'containerd-cri-disabled': ('error', "containerd's CRI plugin is disabled (disabled_plugins)", CONTAINERD),
+    'containerd-config-unparsable': ('error', 'containerd config.toml cannot be parsed', MANUAL, 'pull'),
+    'containerd-cri-disabled': ('error', "containerd's CRI plugin is disabled (disabled_plugins)", CONTAINERD, 'pull'),
     'containerd-mirrors-with-config-path': ('error', 'Deprecated registry mirrors (or configs.tls) combined with config_path: the CRI plugin fails to load',
-                                            CONTAINERD),
-    'containerd-deprecated-mirrors': ('warning', 'Deprecated registry.mirrors used instead of config_path and hosts.toml', CONTAINERD),
-    'containerd-config-path-unset': ('error', 'containerd registry config_path is not set: certs.d/hosts.toml are ignored', CONTAINERD),
-    'containerd-config-path-missing': ('warning', 'containerd registry config_path names a directory that does not exist', CONTAINERD),
-    'containerd-config-path-not-directory': ('error', 'containerd registry config_path is not a directory', CONTAINERD),
-    'containerd-config-path-list': ('error', 'containerd >= 2.1 does not split a colon-separated config_path', CONTAINERD),
-    'containerd-config-version-missing': ('error', 'containerd config uses version 2 plugin names without "version = 2": silently ignored', CONTAINERD),
-    'containerd-config-version-mismatch': ('error', 'containerd config version or plugin table names do not match the containerd version', CONTAINERD),
+                                            CONTAINERD, 'pull'),
+    'containerd-deprecated-mirrors': ('warning', 'Deprecated registry.mirrors used instead of config_path and hosts.toml', CONTAINERD, 'hygiene'),
+    'containerd-config-path-unset': ('error', 'containerd registry config_path is not set: certs.d/hosts.toml are ignored', CONTAINERD, 'pull'),
+    'containerd-config-path-missing': ('warning', 'containerd registry config_path names a directory that does not exist', CONTAINERD, 'pull'),
+    'containerd-config-path-not-directory': ('error', 'containerd registry config_path is not a directory', CONTAINERD, 'pull'),
+    'containerd-config-path-list': ('error', 'containerd >= 2.1 does not split a colon-separated config_path', CONTAINERD, 'pull'),
+    'containerd-config-version-missing': ('error', 'containerd config uses version 2 plugin names without "version = 2": silently ignored', CONTAINERD, 'pull'),
+    'containerd-config-rejected': ('error', 'containerd rejects its configuration and does not start', MANUAL, 'pull'),
+    'containerd-import-missing': ('error', 'A containerd imports entry names a file that does not exist: containerd does not start',
+                                  MANUAL, 'pull'),
+    'containerd-import-replaces-cri-table': ('warning', "An imported file replaces the main file's CRI plugin table (containerd 1.x)",
+                                             MANUAL, 'pull'),
+    'containerd-configs-tls-ignored': ('warning', 'Deprecated registry configs.tls is ignored because config_path is set (containerd 2.x)',
+                                       CONTAINERD, 'pull'),
+    'containerd-sandbox-image-ignored': ('warning', 'The sandbox image is set where this config version does not read it', CONTAINERD,
+                                         'pull'),
+    'containerd-config-version-mismatch': ('error', 'containerd config version or plugin table names do not match the containerd version', CONTAINERD, 'pull'),
     # certs.d / hosts.toml
-    'hosts-toml-unparsable': ('error', 'hosts.toml cannot be parsed: its mirrors are silently dropped', CONTAINERD),
-    'hosts-toml-no-host-table': ('error', 'hosts.toml has no [host] table: containerd ignores the whole file', CONTAINERD),
-    'hosts-toml-unknown-key': ('warning', 'hosts.toml has keys containerd does not know (silently ignored)', CONTAINERD),
-    'hosts-toml-no-scheme': ('warning', 'hosts.toml server/host URL has no scheme (https is assumed)', CONTAINERD),
-    'hosts-toml-trailing-slash': ('error', 'hosts.toml URL ends with a slash: the /v2 API path is built wrongly', CONTAINERD),
-    'hosts-toml-path-without-override': ('warning', 'hosts.toml URL has a path but no override_path: /v2 is appended after it', CONTAINERD),
-    'hosts-toml-relative-ca': ('warning', 'hosts.toml ca/client path is relative', CONTAINERD),
-    'hosts-toml-skip-verify': ('warning', 'hosts.toml disables TLS verification although it was not requested', CONTAINERD),
-    'certs-d-dir-never-matches': ('error', 'A certs.d directory name can never match an image registry', CONTAINERD),
-    'certs-d-default-unsupported': ('error', 'certs.d/_default is not supported by this containerd version (< 1.6.17)', CONTAINERD),
-    'sandbox-image-not-local': ('error', 'The sandbox (pause) image comes from another registry than the local one', CONTAINERD),
+    'hosts-toml-unparsable': ('error', 'hosts.toml cannot be parsed: its mirrors are silently dropped', CONTAINERD, 'pull'),
+    'hosts-toml-no-host-table': ('error', 'hosts.toml has no [host] table: containerd ignores the whole file', CONTAINERD, 'pull'),
+    'hosts-toml-url-invalid': ('error', 'hosts.toml server/host URL is not a usable registry URL', CONTAINERD, 'pull'),
+    'hosts-toml-unknown-key': ('warning', 'hosts.toml has keys containerd does not know (silently ignored)', CONTAINERD, 'hygiene'),
+    'hosts-toml-no-scheme': ('warning', 'hosts.toml server/host URL has no scheme (https is assumed)', CONTAINERD, 'hygiene'),
+    'hosts-toml-trailing-slash': ('error', 'hosts.toml URL ends with a slash: the /v2 API path is built wrongly', CONTAINERD, 'pull'),
+    'hosts-toml-path-without-override': ('warning', 'hosts.toml URL has a path but no override_path: /v2 is appended after it', CONTAINERD, 'pull'),
+    'hosts-toml-relative-ca': ('warning', 'hosts.toml ca/client path is relative', CONTAINERD, 'consumer'),
+    'hosts-toml-skip-verify': ('warning', 'hosts.toml disables TLS verification although it was not requested', CONTAINERD, 'security'),
+    'certs-d-dir-never-matches': ('error', 'A certs.d directory name can never match an image registry', CONTAINERD, 'pull'),
+    'certs-d-symlink-loop': ('error', 'A certs.d directory containerd looks up is a symbolic link loop: pulls fail', MANUAL, 'pull'),
+    'certs-d-default-unsupported': ('error', 'certs.d/_default is not supported by this containerd version (< 1.6.17)', CONTAINERD, 'pull'),
+    'sandbox-image-not-local': ('error', 'The sandbox (pause) image comes from another registry than the local one', CONTAINERD, 'pull'),
     # k3s / RKE2
-    'k3s-wildcard-mirror-broken': ('error', 'Wildcard "*" mirror breaks default-endpoint fallback on this k3s/RKE2 version', CONTAINERD),
-    'k3s-mirror-key-invalid': ('error', 'registries.yaml mirror key is not a bare registry host[:port]', CONTAINERD),
-    'k3s-endpoint-no-scheme': ('warning', 'registries.yaml mirror endpoint has no scheme', CONTAINERD),
-    'k3s-generated-certs-d-edited': ('warning', "A hosts.toml in k3s/RKE2's generated certs.d was edited by hand", CONTAINERD),
-    'k3s-registries-unparsable': ('error', 'k3s/RKE2 registries.yaml cannot be parsed', CONTAINERD),
-    'k3s-config-unparsable': ('error', 'k3s/RKE2 config.yaml cannot be parsed', MANUAL),
+    'k3s-wildcard-mirror-broken': ('error', 'Wildcard "*" mirror breaks default-endpoint fallback on this k3s/RKE2 version', CONTAINERD, 'pull'),
+    'k3s-mirror-key-invalid': ('error', 'registries.yaml mirror key is not a bare registry host[:port]', CONTAINERD, 'pull'),
+    'k3s-endpoint-no-scheme': ('warning', 'registries.yaml mirror endpoint has no scheme', CONTAINERD, 'hygiene'),
+    'k3s-generated-certs-d-edited': ('warning', "A hosts.toml in k3s/RKE2's generated certs.d was edited by hand", CONTAINERD, 'hygiene'),
+    'k3s-registries-unparsable': ('error', 'k3s/RKE2 registries.yaml cannot be parsed', CONTAINERD, 'pull'),
+    'k3s-config-unparsable': ('error', 'k3s/RKE2 config.yaml cannot be parsed', MANUAL, 'pull'),
     # containers-image / CRI-O
-    'search-registries-effective': ('info', 'Effective unqualified-search-registries', REGISTRIES),
-    'search-registries-overridden': ('warning', 'unqualified-search-registries of a file is replaced by a later file', REGISTRIES),
-    'search-registries-mismatch': ('error', 'Effective unqualified-search-registries differ from pullfix_search_registries', REGISTRIES),
-    'registries-conf-v1-format': ('warning', 'registries.conf uses the deprecated v1 format', REGISTRIES),
-    'registries-conf-mixed-versions': ('error', 'registries.conf mixes v1 and v2 formats', REGISTRIES),
-    'registries-conf-unparsable': ('error', 'registries.conf (or a drop-in) cannot be parsed', MANUAL),
-    'short-name-ambiguous-enforcing': ('error', 'Short names are ambiguous (several search registries) and short-name mode is enforcing', REGISTRIES),
-    'crio-config-unparsable': ('error', 'CRI-O configuration cannot be parsed', MANUAL),
+    'search-registries-effective': ('info', 'Effective unqualified-search-registries', REGISTRIES, 'hygiene'),
+    'search-registries-overridden': ('warning', 'unqualified-search-registries of a file is replaced by a later file', REGISTRIES, 'hygiene'),
+    'search-registries-mismatch': ('error', 'Effective unqualified-search-registries differ from pullfix_search_registries', REGISTRIES, 'pull'),
+    'registries-conf-v1-format': ('warning', 'registries.conf uses the deprecated v1 format', REGISTRIES, 'hygiene'),
+    'registries-conf-v1-dropin': ('error', 'A registries.conf.d drop-in uses the v1 format: every podman/CRI-O pull fails', REGISTRIES,
+                                  'pull'),
+    'registries-conf-mixed-versions': ('error', 'registries.conf mixes v1 and v2 formats', REGISTRIES, 'pull'),
+    'registries-conf-unparsable': ('error', 'registries.conf (or a drop-in) cannot be parsed', MANUAL, 'pull'),
+    'short-name-ambiguous-enforcing': ('error', 'Short names are ambiguous (several search registries) and short-name mode is enforcing', REGISTRIES, 'pull'),
+    'crio-config-unparsable': ('error', 'CRI-O configuration cannot be parsed', MANUAL, 'pull'),
+    # crictl and other consumers
+    'crictl-endpoint-missing': ('error', "crictl's endpoint (from /etc/crictl.yaml, or its defaults) is a socket that does not exist",
+                                SOCKET, 'consumer'),
+    'crictl-config-unreadable': ('warning', '/etc/crictl.yaml cannot be loaded: crictl ignores it and tries its default sockets',
+                                 MANUAL, 'consumer'),
     # sockets
-    'socket-world-accessible': ('error', 'A runtime socket is writable by everyone', SOCKET),
-    'socket-group-mismatch': ('warning', 'A runtime socket is not group-accessible to pullfix_socket_group', SOCKET),
-    'var-run-not-run': ('warning', '/var/run is not a symlink to /run and a socket exists under only one of them', SOCKET),
-    'socket-selinux-label': ('warning', 'A runtime socket has the wrong SELinux label (expected container_var_run_t)', SOCKET),
+    'socket-world-accessible': ('error', 'A runtime socket is writable by everyone', SOCKET, 'security'),
+    'socket-group-mismatch': ('warning', 'A runtime socket is not group-accessible to pullfix_socket_group', SOCKET, 'consumer'),
+    'var-run-not-run': ('warning', '/var/run is not a symlink to /run and a socket exists under only one of them', SOCKET, 'consumer'),
+    'socket-selinux-label': ('warning', 'A runtime socket has the wrong SELinux label (expected container_var_run_t)', SOCKET, 'consumer'),
     # Sealos image-cri-shim
-    'shim-unit-unordered': ('warning', 'image-cri-shim.service is not ordered after containerd and the registry', SHIM),
-    'shim-cri-socket-missing': ('error', "image-cri-shim's cri socket does not exist", SHIM),
-    'shim-config-unparsable': ('error', '/etc/image-cri-shim.yaml cannot be parsed', MANUAL),
-    'kubeadm-image-repository-not-local': ('error', 'kubeadm imageRepository is not the local registry', SHIM),
-    'kubeadm-config-unparsable': ('warning', 'kubeadm configuration file cannot be parsed', MANUAL),
+    'shim-unit-unordered': ('warning', 'image-cri-shim.service is not ordered after containerd and the registry', SHIM, 'pull'),
+    'shim-cri-socket-missing': ('error', "image-cri-shim's cri socket does not exist", SHIM, 'pull'),
+    'shim-config-unparsable': ('error', '/etc/image-cri-shim.yaml cannot be parsed', MANUAL, 'pull'),
+    'kubeadm-image-repository-not-local': ('error', 'kubeadm imageRepository is not the local registry', SHIM, 'pull'),
+    'kubeadm-config-unparsable': ('warning', 'kubeadm configuration file cannot be parsed', MANUAL, 'hygiene'),
+    'unrendered-template': ('error', 'A configuration value still holds an unrendered template ({{ ... }})', MANUAL, 'pull'),
     # evidence problems
-    'evidence-read-error': ('warning', 'A file the diagnosis needs could not be read', MANUAL),
-    'evidence-truncated': ('warning', 'A file was larger than the gathering cap and was truncated', MANUAL),
-    'host-not-diagnosed': ('error', 'No evidence from this host: it was unreachable or failed before the diagnosis', MANUAL),
+    'evidence-read-error': ('warning', 'A file the diagnosis needs could not be read', MANUAL, 'hygiene'),
+    'evidence-truncated': ('warning', 'A file was larger than the gathering cap and was truncated', MANUAL, 'hygiene'),
+    'host-not-diagnosed': ('error', 'No evidence from this host: it was unreachable or failed before the diagnosis', MANUAL, 'pull'),
+}
+
+# symptom id -> the ids that cause it, most specific first. A symptom found together with one of
+# its causes carries ``caused_by`` (the first cause present); reports list it under that cause.
+CAUSES = {
+    'cri-endpoint-no-cri-service': ('containerd-cri-disabled', 'containerd-mirrors-with-config-path'),
+    'cri-endpoint-missing': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
+    'cri-endpoint-refused': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
+    'shim-cri-socket-missing': ('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
+    'crictl-endpoint-missing': ('crictl-config-unreadable', 'containerd-config-rejected', 'containerd-import-missing',
+                                'containerd-config-unparsable'),
+    'containerd-config-path-unset': ('containerd-import-replaces-cri-table',),
+    'sandbox-image-not-local': ('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
+    'multiple-cri-endpoints': ('cri-dockerd-without-docker',),
 }
 
 # Ids the report adds itself (the diagnosis never produces them).
@@ -103,8 +139,8 @@ REPORT_ONLY = frozenset(['host-not-diagnosed'])
 
 def catalogue():
     """The catalogue as {id: {severity, title, remediation, doc}} (a fresh copy)."""
-    return dict((fid, {'severity': sev, 'title': title, 'remediation': rem, 'doc': DOC_BASE + fid})
-                for fid, (sev, title, rem) in _CATALOGUE.items())
+    return dict((fid, {'severity': sev, 'title': title, 'remediation': rem, 'category': cat, 'doc': DOC_BASE + fid})
+                for fid, (sev, title, rem, cat) in _CATALOGUE.items())
 
 
 CATALOGUE = catalogue()
@@ -116,16 +152,21 @@ class Findings(object):
     def __init__(self):
         self._by_id = {}
 
-    def add(self, fid, evidence=(), explanation=''):
+    def add(self, fid, evidence=(), explanation='', caused_by=None):
         if fid not in _CATALOGUE:
             raise KeyError('unknown finding id %r' % fid)
+        if caused_by is not None and caused_by not in _CATALOGUE:
+            raise KeyError('unknown cause id %r' % caused_by)
         f = self._by_id.get(fid)
         if f is None:
-            sev, title, rem = _CATALOGUE[fid]
+            sev, title, rem, cat = _CATALOGUE[fid]
             f = self._by_id[fid] = {
                 'id': fid, 'severity': sev, 'title': title, 'evidence': [],
                 'explanation': [], 'remediation': rem, 'fixed': False,
+                'category': cat, 'caused_by': None,
             }
+        if caused_by and not f['caused_by'] and caused_by != fid:
+            f['caused_by'] = caused_by
         if isinstance(evidence, str):
             evidence = [evidence]
         for line in evidence:
@@ -144,7 +185,22 @@ class Findings(object):
     def __contains__(self, fid):
         return fid in self._by_id
 
+    def link_causes(self):
+        """Set ``caused_by`` on every symptom whose cause (CAUSES) was found too."""
+        for fid, f in self._by_id.items():
+            if f['caused_by']:
+                continue
+            for cause in CAUSES.get(fid, ()):
+                if cause in self._by_id:
+                    f['caused_by'] = cause
+                    break
+
     def result(self):
+        self.link_causes()
+        for f in self._by_id.values():
+            # a cause that was not reported after all cannot explain anything
+            if f['caused_by'] and f['caused_by'] not in self._by_id:
+                f['caused_by'] = None
         out = []
         for f in self._by_id.values():
             g = dict(f)
@@ -158,6 +214,57 @@ class Findings(object):
 def sort_key(finding):
     """The order of every findings list: errors first, then by id."""
     return (SEVERITY_RANK.get(finding.get('severity'), 9), finding.get('id') or '')
+
+
+def root_first(findings):
+    """Findings in report order: each root cause (sort_key order), then the symptoms it causes.
+
+    A symptom whose cause is absent from the list counts as a root cause itself.
+    Returns [(finding, depth)] with depth 0 for root causes and 1 for symptoms."""
+    findings = list(findings or ())
+    present = set(f.get('id') for f in findings)
+    children = {}
+    roots = []
+    for f in sorted(findings, key=sort_key):
+        cause = f.get('caused_by')
+        if cause and cause in present and cause != f.get('id'):
+            children.setdefault(cause, []).append(f)
+        else:
+            roots.append(f)
+    out = []
+    seen = set()
+
+    def walk(f, depth):
+        if f.get('id') in seen:
+            return
+        seen.add(f.get('id'))
+        out.append((f, min(depth, 1)))
+        for child in children.get(f.get('id'), ()):
+            walk(child, depth + 1)
+    for f in roots:
+        walk(f, 0)
+    for f in sorted(findings, key=sort_key):  # cycles: never lose a finding
+        if f.get('id') not in seen:
+            walk(f, 0)
+    return out
+
+
+def cause_counts(findings):
+    """(root causes, symptoms) among open errors and warnings."""
+    open_ = [f for f in findings or () if f.get('severity') in ('error', 'warning') and not f.get('fixed')]
+    roots = symptoms = 0
+    for _f, depth in root_first(open_):
+        if depth:
+            symptoms += 1
+        else:
+            roots += 1
+    return roots, symptoms
+
+
+def cause_summary(findings):
+    """e.g. "2 root causes, 3 symptoms" (open errors and warnings)."""
+    roots, symptoms = cause_counts(findings)
+    return '%d root cause%s, %d symptom%s' % (roots, '' if roots == 1 else 's', symptoms, '' if symptoms == 1 else 's')
 
 
 def counts(findings):

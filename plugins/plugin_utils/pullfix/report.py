@@ -16,9 +16,9 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from .findings import SEVERITY_RANK, counts
+from .findings import CATALOGUE, cause_summary, counts, root_first
 
-SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'fixed', 'verify ok/total')
+SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total')
 _UNSAFE_NAME_RE = re.compile(r'[^A-Za-z0-9._@-]')
 
 
@@ -33,8 +33,15 @@ def host_filename(host):
 def normalize_host(entry):
     entry = entry or {}
     runtime = entry.get('runtime') or {}
-    findings = sorted((dict(f) for f in entry.get('findings') or []),
-                      key=lambda f: (SEVERITY_RANK.get(f.get('severity'), 9), f.get('id') or ''))
+    findings = []
+    for f in entry.get('findings') or []:
+        f = dict(f)
+        known = CATALOGUE.get(f.get('id')) or {}
+        f.setdefault('category', known.get('category'))
+        f.setdefault('caused_by', None)
+        findings.append(f)
+    # root causes first, each followed by the symptoms it explains
+    findings = [f for f, _depth in root_first(findings)]
     return {
         'host': str(entry.get('host') or 'unknown'),
         'runtime': dict(runtime),
@@ -59,7 +66,7 @@ def summary_row(entry):
     verify = h['verify']
     ok = sum(1 for v in verify if v.get('ok'))
     return (h['host'], h['runtime'].get('name') or '-', h['runtime'].get('version') or '-',
-            str(c['error']), str(c['warning']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-')
+            str(c['error']), str(c['warning']), cause_summary(h['findings']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-')
 
 
 def summary_lines(hosts):
@@ -74,12 +81,20 @@ def summary_lines(hosts):
     return lines
 
 
+def _open(findings):
+    return [f for f in findings if f.get('severity') in ('error', 'warning') and not f.get('fixed')]
+
+
 def finding_lines(hosts):
-    """One line per open error or warning, host by host: what to look at first."""
+    """One line per open error or warning, host by host, root causes first and their symptoms
+    indented under them: what to look at first."""
     lines = []
     for h in normalize_hosts(hosts):
-        for f in h['findings']:
-            if f.get('severity') in ('error', 'warning') and not f.get('fixed'):
+        for f, depth in root_first(_open(h['findings'])):
+            if depth:
+                lines.append('%s:   %-7s %s - %s (caused by %s)' % (
+                    h['host'], f['severity'].upper(), f.get('id'), f.get('title', ''), f.get('caused_by')))
+            else:
                 lines.append('%s: %-7s %s - %s' % (h['host'], f['severity'].upper(), f.get('id'), f.get('title', '')))
     return lines
 
@@ -103,11 +118,15 @@ def render_summary_md(hosts):
         out.append('')
         if not h['findings']:
             out.append('No findings.')
-        for f in h['findings']:
-            out.append('### %s `%s`%s' % (f.get('severity', '').upper(), f.get('id'),
-                                          ' (fixed)' if f.get('fixed') else ''))
+        else:
+            out.append('Open findings: %s.' % cause_summary(h['findings']))
             out.append('')
-            out.append('%s' % f.get('title', ''))
+        for f, depth in root_first(h['findings']):
+            out.append('%s %s `%s`%s%s' % ('####' if depth else '###', f.get('severity', '').upper(), f.get('id'),
+                                           ' (fixed)' if f.get('fixed') else '',
+                                           ', caused by `%s`' % f['caused_by'] if depth else ''))
+            out.append('')
+            out.append('%s (category: %s)' % (f.get('title', ''), f.get('category') or '-'))
             out.append('')
             if f.get('evidence'):
                 out.append('```')
@@ -147,7 +166,9 @@ def render_junit(hosts):
         for f in h['findings']:
             case = ET.Element('testcase', {'classname': '%s.findings' % h['host'], 'name': str(f.get('id'))})
             text = '\n'.join([str(f.get('title', ''))] + [str(e) for e in f.get('evidence') or []] +
-                             [str(f.get('explanation', '')), 'remediation: %s' % f.get('remediation')])
+                             [str(f.get('explanation', '')), 'remediation: %s' % f.get('remediation'),
+                              'category: %s' % f.get('category')] +
+                             (['caused by: %s' % f['caused_by']] if f.get('caused_by') else []))
             if f.get('severity') == 'error' and not f.get('fixed'):
                 failures += 1
                 fail = ET.SubElement(case, 'failure', {'message': str(f.get('title', '')), 'type': 'error'})

@@ -9,9 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from . import runtime
-from .checks import (containerd as checks_containerd, evidence as checks_evidence, k3s as checks_k3s,
-                     kubelet as checks_kubelet, registries as checks_registries, shim as checks_shim,
-                     sockets as checks_sockets)
+from .checks import (consumers as checks_consumers, containerd as checks_containerd, evidence as checks_evidence,
+                     k3s as checks_k3s, kubelet as checks_kubelet, registries as checks_registries,
+                     shim as checks_shim, sockets as checks_sockets, templates as checks_templates)
 from .context import Context
 from ..findings import counts, sort_key
 
@@ -27,10 +27,12 @@ def diagnose(evidence, settings=None):
     checks_kubelet.check_endpoints(ctx)
     checks_kubelet.check_multiple_endpoints(ctx)
     checks_kubelet.check_cri_dockerd(ctx)
+    checks_consumers.check_crictl(ctx)
+    checks_templates.check_templates(ctx)
 
     eff = checks_containerd.check_config(ctx)
-    checks_containerd.check_config_path(ctx, eff)
-    checks_containerd.check_certs_d(ctx)
+    roots = checks_containerd.check_config_path(ctx, eff)
+    checks_containerd.check_certs_d(ctx, roots if checks_containerd.containerd_in_use(ctx) else None)
     checks_containerd.check_sandbox(ctx, eff)
 
     checks_k3s.check_registries_yaml(ctx)

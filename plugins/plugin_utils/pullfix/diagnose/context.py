@@ -50,6 +50,7 @@ class Context(object):
         self.runtime = None       # set by runtime.detect
         self.kubelet = None       # set by runtime.detect
         self.needed_paths = set()  # files the diagnosis looked at
+        self.reported_paths = set()  # unreadable paths a specific finding already explains
 
     # citations ------------------------------------------------------
     def cite(self, path, line=None, text=None, toml=False):

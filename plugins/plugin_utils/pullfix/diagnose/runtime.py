@@ -8,6 +8,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import posixpath
+
 from ..evidence import (distro_version, endpoint_path, endpoint_url, env_file_args, flag_values,
                         version_string)
 from ..facts.endpoints import (DEFAULT_ENDPOINTS, IMAGE_FLAG, K3S_CRI_DOCKERD_SOCKET, KUBELET_CONFIG,
@@ -74,13 +76,45 @@ def distro_config(ctx, kind):
     return out
 
 
+def _in_cwd(value, cwd):
+    value = str(value)
+    if value.startswith('/'):
+        return posixpath.normpath(value)
+    return posixpath.normpath(posixpath.join(cwd or '/', value))
+
+
+def kubelet_config_files(ctx):
+    """(config file or None, [drop-in files in merge order]) of the kubelet as it runs.
+
+    A running kubelet reads the file its --config names (wherever it is) and the *.conf files of
+    its --config-dir in lexical order, each merged over the previous (kubernetes PR #119390,
+    KEP-3983; later files win). Without a running kubelet, kubeadm's /var/lib/kubelet/config.yaml."""
+    ev = ctx.ev
+    procs = ev.processes_named('kubelet')
+    if not procs:
+        return (KUBELET_CONFIG if ev.file(KUBELET_CONFIG) else None), []
+    config = dropin_dir = None
+    for proc in procs:
+        flags = flag_values(proc.get('cmdline'), ('--config', '--config-dir'))
+        if flags.get('--config'):
+            config = _in_cwd(flags['--config'], proc.get('cwd'))
+        if flags.get('--config-dir'):
+            dropin_dir = _in_cwd(flags['--config-dir'], proc.get('cwd'))
+    dropins = []
+    if dropin_dir:
+        dropins = sorted((p for p in ev.paths_by_why('kubelet-config')
+                          if posixpath.dirname(p) == dropin_dir and p.endswith('.conf')),
+                         key=lambda p: posixpath.basename(p).encode('utf-8'))
+    return config, dropins
+
+
 def kubelet_endpoints(ctx):
     """Where kubelet's runtime and image endpoints come from.
 
     Returns {runtime_endpoint, runtime_source, image_endpoint, image_source, configured}.
     Precedence as kubelet applies it: command-line flags (the running process, else the
-    env files kubeadm writes) over /var/lib/kubelet/config.yaml; for k3s/RKE2 the
-    distribution config, else its embedded containerd.
+    env files kubeadm writes), then --config-dir drop-ins (the last file that sets a key wins),
+    then the --config file; for k3s/RKE2 the distribution config, else its embedded containerd.
     """
     ev = ctx.ev
     found = {}
@@ -106,13 +140,16 @@ def kubelet_endpoints(ctx):
                 for kind, flag in (('runtime', RUNTIME_FLAG), ('image', IMAGE_FLAG)):
                     if flags.get(flag):
                         put(kind, flags[flag], ctx.cite(path, lineno))
-    if ev.file(KUBELET_CONFIG):
-        loaded = ctx.load(KUBELET_CONFIG, 'yaml', 'kubelet-config-unparsable', 'The kubelet configuration')
+    config, dropins = kubelet_config_files(ctx)
+    for path in list(reversed(dropins)) + ([config] if config else []):
+        if not ev.file(path):
+            continue
+        loaded = ctx.load(path, 'yaml', 'kubelet-config-unparsable', 'The kubelet configuration')
         if loaded and isinstance(loaded[0], dict):
             data, index = loaded
             for kind, key in (('runtime', 'containerRuntimeEndpoint'), ('image', 'imageServiceEndpoint')):
                 if data.get(key):
-                    put(kind, data[key], ctx.cite(KUBELET_CONFIG, index.get((key,))))
+                    put(kind, data[key], ctx.cite(path, index.get((key,))))
     dist = distro(ev)
     if dist in ('k3s', 'rke2'):
         conf = distro_config(ctx, dist)
@@ -132,7 +169,7 @@ def kubelet_endpoints(ctx):
     elif dist == 'k0s':
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['k0s']), 'k0s default (embedded containerd)')
     configured = bool(found)
-    if 'runtime' not in found and (procs or ev.file(KUBELET_CONFIG) or any(ev.file(p) for p in KUBELET_FLAG_FILES)):
+    if 'runtime' not in found and (procs or config or any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)):
         # kubelet >= 1.27 default for containerRuntimeEndpoint
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['containerd']), 'kubelet default containerRuntimeEndpoint')
     runtime = found.get('runtime', (None, None))

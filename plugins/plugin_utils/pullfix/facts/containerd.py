@@ -248,3 +248,115 @@ def cri_owner_keys(config_version):
     if config_version == 3:
         return (IMAGES_V3,)
     return (CRI_V2, 'cri')
+
+
+# ---------------------------------------------------------------- read from containerd's source
+# Each fact below names the tag, file and line it was read from (github.com/containerd/containerd).
+
+# `mirrors` with a non-empty config_path stops the CRI (images) plugin on every version:
+# v1.6.20 pkg/cri/config/config.go:402, v1.7.24 pkg/cri/config/config.go:510,
+# v2.0.0 / v2.1.9 / v2.2.0 internal/cri/config/config.go:489-490 ("invalid cri image config").
+# `configs.tls` with config_path is refused only by 1.x (v1.6.20 config.go:415, v1.7.24 config.go:524);
+# 2.x no longer checks it (v2.1.9 internal/cri/config/config.go:483-530) and ignores `configs`
+# once config_path is set (same file, line 230: "the rest of the registry specific options are ignored").
+CONFIGS_TLS_REFUSED_BEFORE = (2, 0, 0)
+# 2.2.0 and 2.2.1 put the default config_path into DefaultImageConfig (v2.2.0
+# internal/cri/config/config_unix.go:36), so `mirrors` without config_path meets a non-empty
+# config_path and the CRI images plugin fails; they also turn an explicit config_path = "" of a
+# migrated version 2 file into the default (v2.2.0 plugins/cri/images/plugin.go:213-221, commit
+# 5386802f8). 2.2.2 (commit a20dead7c, plugins/cri/images/plugin.go) sets the default only when
+# both mirrors and config_path are empty.
+MIRRORS_HIT_DEFAULT_CONFIG_PATH = ((2, 2, 0), (2, 2, 2))
+
+# A hosts.toml without any [host."..."] table: 1.x fails with "invalid `host` tree" and drops the
+# file (v1.6.20 remotes/docker/config/hosts.go:500, v1.7.24 same file:534); 2.x reads the tables in
+# file order with a parser that needs none (v2.0.0+ core/remotes/docker/config/hosts.go getSortedHosts,
+# v2.1.9 line 548).
+HOST_TABLE_REQUIRED_BEFORE = (2, 0, 0)
+
+# Imports. 1.x: an imported file's [plugins."<id>"] table replaces the whole table of that plugin
+# (v1.6.20 services/server/config/config.go:336, v1.7.24 same file:299-307 "Replace entire sections").
+# 2.x merges plugin tables key by key (commit a21e379b6 "Allow sections of Plugins to be merged";
+# v2.1.9 cmd/containerd/server/config/config.go:428-445 no longer replaces Plugins; test
+# TestMergingPluginsWithTwoCriDropInConfigs, config_test.go:288).
+# Every version globs an import only when it contains "*"; any other entry is opened as is and a
+# missing file stops containerd (v1.7.24 services/server/config/config.go:266-290 resolveImports +
+# loadConfigFile; v2.1.9 cmd/containerd/server/config/config.go:341-348 os.Open, 393-410).
+IMPORT_PLUGIN_DEEP_MERGE_SINCE = (2, 0, 0)
+
+# A config without `version` (or version 1): 1.x reads plugin tables by short id ("cri") and
+# ignores URI-named tables; 2.x migrates it on load: short ids become URIs and URI-named tables
+# are kept (v2.1.9 cmd/containerd/server/config/config.go:47-49 migrations, 148-200 v1Migrate,
+# 311-314 LoadConfig), then the version 2 -> 3 CRI migration applies (plugins/cri/images/plugin.go
+# migrateConfig). So a version-less file with plugins."io.containerd.grpc.v1.cri" works on 2.x.
+VERSIONLESS_MIGRATED_SINCE = (2, 0, 0)
+
+# disabled_plugins entries in a version >= 2 file must be URIs: 1.x needs 4 dot-separated parts
+# (v1.6.20 services/server/config/config.go ValidateV2, "invalid disabled plugin URI"), 2.x at
+# least one dot (v2.1.9 cmd/containerd/server/config/config.go:117-121). Otherwise containerd
+# does not start. In a version 1 file the short id "cri" is valid and disables CRI (1.x by id;
+# 2.x migrates it to io.containerd.grpc.v1.cri, config.go:196-198).
+# disabled_plugins must be a TOML array of strings (DisabledPlugins []string, v1.7.24
+# services/server/config/config.go:56, v2.1.9 cmd/containerd/server/config/config.go:75):
+# a string fails to decode and containerd does not start.
+
+# hosts.toml URLs: a URL that does not start with "http" gets "https://" prepended, then
+# url.Parse; an error drops the whole file ("failed to decode hosts.toml", then only certificate
+# files of the directory are used) (v1.7.24 remotes/docker/config/hosts.go:421-426 and 315;
+# v2.1.9 core/remotes/docker/config/hosts.go:430-435 and 329). The path is cleaned with
+# path.Clean before "/v2" is appended (v1.7.24 hosts.go:431, v2.1.9 hosts.go:440), so only a
+# bare "https://h/" (path "/") becomes "//v2".
+# certs.d lookup: os.Stat of each candidate directory; any error other than "does not exist"
+# (a symlink loop: ELOOP) fails the pull (v1.7.24 hosts.go:281-285, v2.1.9 hosts.go:295-299).
+
+
+def version_before(version, limit):
+    """True when ``version`` is known and older than ``limit``."""
+    return version is not None and version < limit
+
+
+def mirrors_conflict_without_config_path(version, config_path=None, config_version=None):
+    """Whether `mirrors` next to an absent (None) or empty config_path stops the CRI plugin.
+
+    Only 2.2.0 and 2.2.1: absent -> the default applies; "" in a version 2 (migrated) file -> too."""
+    lo, hi = MIRRORS_HIT_DEFAULT_CONFIG_PATH
+    if version is None or not lo <= version < hi:
+        return False
+    return config_path is None or (config_path == '' and config_version != 3)
+
+
+def refuses_configs_tls_with_config_path(version):
+    """1.x refuses configs.tls next to config_path; 2.x accepts and ignores it (None: assume 1.x)."""
+    return version is None or version < CONFIGS_TLS_REFUSED_BEFORE
+
+
+def requires_host_table(version):
+    """Whether a hosts.toml without [host."..."] is dropped (1.x; None: assume 1.x)."""
+    return version is None or version < HOST_TABLE_REQUIRED_BEFORE
+
+
+def imports_replace_plugin_tables(version):
+    """Whether an imported [plugins."<id>"] table replaces the earlier one whole (1.x; None: assume 1.x)."""
+    return version is None or version < IMPORT_PLUGIN_DEEP_MERGE_SINCE
+
+
+def migrates_versionless(version):
+    """Whether a version-less config is migrated (2.x), so URI-named tables in it are read."""
+    return version is not None and version >= VERSIONLESS_MIGRATED_SINCE
+
+
+def disabled_plugin_uri_ok(name, version):
+    """Whether a disabled_plugins entry is accepted in a version >= 2 file by this containerd."""
+    if version is not None and version >= (2, 0, 0):
+        return '.' in name
+    return len(name.split('.')) >= 4
+
+
+def clean_url_path(upath):
+    """path.Clean of a URL path as containerd applies it ('' stays '')."""
+    if not upath:
+        return upath
+    cleaned = posixpath.normpath(upath)
+    if cleaned.startswith('//'):
+        cleaned = '/' + cleaned.lstrip('/')
+    return cleaned

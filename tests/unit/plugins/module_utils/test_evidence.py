@@ -552,7 +552,7 @@ def test_selinux_enforce_is_raw_text(root, no_probe):
     assert ev["selinux"] == {"mounted": True, "enforce": "1"}
 
 
-@pytest.mark.parametrize("name", ["debian12-captured.json", "debian13-captured.json"])
+@pytest.mark.parametrize("name", ["debian12-captured.json", "debian13-captured.json", "debian13-c21-captured.json"])
 def test_captured_fixtures_match_the_contract(name):
     path = os.path.join(FIXTURES, name)
     if not os.path.exists(path):
@@ -580,3 +580,48 @@ def test_unit_dependencies_are_sorted_but_drop_ins_keep_their_order():
                                     "DropInPaths": "/etc/b.conf /etc/a.conf"})
     assert shaped["After"] == ["a.service", "m.socket", "z.target"]
     assert shaped["DropInPaths"] == ["/etc/b.conf", "/etc/a.conf"]
+
+
+def test_kubelet_config_anywhere_and_config_dir_drop_ins(root, no_probe):
+    fake_process(root, 900, ["/usr/bin/kubelet", "--config", "kubelet-config.yaml", "--config-dir=/etc/kubernetes/kubelet.conf.d"])
+    symlink(root, "/proc/900/cwd", root + "/etc/kubernetes")
+    put(root, "/etc/kubernetes/kubelet-config.yaml", "containerRuntimeEndpoint: unix:///run/k3s/containerd/containerd.sock\n")
+    put(root, "/etc/kubernetes/kubelet.conf.d/20-b.conf", "imageServiceEndpoint: unix:///var/run/image-cri-shim.sock\n")
+    put(root, "/etc/kubernetes/kubelet.conf.d/10-a.conf", "containerRuntimeEndpoint: unix:///run/a.sock\n")
+    put(root, "/etc/kubernetes/kubelet.conf.d/README", "not read\n")
+    ev = run(root)
+    assert ev["processes"][0]["cwd"] == "/etc/kubernetes"
+    for path in ("/etc/kubernetes/kubelet-config.yaml", "/etc/kubernetes/kubelet.conf.d/10-a.conf",
+                 "/etc/kubernetes/kubelet.conf.d/20-b.conf"):
+        assert ev["files"][path]["why"] == ["kubelet-config"], path
+    assert "/etc/kubernetes/kubelet.conf.d/README" not in ev["files"]
+    assert [e["name"] for e in ev["dirs"]["/etc/kubernetes/kubelet.conf.d"]["entries"]] == ["10-a.conf", "20-b.conf", "README"]
+    # sockets named in the drop-ins are probed like those of the main file
+    assert "/run/a.sock" in ev["sockets"] and "/run/k3s/containerd/containerd.sock" in ev["sockets"]
+
+
+def test_containerd_import_without_glob_is_recorded_when_missing(root, no_probe):
+    put(root, "/etc/containerd/config.toml", 'version = 2\nimports = ["/etc/containerd/conf.d/10-x.toml", "conf.d/*.toml"]\n')
+    put(root, "/etc/containerd/conf.d/20-y.toml", "version = 2\n")
+    ev = run(root)
+    missing = ev["files"]["/etc/containerd/conf.d/10-x.toml"]
+    assert missing["error"]["kind"] == "missing" and missing["why"] == ["containerd-config"]
+    assert ev["files"]["/etc/containerd/conf.d/20-y.toml"]["error"] is None
+
+
+def test_certs_d_symlink_loop_is_recorded(root, no_probe):
+    mkdir(root, "/etc/containerd/certs.d")
+    symlink(root, "/etc/containerd/certs.d/docker.io", "docker.io")
+    symlink(root, "/etc/containerd/certs.d/gone", "/nowhere")
+    ev = run(root)
+    assert ev["dirs"]["/etc/containerd/certs.d/docker.io"]["error"]["kind"] == "symlink_loop"
+    assert ev["dirs"]["/etc/containerd/certs.d/gone"]["error"]["kind"] == "missing"
+
+
+def test_unreadable_bytes_are_named(root, no_probe):
+    put(root, "/etc/containerd/config.toml", b'version = 2\n# caf\xff\n')
+    put(root, "/etc/crio/crio.conf", b"[crio]\n\nx\x00")
+    ev = run(root)
+    assert ev["files"]["/etc/containerd/config.toml"]["error"] == {
+        "kind": "not_utf8", "message": "not valid UTF-8: byte 0xff at offset 17 (line 2)"}
+    assert ev["files"]["/etc/crio/crio.conf"]["error"] == {"kind": "binary", "message": "NUL byte at offset 9 (line 3)"}

@@ -13,7 +13,7 @@ import timeit
 
 import pytest
 
-from pullfix_helpers import (load, with_file, with_hosts, with_socket, with_process, without_process, with_version,
+from pullfix_helpers import (load, set_containerd_version, with_file, with_hosts, with_socket, with_process, without_process, with_version,
                              probe_ok, run, ids, get)
 from test_pullfix_diagnose import k3s, shim, crio, kubelet_endpoint, cfg, regconf, V2_HEAD, CERTS, SHIM_SOCK
 
@@ -50,13 +50,21 @@ def test_mirrors_with_config_path_lines():
     assert 'containerd-deprecated-mirrors' not in ids(run(ev))
 
 
-def test_mirrors_with_empty_config_path_on_containerd_2():
+MIRRORS_EMPTY_CP = ('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n'
+                    '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n')
+
+
+@pytest.mark.parametrize('version, conflict', [
+    ('1.6.20', False), ('1.7.24', False), ('2.0.2', False), ('2.1.9', False),
+    # 2.2.0/2.2.1 turn config_path = "" of a migrated version 2 file into the default (commit 5386802f8)
+    ('2.2.0', True), ('2.2.1', True), ('2.2.2', False)])
+def test_mirrors_with_empty_config_path_per_version(version, conflict):
     ev = load()
-    for p in ('/run/containerd/containerd.sock', '/var/run/containerd/containerd.sock'):
-        ev['sockets'][p]['runtime_probe'] = probe_ok('containerd', 'v2.0.2')
-    cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n'
-            '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n')
-    assert 'containerd-mirrors-with-config-path' in ids(run(ev))
+    set_containerd_version(ev, version)
+    cfg(ev, MIRRORS_EMPTY_CP)
+    found = ids(run(ev))
+    assert ('containerd-mirrors-with-config-path' in found) is conflict
+    assert ('containerd-deprecated-mirrors' in found) is not conflict
 
 
 def test_yaml_line_for_k3s_wildcard():
@@ -213,10 +221,20 @@ def test_explicit_empty_list_replaces():
     assert 'no registry' in get(run(ev), 'search-registries-effective')['explanation']
 
 
-def test_short_name_mode_from_registries_conf_for_podman():
+def test_short_name_mode_from_registries_conf_only_where_kubelet_resolves_short_names():
     ev = load()
     with_file(ev, '/etc/containers/registries.conf',
               'unqualified-search-registries = ["docker.io", "quay.io"]\nshort-name-mode = "enforcing"\n', 'registries-conf')
+    # containerd never reads registries.conf
+    assert 'short-name-ambiguous-enforcing' not in ids(run(ev))
+    # a node without a CRI runtime (podman only) resolves through registries.conf
+    without_process(ev, 'containerd')
+    without_process(ev, 'kubelet')
+    for path in ('/run/containerd/containerd.sock', '/var/run/containerd/containerd.sock'):
+        ev['sockets'].pop(path, None)
+    ev['files'].pop('/var/lib/kubelet/config.yaml', None)
+    ev['versions'].pop('containerd', None)
+    ev['systemd']['units'].pop('containerd.service', None)
     assert 'short-name-ambiguous-enforcing' in ids(run(ev))
 
 
@@ -245,9 +263,10 @@ def test_certs_d_scheme_dir():
 
 def test_evidence_read_error_names_kind():
     ev = load()
-    ev['files']['/etc/containerd/config.toml']['error'] = {'kind': 'symlink_loop', 'message': 'loop'}
+    ev['files']['/etc/crio/crio.conf'] = {'stat': None, 'content': None, 'truncated': False, 'why': ['crio-config'],
+                                          'error': {'kind': 'symlink_loop', 'message': 'loop'}}
     f = get(run(ev), 'evidence-read-error')
-    assert f['evidence'] == ['/etc/containerd/config.toml: symlink_loop (symlink loop)']
+    assert f['evidence'] == ['/etc/crio/crio.conf: symlink_loop (symlink loop)']
 
 
 # ---------------------------------------------------------------- helpers

@@ -82,6 +82,21 @@ def crio(ev, version='1.34.1'):
     return kubelet_endpoint(ev, 'unix:///var/run/crio/crio.sock')
 
 
+CRICTL = '/etc/crictl.yaml'
+
+
+def crictl(ev, text):
+    return with_file(ev, CRICTL, text, 'crictl-config')
+
+
+def loop_dir(ev, path):
+    ev['dirs'][path] = {'stat': {'type': 'symlink', 'mode': '0777', 'uid': 0, 'gid': 0, 'size': 0, 'target': path,
+                                 'resolved_type': 'loop', 'resolved_path': None},
+                        'why': ['certs-d'], 'error': {'kind': 'symlink_loop', 'message': 'loop'}, 'entries': [],
+                        'truncated': False}
+    return ev
+
+
 def E(fn=None, settings=None):
     """A case: builder over the healthy fixture, plus settings."""
     def build():
@@ -168,6 +183,37 @@ CASES = {
     'containerd-config-version-missing': (
         E(lambda ev: cfg(ev, '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
         E(lambda ev: cfg(ev, '[plugins.cri.registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
+    'containerd-config-rejected': (
+        E(lambda ev: cfg(ev, 'disabled_plugins = "cri"\n')),
+        E(lambda ev: cfg(ev, 'disabled_plugins = ["cri"]\n'))),
+    'containerd-import-missing': (
+        E(lambda ev: (cfg(ev, V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/10-x.toml"]\n')),
+                      with_error(ev, '/etc/containerd/conf.d/10-x.toml', 'missing', 'containerd-config'))),
+        E(lambda ev: (cfg(ev, V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'))))),
+    'containerd-import-replaces-cri-table': (
+        E(lambda ev: (cfg(ev, 'version = 2\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
+                              '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 2\n'
+                                '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n',
+                                'containerd-config'))),
+        # containerd 2.x merges plugin tables key by key
+        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
+                      cfg(ev, 'version = 3\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
+                              '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 3\n'
+                                '[plugins."io.containerd.cri.v1.images"]\n  snapshotter = "overlayfs"\n',
+                                'containerd-config')))),
+    'containerd-configs-tls-ignored': (
+        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+                              '[plugins."io.containerd.cri.v1.images".registry.configs."r.local".tls]\n  ca_file = "/ca.pem"\n'))),
+        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
+    'containerd-sandbox-image-ignored': (
+        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images"]\n  sandbox_image = "r.local/pause:3.10"\n'))),
+        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
+                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "r.local/pause:3.10"\n')))),
     'containerd-config-version-mismatch': (
         E(lambda ev: cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
         E(lambda ev: (set_containerd_version(ev, '2.0.2'),
@@ -182,6 +228,10 @@ CASES = {
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n')),
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'
                                 '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull", "resolve"]\n'))),
+    'hosts-toml-url-invalid': (
+        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', 'server = "*"\n[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'
+                                '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n'))),
     'hosts-toml-unknown-key': (
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
                                 '  capabilities = ["pull"]\n  insecure = true\n')),
@@ -208,6 +258,13 @@ CASES = {
     'certs-d-dir-never-matches': (
         E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com', 'server = "https://reg.example.com:5000"\n')),
         E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com_5000_', 'server = "https://reg.example.com:5000"\n'))),
+    'certs-d-symlink-loop': (
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                      loop_dir(ev, CERTS + '/docker.io'))),
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                      with_dir(ev, CERTS + '/docker.io', [])))),
     'certs-d-default-unsupported': (
         E(lambda ev: (set_containerd_version(ev, '1.6.16'),
                       with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n'))),
@@ -253,6 +310,9 @@ CASES = {
     'registries-conf-v1-format': (
         E(lambda ev: with_file(ev, REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf')),
         E()),
+    'registries-conf-v1-dropin': (
+        E(lambda ev: regconf(ev, '50-v1.conf', '[registries.search]\nregistries = ["docker.io"]\n')),
+        E(lambda ev: regconf(ev, None, '[registries.search]\nregistries = ["docker.io"]\n'))),
     'registries-conf-mixed-versions': (
         E(lambda ev: with_file(ev, REGCONF, 'unqualified-search-registries = ["docker.io"]\n[registries.search]\n'
                                'registries = ["docker.io"]\n', 'registries-conf')),
@@ -267,6 +327,17 @@ CASES = {
         E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image\n', 'crio-config'))),
         E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image]\nshort_name_mode = "disabled"\n',
                                           'crio-config')))),
+    # ------------------------------------------------------------ crictl and other consumers
+    'crictl-endpoint-missing': (
+        E(lambda ev: (k3s(ev), crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
+        E(lambda ev: (k3s(ev), crictl(ev, 'runtime-endpoint: unix:///run/k3s/containerd/containerd.sock\n')))),
+    'crictl-config-unreadable': (
+        E(lambda ev: with_error(ev, CRICTL, 'is_directory', 'crictl-config')),
+        E(lambda ev: crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
+    'unrendered-template': (
+        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', '[host."{{ mirror_url }}"]\n  capabilities = ["pull"]\n')),
+        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', '# rendered from {{ mirror_url }}\n[host."https://m.example.com"]\n'
+                                '  capabilities = ["pull"]\n'))),
     # ------------------------------------------------------------ sockets
     'socket-world-accessible': (
         E(lambda ev: with_socket(ev, RUN_SOCK, mode='0666')),
@@ -307,7 +378,7 @@ CASES = {
         E(lambda ev: with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n', 'kubeadm-config'))),
     # ------------------------------------------------------------ evidence
     'evidence-read-error': (
-        E(lambda ev: with_error(ev, CFG, 'not_utf8', 'containerd-config')),
+        E(lambda ev: with_error(ev, '/etc/crio/crio.conf', 'permission_denied', 'crio-config')),
         E(lambda ev: with_error(ev, '/etc/crio/crio.conf', 'missing', 'crio-config'))),
     'evidence-truncated': (
         E(lambda ev: with_file(ev, '/etc/crio/crio.conf', '[crio]\n', 'crio-config', truncated=True)),
@@ -331,6 +402,7 @@ def test_positive(fid):
     f = get(result, fid)
     assert f['severity'] == CATALOGUE[fid]['severity']
     assert f['remediation'] == CATALOGUE[fid]['remediation']
+    assert f['category'] == CATALOGUE[fid]['category']
     assert f['evidence'] and f['explanation'] and f['fixed'] is False
 
 

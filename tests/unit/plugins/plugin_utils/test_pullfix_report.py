@@ -41,21 +41,25 @@ def test_host_json_shape():
     want = ['search-registries-mismatch', 'socket-world-accessible', 'search-registries-effective']
     assert [f['id'] for f in data['findings']] == want
     f = data['findings'][0]
-    assert sorted(f) == ['evidence', 'explanation', 'fixed', 'id', 'remediation', 'severity', 'title']
+    assert sorted(f) == ['category', 'caused_by', 'evidence', 'explanation', 'fixed', 'id', 'remediation', 'severity',
+                         'title']
+    assert f['category'] == 'pull' and f['caused_by'] is None
 
 
 def test_summary_lines():
     lines = report.summary_lines(fleet())
-    header = ['host', 'runtime', 'version', 'errors', 'warnings', 'fixed', 'verify ok/total']
+    header = ['host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total']
     assert [c.strip() for c in lines[0].split('|')] == header
-    assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '1', '0', '1', '1/1']  # open errors only
-    assert [c.strip() for c in lines[3].split('|')] == ['node2', 'containerd', '1.6.20', '0', '0', '0', '0/1']
+    assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '1', '0', '1 root cause, 0 symptoms',
+                                                        '1', '1/1']  # open errors only
+    assert [c.strip() for c in lines[3].split('|')] == ['node2', 'containerd', '1.6.20', '0', '0', '0 root causes, 0 symptoms',
+                                                        '0', '0/1']
     assert report.summary_lines([])[0].startswith('host')
 
 
 def test_summary_md():
     md = report.render_summary_md(fleet())
-    assert '| node1 | containerd | 1.6.20 | 1 | 0 | 1 | 1/1 |' in md
+    assert '| node1 | containerd | 1.6.20 | 1 | 0 | 1 root cause, 0 symptoms | 1 | 1/1 |' in md
     assert '## node1' in md and '### ERROR `socket-world-accessible`' in md
     assert '/run/containerd/containerd.sock: mode=0666 uid=0 gid=0' in md
     assert 'Remediation: `kubenode.pullfix.runtime_socket`' in md
@@ -117,6 +121,8 @@ def test_docs_findings_has_one_section_per_id():
         body = text.split('### %s\n' % fid, 1)[1].split('\n### ', 1)[0]
         assert '- Severity: **%s**' % c['severity'] in body
         assert '- Remediation: `%s`' % c['remediation'] in body
+        assert '- Category: `%s`' % c['category'] in body, fid
+        assert re.search(r'^- Applies to: \S', body, re.M), fid
 
 
 def test_report_action_lists_undiagnosed_hosts():

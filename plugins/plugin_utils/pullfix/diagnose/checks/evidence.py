@@ -29,9 +29,10 @@ def check_read_errors(ctx):
             if not isinstance(err, dict):
                 continue
             kind = err.get('kind')
-            if kind in (None, 'missing'):
+            if kind in (None, 'missing') or path in ctx.reported_paths:
                 continue
-            lines.append('%s: %s (%s)' % (path, kind, _KIND_TEXT.get(kind, kind)))
+            detail = err.get('message') if kind in ('not_utf8', 'binary') and err.get('message') else None
+            lines.append('%s: %s (%s)' % (path, kind, detail or _KIND_TEXT.get(kind, kind)))
     if lines:
         ctx.findings.add('evidence-read-error', lines, (
             'These files could not be read on the node, so the diagnosis cannot judge what they configure; '

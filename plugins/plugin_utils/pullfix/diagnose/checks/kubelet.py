@@ -52,7 +52,8 @@ def _probe_desc(probe, name):
         ' message=%s' % msg if msg else '')
 
 
-def _live_runtime_sockets(ev):
+def live_runtime_sockets(ev):
+    """Runtime sockets that exist and answer the CRI Version call."""
     out = []
     for path in sorted(ev.sockets):
         if classify_socket(path) and ev.socket_is_present(path):
@@ -91,7 +92,7 @@ def check_endpoints(ctx):
             fid = _CONNECT_IDS[connect]
             extra = ''
             if connect == 'missing':
-                live = [p for p in _live_runtime_sockets(ev) if p != path]
+                live = [p for p in live_runtime_sockets(ev) if p != path]
                 if live:
                     extra = ' A runtime answers at %s.' % ', '.join(live)
             ctx.findings.add(fid, lines, (

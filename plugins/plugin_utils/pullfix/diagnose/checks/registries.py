@@ -58,10 +58,18 @@ def merge(ctx):
                 '"mixing sysregistry v1/v2 is not supported" and CRI-O/podman cannot resolve images.' % (
                     path, ', '.join(v2))))
             continue
+        if v1 and path != MAIN:
+            # containers-image loads drop-ins as v2 only (verified with podman 4.3, REFERENCE.md)
+            ctx.findings.add('registries-conf-v1-dropin', [ctx.cite_key(path, index, ('registries',))], (
+                '%s is a drop-in in the v1 format ([registries.*] tables). containers-image accepts v1 only in '
+                'the main registries.conf: every podman, skopeo and CRI-O pull fails with "loading drop-in '
+                'registries configuration \\"%s\\": registry must be in v2 format but is in v1". Rewrite it with '
+                'unqualified-search-registries and [[registry]].' % (path, path)))
+            continue
         if v1:
             ctx.findings.add('registries-conf-v1-format', [ctx.cite_key(path, index, ('registries',))], (
-                '%s uses the deprecated v1 format ([registries.search] registries = [...]); drop-ins must use '
-                'v2 (unqualified-search-registries, [[registry]]).' % path))
+                '%s uses the deprecated v1 format ([registries.search] registries = [...]); it is still accepted '
+                'in the main file, but drop-ins must use v2 (unqualified-search-registries, [[registry]]).' % path))
             lst = _v1_search(data)
             if isinstance(lst, list):
                 cite = ctx.cite_key(path, index, ('registries', 'search', 'registries'))
@@ -125,17 +133,29 @@ def crio_short_name_mode(ctx):
     return mode, cite
 
 
+# Runtimes that never read registries.conf: kubelet's pulls through them know no short names.
+NOT_CONTAINERS_IMAGE = ('containerd', 'k3s', 'rke2', 'k0s', 'docker')
+
+
 def check_short_names(ctx, eff):
+    """Ambiguous short names under enforcing mode, only where kubelet's pulls resolve them.
+
+    containerd never reads registries.conf. CRI-O takes the mode from its own config, not from
+    registries.conf: 1.33 and older resolve with short-name mode disabled, 1.34+ read
+    [crio.image] short_name_mode (default enforcing) (REFERENCE.md)."""
     rt = ctx.runtime or {}
-    crio = rt.get('name') == 'crio'
+    name = rt.get('name')
+    if name in NOT_CONTAINERS_IMAGE:
+        return
     mode, cite = None, None
-    if crio:
+    if name == 'crio':
+        v = parse_version(rt.get('version'))
+        if v and v < CRIO_ENFORCING_SINCE:
+            return
         mode, cite = crio_short_name_mode(ctx)
-        if mode is None:
-            v = parse_version(rt.get('version'))
-            if v and v >= CRIO_ENFORCING_SINCE:
-                mode, cite = 'enforcing', 'CRI-O %s: [crio.image] short_name_mode not set (default enforcing)' % rt.get('version')
-    if mode is None and eff and eff.get('mode'):
+        if mode is None and v:
+            mode, cite = 'enforcing', 'CRI-O %s: [crio.image] short_name_mode not set (default enforcing)' % rt.get('version')
+    elif eff and eff.get('mode'):
         mode, _path, cite = eff['mode']
     if mode != 'enforcing' or not eff or not eff.get('search'):
         return

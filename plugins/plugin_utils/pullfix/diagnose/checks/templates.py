@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Values that still hold template markup ({{ ... }}, {% ... %}): a template that was copied, never rendered."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+_TEMPLATE_RE = re.compile(r'\{\{.*?\}\}|\{%.*?%\}')
+_MAX_LINES = 10
+
+
+def _whys(ctx):
+    """Files whose values reach kubelet's pulls on this node's runtime."""
+    name = (ctx.runtime or {}).get('name')
+    whys = ['kubelet-config', 'shim-config']
+    if name in ('containerd', 'k3s', 'rke2', 'k0s'):
+        whys += ['containerd-config', 'certs-d', 'k3s-registries', 'rke2-registries']
+    if name in ('crio', 'unknown', None):
+        whys += ['registries-conf', 'crio-config']
+    return whys
+
+
+def check_templates(ctx):
+    ev = ctx.ev
+    lines = []
+    for path in ev.paths_by_why(*_whys(ctx)):
+        if path.endswith('.env') or '/default/' in path or '/sysconfig/' in path:
+            continue
+        text = ev.text(path)
+        if not text or '{' not in text:
+            continue
+        for lineno, line in enumerate(text.splitlines(), 1):
+            code = line.split(' #', 1)[0]
+            if code.lstrip().startswith('#'):
+                continue
+            if _TEMPLATE_RE.search(code):
+                lines.append(ctx.cite(path, lineno))
+    if lines:
+        ctx.findings.add('unrendered-template', lines[:_MAX_LINES], (
+            'These values still hold template markup ({{ ... }}): the file was copied from a template that was '
+            'never rendered, so the runtime uses the literal text as a registry, URL, path or image name and '
+            'whatever depends on it fails (a hosts.toml URL with braces cannot be parsed and the whole file is '
+            'ignored). Render the template or write the value.'))
