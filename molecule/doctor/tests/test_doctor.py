@@ -27,6 +27,10 @@ EXPECTED = {
     },
     # kubelet's endpoint from a --config-dir drop-in must not give a false cri-endpoint-missing
     "doctor-consumers-d13": {"crictl-endpoint-missing", "registries-conf-v1-dropin"},
+    # containerd 2.1 as its careful users leave it: version 3, config_path, pinned sandbox
+    "doctor-healthy-c21": set(),
+    # containerd 2.1 reads no certs.d without config_path (no default before 2.2)
+    "doctor-nopath-c21": {"containerd-config-path-unset"},
 }
 
 
