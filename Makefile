@@ -112,9 +112,17 @@ _demo:
 	echo "Reports: $(BUILD)/demo-report/ (pullfix-demo.json, summary.md, junit.xml)"
 
 .PHONY: bench
-bench: bench-doctor ## Every benchmark
+bench: bench-doctor bench-fleet ## Every benchmark
 
 .PHONY: bench-doctor
 bench-doctor: venv ## Doctor medians vs same-run baselines: gather on a test node, diagnosis per host
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images
 	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_doctor.py --json $(BUILD)/bench-doctor.json
+
+# BENCH_FLEET_ARGS passes options through, e.g. BENCH_FLEET_ARGS="--nodes 10 --repeats 1"
+# or --images pullfix-node:debian12,pullfix-node:debian13,pullfix-node:debian13-c21.
+BENCH_FLEET_ARGS ?=
+.PHONY: bench-fleet
+bench-fleet: venv ## ping, doctor and fix-pull on 10 and 30 test nodes; writes docs/benchmarks.md
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_fleet.py --json $(BUILD)/bench-fleet.json $(BENCH_FLEET_ARGS)
