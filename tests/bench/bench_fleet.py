@@ -328,23 +328,21 @@ def machine_facts():
 def render_doc(results):
     m = results["machine"]
     s = results["settings"]
-    lines = [DOC_BEGIN, "",
-             "## Fleet: ping, doctor and fix-pull on N test nodes", "",
-             "Measured %s on %s CPUs (%s), %s GiB, ansible-core %s, Python %s, Docker %s; "
-             "load average %s at the start." % (results["date"], m["nproc"], m.get("cpu") or "?",
-                                                 m.get("mem_gib", "?"), m["ansible_core"], m["python"],
-                                                 m["docker"], results["loadavg_start"]),
-             "", "Command (what `make bench-fleet` runs, inside `tests/scripts/with-docker.sh`):", "",
-             "```sh", results["command"], "```", "",
-             "Nodes alternate %s; they are broken in turn by %s (task files under "
-             "`molecule/shared/incidents/`), with `tests/bench/fleet_vars.yml` as settings. "
-             "Medians of %d runs; forks = %s. Ratios are to `ansible all -m ansible.builtin.ping`, "
-             "timed in the same invocation right before each playbook (the median of those pings); "
-             "CPU is user + sys of the controller's child processes per host. The 1-minute load "
-             "average before each run is in the JSON: the wall-clock ratios are only as steady as "
-             "the machine was." % (", ".join("`%s`" % i for i in s["images"]),
-                            "; ".join(" + ".join("`%s`" % x for x in inc) for inc in s["incidents"]),
-                            s["repeats"], s["forks"] or "N"), "",
+    measured = "Measured %s on %s CPUs (%s), %s GiB, ansible-core %s, Python %s, Docker %s; " \
+        "load average %s at the start." % (results["date"], m["nproc"], m.get("cpu") or "?", m.get("mem_gib", "?"),
+                                           m["ansible_core"], m["python"], m["docker"], results["loadavg_start"])
+    images = ", ".join("`%s`" % i for i in s["images"])
+    incidents = "; ".join(" + ".join("`%s`" % x for x in inc) for inc in s["incidents"])
+    how = "Nodes alternate %s; they are broken in turn by %s (task files under " \
+        "`molecule/shared/incidents/`), with `tests/bench/fleet_vars.yml` as settings. " \
+        "Medians of %d runs; forks = %s. Ratios are to `ansible all -m ansible.builtin.ping`, " \
+        "timed in the same invocation right before each playbook (the median of those pings); " \
+        "CPU is user + sys of the controller's child processes per host. The 1-minute load " \
+        "average before each run is in the JSON: the wall-clock ratios are only as steady as " \
+        "the machine was." % (images, incidents, s["repeats"], s["forks"] or "N")
+    lines = [DOC_BEGIN, "", "## Fleet: ping, doctor and fix-pull on N test nodes", "", measured, "",
+             "Command (what `make bench-fleet` runs, inside `tests/scripts/with-docker.sh`):", "",
+             "```sh", results["command"], "```", "", how, "",
              "| N | step | median wall s | x ping | controller CPU s per host | CPU x ping |",
              "|---:|---|---:|---:|---:|---:|"]
     for n in sorted(results["sizes"], key=int):
