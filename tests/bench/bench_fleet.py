@@ -481,8 +481,10 @@ def main():
     def on_signal(signum, _frame):
         raise KeyboardInterrupt("signal %d" % signum)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # SIGINT too: a shell starts a background job with SIGINT ignored, and the nodes must
+    # go whatever stops the run.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         bench(args, fleet, env, results)
     except BenchError as e:
