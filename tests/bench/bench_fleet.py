@@ -462,6 +462,14 @@ def bench(args, fleet, env, results):
             log("N=%d run %d/%d: %s" % (n, r + 1, args.repeats, "  ".join(
                 "%s %.1f s (%.2fx)" % (s, runs[s][-1]["wall_s"], runs[s][-1]["wall_s"] / ping) for s in STEPS)))
         results["sizes"][str(n)] = summarize_size(n, forks, runs)
+        save_json(args.json, results)  # a later size that fails or is interrupted keeps this one
+
+
+def save_json(path, results):
+    path = os.path.join(ROOT, path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
 
 
 def main():
@@ -476,7 +484,7 @@ def main():
                "loadavg_start": " ".join("%.2f" % x for x in os.getloadavg()),
                "settings": {"images": args.image_list, "incidents": args.incident_sets, "repeats": args.repeats,
                             "forks": args.forks, "vars": args.vars, "sizes": args.sizes},
-               "sizes": {}}
+               "sizes": {}, "complete": False}
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt("signal %d" % signum)
@@ -494,18 +502,17 @@ def main():
         log("interrupted")
         return 130
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
         if args.keep:
             log("leaving the nodes running (--keep): docker rm -f $(docker ps -aq --filter name=^%s)" % args.prefix)
         else:
             fleet.remove_all()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     results["loadavg_end"] = " ".join("%.2f" % x for x in os.getloadavg())
     results["targets"], results["growth"] = verdicts(results["sizes"])
-    os.makedirs(os.path.dirname(os.path.join(ROOT, args.json)) or ".", exist_ok=True)
-    with open(os.path.join(ROOT, args.json), "w") as f:
-        json.dump(results, f, indent=2, sort_keys=True)
+    results["complete"] = True
+    save_json(args.json, results)
     if args.doc:
         write_doc(os.path.join(ROOT, args.doc), render_doc(results))
 
