@@ -354,6 +354,17 @@ def render_doc(results):
     lines += ["", "| target | measured | met |", "|---|---:|---|"]
     for v in results["targets"]:
         lines.append("| %s | %s | %s |" % (v["target"], v["value"], "yes" if v["met"] else "**no**"))
+    ns = sorted(results["sizes"], key=int)
+    if len(ns) > 1:
+        small, large = (results["sizes"][n]["median"] for n in (ns[0], ns[-1]))
+        lines += ["", "The same growth in controller CPU per host (less sensitive to the machine's load): %s." % "; ".join(
+            "%s %+.1f%%" % (STEP_TITLES[step], (large[step]["cpu_ratio_to_ping"] / small[step]["cpu_ratio_to_ping"] - 1) * 100)
+            for step in STEPS[1:])]
+    loads = [r["loadavg_1min"] for size in results["sizes"].values() for runs in size["runs"].values()
+             for r in runs if "loadavg_1min" in r]
+    if loads:
+        lines += ["", "1-minute load average after the runs: %.0f to %.0f on %s CPUs." % (min(loads), max(loads),
+                                                                                          m["nproc"])]
     largest = results["sizes"][max(results["sizes"], key=int)]
     lines += ["", "Where the time goes at N=%s (median seconds per task, ansible.posix.profile_tasks; "
               "all tasks in the JSON):" % largest["nodes"], ""]
