@@ -96,25 +96,41 @@ clean: ## Remove build output (keeps the virtualenv and the images)
 	rm -rf $(BUILD)/sanity $(BUILD)/lock tests/output
 
 .PHONY: demo
-demo: venv ## The doctor against a demo node reproducing five incidents; cleans up after itself
+demo: system-deps venv ## The main job on a demo node broken like the five incidents: findings, fixes, verified pull, report
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images _demo
 
+DEMO := -i tests/demo/inventory.yml -e @tests/demo/vars.yml
+DEMO_REPORT := $(BUILD)/demo-report
 .PHONY: _demo
 _demo: export ANSIBLE_CALLBACK_RESULT_FORMAT := yaml
 _demo: export ANSIBLE_PYTHON_INTERPRETER := auto_silent
 _demo: export ANSIBLE_LOCALHOST_WARNING := false
 _demo: export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
+_demo: export ANSIBLE_DISPLAY_SKIPPED_HOSTS := false
 _demo:
 	@trap '$(BIN)/ansible-playbook tests/demo/down.yml >/dev/null' EXIT; \
-	$(BIN)/ansible-playbook -i tests/demo/inventory.yml tests/demo/up.yml >/dev/null && \
-	$(BIN)/ansible-playbook -i tests/demo/inventory.yml playbooks/diagnose.yml \
-	  -e pullfix_report_dir=$(CURDIR)/$(BUILD)/demo-report && \
-	echo "Reports: $(BUILD)/demo-report/ (pullfix-demo.json, summary.md, junit.xml)"
+	rm -rf $(DEMO_REPORT) && mkdir -p $(DEMO_REPORT); \
+	echo "=== Starting the demo node and breaking it like the incidents (log: $(BUILD)/demo-up.log)"; \
+	$(BIN)/ansible-playbook -i tests/demo/inventory.yml tests/demo/up.yml >$(BUILD)/demo-up.log 2>&1 || \
+	  { tail -n 25 $(BUILD)/demo-up.log; exit 1; }; \
+	echo "=== Before: the doctor (playbooks/diagnose.yml, read-only)"; \
+	$(BIN)/ansible-playbook $(DEMO) playbooks/diagnose.yml; \
+	echo "=== The main job: playbooks/fix-pull.yml"; \
+	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix-pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
+	$(BIN)/python tests/demo/outcome.py $$rc $(DEMO_REPORT)/pullfix-demo.json
 
 .PHONY: bench
-bench: bench-doctor ## Every benchmark
+bench: bench-doctor bench-fleet ## Every benchmark
 
 .PHONY: bench-doctor
 bench-doctor: venv ## Doctor medians vs same-run baselines: gather on a test node, diagnosis per host
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images
 	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_doctor.py --json $(BUILD)/bench-doctor.json
+
+# BENCH_FLEET_ARGS passes options through, e.g. BENCH_FLEET_ARGS="--nodes 10 --repeats 1"
+# or --images pullfix-node:debian12,pullfix-node:debian13,pullfix-node:debian13-c21.
+BENCH_FLEET_ARGS ?=
+.PHONY: bench-fleet
+bench-fleet: venv ## ping, doctor and fix-pull on 10 and 30 test nodes; writes docs/benchmarks.md
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_fleet.py --json $(BUILD)/bench-fleet.json $(BENCH_FLEET_ARGS)
