@@ -360,3 +360,40 @@ def clean_url_path(upath):
     if cleaned.startswith('//'):
         cleaned = '/' + cleaned.lstrip('/')
     return cleaned
+
+
+# ---------------------------------------------------------------- what the CRI plugin refuses at load
+# `containerd config dump` parses a file but does not load the CRI plugin, so it accepts files
+# the plugin then refuses (node: the containerd_registry scenario; source lines above at
+# CONFIGS_TLS_REFUSED_BEFORE and MIRRORS_HIT_DEFAULT_CONFIG_PATH). A candidate config is
+# checked against these rules before it may replace a file.
+
+def cri_load_refusals(data, version):
+    """Why the CRI plugin of ``version`` would refuse the parsed config ``data`` (a list of reasons)."""
+    out = []
+    if not isinstance(data, dict):
+        return out
+    config_version = data.get('version', 1)
+    disabled = data.get('disabled_plugins')
+    if isinstance(disabled, list):
+        hit = [n for n in disabled if n in CRI_PLUGIN_NAMES]
+        if hit:
+            out.append('disabled_plugins removes the CRI plugin (%s)' % ', '.join(hit))
+    elif disabled is not None:
+        out.append('disabled_plugins is not an array: containerd does not start')
+    table = data
+    for key in registry_table(config_version):
+        table = table.get(key) if isinstance(table, dict) else None
+    if not isinstance(table, dict):
+        return out
+    config_path = table.get('config_path') or ''
+    if table.get('mirrors') and config_path:
+        out.append('`mirrors` cannot be set when `config_path` is provided ("invalid cri image config")')
+    if table.get('mirrors') and not config_path and version and \
+            MIRRORS_HIT_DEFAULT_CONFIG_PATH[0] <= version < MIRRORS_HIT_DEFAULT_CONFIG_PATH[1]:
+        out.append('`mirrors` meets the default config_path of containerd 2.2.0/2.2.1 ("invalid cri image config")')
+    configs = table.get('configs') if isinstance(table.get('configs'), dict) else {}
+    if config_path and major(version) < CONFIGS_TLS_REFUSED_BEFORE[0] and \
+            any(isinstance(c, dict) and c.get('tls') for c in configs.values()):
+        out.append('`configs.tls` cannot be set when `config_path` is provided (containerd 1.x)')
+    return out

@@ -210,6 +210,12 @@ def edit_configs(ev, path, version, sandbox, result):
         if edit['errors']:
             result['errors'].extend(edit['errors'])
             return None, None
+        if mine and edit['text'] is not None:
+            refusals = facts.cri_load_refusals(parse.load_toml(edit['text'].lstrip('\ufeff'))[0], version)
+            if refusals:
+                result['errors'].append('%s: the planned file would still be refused by the CRI plugin (%s); nothing '
+                                        'planned for containerd' % (fpath, '; '.join(refusals)))
+                return None, None
         edits.append((fpath, text, edit))
         if mine:
             owner_edit = edit
