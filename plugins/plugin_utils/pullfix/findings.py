@@ -63,7 +63,8 @@ _CATALOGUE = {
                                        CONTAINERD, 'pull'),
     'containerd-sandbox-image-ignored': ('warning', 'The sandbox image is set where this config version does not read it', CONTAINERD,
                                          'pull'),
-    'containerd-config-version-mismatch': ('error', 'containerd config version or plugin table names do not match the containerd version', CONTAINERD, 'pull'),
+    'containerd-config-version-mismatch': ('error', 'containerd config version 3 on containerd 1.x: containerd does not start with it', CONTAINERD, 'pull'),
+    'containerd-config-tables-ignored': ('warning', 'Plugin tables of the other config version are silently ignored', MANUAL, 'hygiene'),
     # certs.d / hosts.toml
     'hosts-toml-unparsable': ('error', 'hosts.toml cannot be parsed: its mirrors are silently dropped', CONTAINERD, 'pull'),
     'hosts-toml-no-host-table': ('error', 'hosts.toml has no [host] table: containerd ignores the whole file', CONTAINERD, 'pull'),

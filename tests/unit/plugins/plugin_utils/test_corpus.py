@@ -54,29 +54,7 @@ DROPINS = {
 }
 
 # The exact failures of today, one text per cause; KNOWN_FAILURES names every case they hit.
-VERSIONLESS_V3_NAMES = (
-    "after the plan the doctor reports containerd-config-version-mismatch (error, remediation "
-    "kubenode.pullfix.containerd_registry) on containerd %s: the file has no version key but version 3 plugin names; "
-    "the planner converts it to version 2, keeps [plugins.'io.containerd.cri.v1.images'] (with its own config_path) "
-    "and adds [plugins.\"io.containerd.grpc.v1.cri\".registry]")
-
 KNOWN_FAILURES = {
-    'test_containerd_fixed_after_apply[containerd-issue-12636-default-2.2-excerpt.toml-1.6.20]':
-        VERSIONLESS_V3_NAMES % '1.6.20',
-    'test_containerd_fixed_after_apply[containerd-issue-12636-default-2.2-excerpt.toml-1.7.24]':
-        VERSIONLESS_V3_NAMES % '1.7.24',
-    'test_containerd_fixed_after_apply[talos-generated-registry-part.toml-1.6.20]':
-        VERSIONLESS_V3_NAMES % '1.6.20',
-    'test_containerd_fixed_after_apply[talos-generated-registry-part.toml-1.7.24]':
-        VERSIONLESS_V3_NAMES % '1.7.24',
-    'test_containerd_correct_file_no_error[containerd-issue-12636-default-2.2-excerpt.toml-1.6.20]':
-        VERSIONLESS_V3_NAMES % '1.6.20',
-    'test_containerd_correct_file_no_error[containerd-issue-12636-default-2.2-excerpt.toml-1.7.24]':
-        VERSIONLESS_V3_NAMES % '1.7.24',
-    'test_containerd_correct_file_no_error[talos-generated-registry-part.toml-1.6.20]':
-        VERSIONLESS_V3_NAMES % '1.6.20',
-    'test_containerd_correct_file_no_error[talos-generated-registry-part.toml-1.7.24]':
-        VERSIONLESS_V3_NAMES % '1.7.24',
 }
 
 

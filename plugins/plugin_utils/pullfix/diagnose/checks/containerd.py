@@ -335,14 +335,14 @@ def _check_versions(ctx, path, data, index, cv):
             '%s is a version 3 config, which containerd %d.%d.%d (1.x) does not understand; use version 2 '
             'with plugins."%s".' % (path, cv[0], cv[1], cv[2], CRI_V2)))
     if version == 2 and v3_names and cv and cv < (2, 0, 0):
-        ctx.findings.add('containerd-config-version-mismatch', [ctx.cite_key(path, index, ('plugins', v3_names[0]))], (
+        ctx.findings.add('containerd-config-tables-ignored', [ctx.cite_key(path, index, ('plugins', v3_names[0]))], (
             '%s uses the containerd 2.x table plugins."%s", which containerd %d.%d.%d ignores; on 1.x the '
             'table is plugins."%s".' % (path, v3_names[0], cv[0], cv[1], cv[2], CRI_V2)))
     if version == 3 and isinstance(plugins.get(CRI_V2), dict):
         stale = [k for k in V2_ONLY_CRI_KEYS if k in plugins[CRI_V2]]
         if stale:
             lines = [ctx.cite_key(path, index, ('plugins', CRI_V2, k)) for k in stale]
-            ctx.findings.add('containerd-config-version-mismatch', lines, (
+            ctx.findings.add('containerd-config-tables-ignored', lines, (
                 '%s is a version 3 config but sets %s under plugins."%s", where version 3 does not read '
                 'them (they moved to plugins."%s" / plugins."%s"): they are silently ignored.' % (
                     path, ', '.join(stale), CRI_V2, IMAGES_V3, RUNTIME_V3)))
