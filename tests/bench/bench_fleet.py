@@ -20,8 +20,9 @@ smallest to the largest N, and per-task times from ansible.posix.profile_tasks.
 
 It drives the playbooks only through their command line (inventory and -e @vars), and
 checks each run from ansible's exit code and PLAY RECAP: a fixing run must change every
-host and succeed, a steady run must change nothing. The nodes are removed on exit,
-on Ctrl-C and on failure.
+host and succeed, a steady run must change nothing. The nodes it started are removed on
+exit, on Ctrl-C and on failure; it refuses to start while containers with its name prefix
+exist (another run's), rather than remove them.
 
 Targets: steady state <= 1.6x ping, fixing run <= 5x ping at the largest N, and each
 ratio grows by at most 10% from the smallest to the largest N.
@@ -107,6 +108,7 @@ class Fleet:
         self.images = images
         self.incident_sets = incident_sets
         self.started = []      # node dicts, in start order
+        self.owned = set()     # names this run created (or tried to): the only ones it removes
         self.broken = set()    # names whose broken state is in place (not fixed since)
 
     def node(self, i):
@@ -119,13 +121,21 @@ class Fleet:
         out = run(["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", "name=^" + self.prefix])
         return [n for n in out.stdout.split() if n.startswith(self.prefix)]
 
-    def remove_all(self):
-        names = self.existing()
+    def remove_own(self):
+        names = sorted(set(self.existing()) & self.owned)
         if names:
             log("removing %d node containers" % len(names))
             run(["docker", "rm", "-f", "-v"] + names)
         self.started = []
+        self.owned = set()
         self.broken = set()
+
+    def refuse_others(self):
+        names = self.existing()
+        if names:
+            raise BenchError("containers named %s* exist already: another run of this benchmark (perhaps from "
+                             "another checkout), or one killed before it could clean up. Choose another --prefix, "
+                             "or remove them if they are yours: docker rm -f %s" % (self.prefix, " ".join(names)))
 
     def write_inventory(self, nodes, path):
         hosts = {n["name"]: {"ansible_connection": "community.docker.docker",
@@ -145,6 +155,7 @@ class Fleet:
         spec = os.path.join(WORK, "nodes.json")
         with open(spec, "w") as f:
             json.dump({"bench_fleet_nodes": [{"name": x["name"], "image": x["image"]} for x in new]}, f)
+        self.owned.update(x["name"] for x in new)
         t = time.perf_counter()
         ansible(["ansible-playbook", os.path.join(HERE, "fleet_up.yml"), "-e", "@" + spec], env, "up-%d" % n)
         self.started.extend(new)
@@ -448,7 +459,7 @@ def bench(args, fleet, env, results):
         if run(["docker", "image", "inspect", image]).returncode != 0:
             raise BenchError("image %s does not exist; build it with `make images`" % image)
     raise_inotify(args.sizes[-1])
-    fleet.remove_all()  # leftovers of an interrupted earlier run
+    fleet.refuse_others()  # never take over (or remove) nodes this run did not start
     vars_file = os.path.join(ROOT, args.vars)
     for n in args.sizes:
         forks = args.forks or n
@@ -516,9 +527,9 @@ def main():
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
         if args.keep:
-            log("leaving the nodes running (--keep): docker rm -f $(docker ps -aq --filter name=^%s)" % args.prefix)
+            log("leaving the nodes running (--keep): docker rm -f %s" % " ".join(sorted(fleet.owned)))
         else:
-            fleet.remove_all()
+            fleet.remove_own()
 
     results["loadavg_end"] = " ".join("%.2f" % x for x in os.getloadavg())
     results["targets"], results["growth"] = verdicts(results["sizes"])
