@@ -293,8 +293,19 @@ def find_canaries(canaries):
     return hits
 
 
+def line_endings(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return {"error": exc.strerror}
+    crlf = data.count(b"\r\n")
+    return {"crlf": crlf, "lf": data.count(b"\n") - crlf}
+
+
 def do_inspect(request):
-    return {"manifest": manifest(), "canaries": find_canaries(request.get("canaries", []))}
+    return {"manifest": manifest(), "canaries": find_canaries(request.get("canaries", [])),
+            "eol": {path: line_endings(path) for path in request.get("eol", [])}}
 
 
 def do_reset(_request):

@@ -54,10 +54,10 @@ CRASH_MARKERS = (
 )
 CASE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 CASE_KEYS = {"name", "about", "platform", "files", "commands", "vars", "canary_files", "may_change",
-             "expect", "slow", "timeout", "known"}
+             "expect", "slow", "timeout", "consistent_eol", "all_or_nothing", "generate_vars"}
 FILE_KEYS = {"path", "kind", "content", "base64", "generate", "mode", "target"}
 KINDS = {"file", "directory", "fifo", "symlink", "dangling_symlink", "symlink_loop", "readonly_mount", "absent"}
-EXPECT_KEYS = {"findings", "output"}
+EXPECT_KEYS = {"findings", "no_findings", "output", "report"}
 FINDING_KEYS = {"id", "mentions"}
 DEFAULT_TIMEOUT = 240
 
@@ -130,6 +130,17 @@ def validate_case(case, source, defaults):
                            % _where(source, case, "commands"))
     if not isinstance(case.setdefault("vars", {}), dict):
         raise HarnessError("%s: expected a mapping of variables" % _where(source, case, "vars"))
+    case["vars"] = dict(case["vars"])
+    for var, gen in (case.get("generate_vars") or {}).items():
+        # {var: {count: N, key: "reg-{i:05d}.example.com", value: {...}}}: a mapping of N entries
+        if not isinstance(gen, dict) or not isinstance(gen.get("count"), int) or not isinstance(gen.get("key"), str):
+            raise HarnessError("%s: expected {count: N, key: <format with {i}>, value: <any>}"
+                               % _where(source, case, "generate_vars." + str(var)))
+        try:
+            case["vars"][var] = {gen["key"].format(i=i): gen.get("value") for i in range(gen["count"])}
+        except (KeyError, IndexError, ValueError) as exc:
+            raise HarnessError("%s: key %r is not a format with {i}: %s"
+                               % (_where(source, case, "generate_vars." + str(var)), gen["key"], exc))
     for key in ("canary_files", "may_change"):
         _check_str_list(case.setdefault(key, []), _where(source, case, key), "absolute paths or globs")
     expect = case.get("expect")
@@ -140,7 +151,8 @@ def validate_case(case, source, defaults):
             raise HarnessError("%s: expected diagnose or fix_pull, got %r" % (_where(source, case, "expect"), playbook))
         spec = expect[playbook] or {}
         if not isinstance(spec, dict) or set(spec) - EXPECT_KEYS or not spec:
-            raise HarnessError("%s: expect.%s takes findings and/or output" % (_where(source, case, "expect"), playbook))
+            raise HarnessError("%s: expect.%s takes some of %s" % (_where(source, case, "expect"), playbook,
+                                                                 ", ".join(sorted(EXPECT_KEYS))))
         findings = []
         for item in spec.get("findings", []):
             if isinstance(item, str):
@@ -150,11 +162,18 @@ def validate_case(case, source, defaults):
             _check_str_list(item.setdefault("mentions", []), _where(source, case, "expect." + playbook), "mentions")
             findings.append(item)
         spec["findings"] = findings
-        _check_str_list(spec.setdefault("output", []), _where(source, case, "expect." + playbook), "output")
+        for key in ("output", "report", "no_findings"):
+            _check_str_list(spec.setdefault(key, []), _where(source, case, "expect." + playbook), key)
         expect[playbook] = spec
     if not isinstance(case.setdefault("timeout", DEFAULT_TIMEOUT), int):
         raise HarnessError("%s: expected seconds as an integer" % _where(source, case, "timeout"))
     case.setdefault("slow", False)
+    _check_str_list(case.setdefault("consistent_eol", []), _where(source, case, "consistent_eol"), "paths")
+    whole = case.setdefault("all_or_nothing", None)
+    if whole is not None and (not isinstance(whole, dict) or not isinstance(whole.get("glob"), str)
+                              or not isinstance(whole.get("count"), int) or set(whole) - {"glob", "count"}):
+        raise HarnessError("%s: expected {glob: <pattern>, count: <files when fully applied>}"
+                           % _where(source, case, "all_or_nothing"))
     case.setdefault("about", "")
     case["source"] = source
     case["canary"] = "CANARY-s3cr3t-" + name
@@ -456,9 +475,18 @@ def check_expect(spec, lines, report):
             if mention not in blob:
                 problems.append("finding %s does not mention %r (it says: %s)"
                                 % (want["id"], mention, "; ".join(found.get("evidence") or [])[:300]))
+    for bad in spec.get("no_findings", []):
+        if bad in findings:
+            problems.append("finding %s should not be there (it says: %s)"
+                            % (bad, "; ".join(findings[bad].get("evidence") or [])[:300]))
     for needle in spec.get("output", []):
         if needle not in text:
             problems.append("output lacks %r" % needle)
+    if spec.get("report"):
+        blob = json.dumps(report or {}, ensure_ascii=False)
+        for needle in spec["report"]:
+            if needle not in blob:
+                problems.append("report lacks %r%s" % (needle, "" if report else " (no report for the host)"))
     return problems
 
 
@@ -509,7 +537,7 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
 
         def look(item):
             case, node = item
-            return node, helper(node, "inspect", {"canaries": [case["canary"]]})
+            return node, helper(node, "inspect", {"canaries": [case["canary"]], "eol": case["consistent_eol"]})
 
         with concurrent.futures.ThreadPoolExecutor(forks) as pool:
             for node, answer in pool.map(look, assignments):
@@ -541,6 +569,18 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
                 if changed:
                     problems.append("files: %d changed: %s" % (len(changed), "; ".join(changed[:4])
                                                                + ("; ..." if len(changed) > 4 else "")))
+                if key == "fix_pull" and case["all_or_nothing"]:
+                    whole = case["all_or_nothing"]
+                    count = sum(1 for path, item in answer["manifest"].items()
+                                if item.get("type") == "file" and fnmatch.fnmatch(path, whole["glob"]))
+                    before = sum(1 for path, item in res["planted"].items()
+                                 if item.get("type") == "file" and fnmatch.fnmatch(path, whole["glob"]))
+                    if count not in (before, whole["count"]):
+                        problems.append("files: half-applied: %d of %d files matching %s (before: %d)"
+                                        % (count, whole["count"], whole["glob"], before))
+                for path, eol in sorted((answer.get("eol") or {}).items()):
+                    if eol.get("crlf") and eol.get("lf"):
+                        problems.append("files: %s mixes line endings (%d CRLF, %d bare LF)" % (path, eol["crlf"], eol["lf"]))
             # 4. CRI
             if key == "fix_pull" and cri.get(node):
                 problems.append("cri: containerd does not answer CRI Version: %s" % cri[node])
@@ -598,6 +638,35 @@ def schedule(cases, per_platform):
     return waves
 
 
+def run_lane(waves, nodes, first, args, all_canaries, log):
+    """Run waves one after another on the lane's nodes, resetting (and checking) between waves."""
+    results, timings = [], []
+    for number, wave in enumerate(waves, first):
+        free = {p: [n for n, q in nodes if q == p] for p in PLATFORMS}
+        assignments = [(case, free[platform].pop(0)) for case, platform in wave]
+        t0 = time.monotonic()
+        wave_results = run_wave(number, assignments, args, args.out, all_canaries)
+        for res, (_, platform) in zip(wave_results, wave):
+            res["platform"] = platform
+            res["wave"] = number
+        results.extend(wave_results)
+        t1 = time.monotonic()
+        broken = reset_nodes([n for _, n in assignments])
+        t2 = time.monotonic()
+        for node, problem in broken.items():
+            log.write("reset of %s after wave %d failed: %s\n" % (node, number, problem))
+            print("hostile: reset of %s failed (%s); recreating it" % (node, problem[:200]), flush=True)
+            start_nodes([(node, dict(nodes)[node])], log)
+        failed = sum(1 for r in wave_results if r["setup"] or r["diagnose"] or r["fix_pull"])
+        timings.append({"wave": number, "cases": len(wave), "run_s": round(t1 - t0, 1),
+                        "reset_s": round(t2 - t1, 1), "playbooks": wave_results[0]["timing"],
+                        "reset_failed": sorted(broken)})
+        print("hostile: wave %d: %d cases, %d failed, %.0f s (diagnose %.0f s, fix-pull %.0f s) + reset %.1f s"
+              % (number, len(wave), failed, t1 - t0, wave_results[0]["timing"]["diagnose"],
+                 wave_results[0]["timing"]["fix_pull"], t2 - t1), flush=True)
+    return results, timings
+
+
 def table(results):
     rows = [("case", "platform", "diagnose", "fix-pull", "failed assertions (why)")]
     for res in results:
@@ -631,22 +700,30 @@ def main():
         raise HarnessError("--nodes must be between 1 and 20")
 
     cases = load_cases(args.cases, args.only)
+    if args.list:
+        for lane, members in (("", [c for c in cases if not c["slow"]]), ("slow lane ", [c for c in cases if c["slow"]])):
+            for number, wave in enumerate(schedule(members, 1 if lane else args.nodes), 1):
+                for case, platform in wave:
+                    print("%swave %2d  %-9s %-40s %s" % (lane, number, platform, case["name"], case["about"]))
+        print("%d cases" % len(cases))
+        return 0
     if not os.path.isdir(os.path.join(ROOT, ".build", "collections", "ansible_collections", "kubenode", "pullfix")):
         raise HarnessError("the collection link is missing: run `make venv` first (or use `make hostile`)")
-    waves = schedule(cases, args.nodes)
-    if args.list:
-        for number, wave in enumerate(waves, 1):
-            for case, platform in wave:
-                print("wave %2d  %-9s %-40s %s" % (number, platform, case["name"], case["about"]))
-        print("%d cases in %d waves" % (len(cases), len(waves)))
-        return 0
 
     all_canaries = [c["canary"] for c in cases]
     shutil.rmtree(args.out, ignore_errors=True)
     os.makedirs(args.out)
-    used = {p: max((sum(1 for _, q in w if q == p) for w in waves), default=0) for p in PLATFORMS}
-    nodes = [("%s%s-%d" % (PREFIX, "d12" if p == "debian12" else "d13", i), p)
-             for p in PLATFORMS for i in range(used[p])]
+    # Slow cases run in their own lane (own nodes, own waves) next to the others.
+    lanes = []
+    for label, members, per_platform, first in (("", [c for c in cases if not c["slow"]], args.nodes, 1),
+                                                 ("slow-", [c for c in cases if c["slow"]], 1, 101)):
+        lane_waves = schedule(members, per_platform)
+        used = {p: max((sum(1 for _, q in w if q == p) for w in lane_waves), default=0) for p in PLATFORMS}
+        lane_nodes = [("%s%s%s-%d" % (PREFIX, label, "d12" if p == "debian12" else "d13", i), p)
+                      for p in PLATFORMS for i in range(used[p])]
+        if lane_waves:
+            lanes.append((lane_waves, lane_nodes, first))
+    nodes = [n for lane in lanes for n in lane[1]]
     started = time.monotonic()
     results = []
     timings = []
@@ -654,34 +731,19 @@ def main():
         print("hostile: starting %d nodes (%s)" % (len(nodes), ", ".join(n for n, _ in nodes)), flush=True)
         try:
             start_nodes(nodes, log)
-            boot = time.monotonic() - started
-            print("hostile: nodes ready in %.0f s; %d cases in %d waves" % (boot, len(cases), len(waves)), flush=True)
-            for number, wave in enumerate(waves, 1):
-                free = {p: [n for n, q in nodes if q == p] for p in PLATFORMS}
-                assignments = []
-                for case, platform in wave:
-                    assignments.append((case, free[platform].pop(0)))
-                t0 = time.monotonic()
-                wave_results = run_wave(number, assignments, args, args.out, all_canaries)
-                for res, (_, platform) in zip(wave_results, wave):
-                    res["platform"] = platform
-                    res["wave"] = number
-                results.extend(wave_results)
-                t1 = time.monotonic()
-                broken = reset_nodes([n for _, n in assignments])
-                t2 = time.monotonic()
-                for node, problem in broken.items():
-                    log.write("reset of %s after wave %d failed: %s\n" % (node, number, problem))
-                    print("hostile: reset of %s failed (%s); recreating it" % (node, problem[:200]), flush=True)
-                    start_nodes([(node, dict(nodes)[node])], log)
-                failed = sum(1 for r in wave_results if r["setup"] or r["diagnose"] or r["fix_pull"])
-                timings.append({"wave": number, "cases": len(wave), "run_s": round(t1 - t0, 1),
-                                "reset_s": round(t2 - t1, 1), "playbooks": wave_results[0]["timing"]})
-                print("hostile: wave %d/%d: %d cases, %d failed, %.0f s (+ reset %.1f s)"
-                      % (number, len(waves), len(wave), failed, t1 - t0, t2 - t1), flush=True)
+            print("hostile: nodes ready in %.0f s; %d cases in %d waves"
+                  % (time.monotonic() - started, len(cases), sum(len(l[0]) for l in lanes)), flush=True)
+            with concurrent.futures.ThreadPoolExecutor(len(lanes)) as pool:
+                futures = [pool.submit(run_lane, lane_waves, lane_nodes, first, args, all_canaries, log)
+                           for lane_waves, lane_nodes, first in lanes]
+                for future in futures:
+                    lane_results, lane_timings = future.result()
+                    results.extend(lane_results)
+                    timings.extend(lane_timings)
         finally:
             if not args.keep:
                 stop_nodes(nodes)
+    waves = [w for lane in lanes for w in lane[0]]
     total = time.monotonic() - started
     lines = table(results)
     failed = [r for r in results if r["setup"] or r["diagnose"] or r["fix_pull"]]
