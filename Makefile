@@ -111,6 +111,11 @@ _demo:
 	  -e pullfix_report_dir=$(CURDIR)/$(BUILD)/demo-report && \
 	echo "Reports: $(BUILD)/demo-report/ (pullfix-demo.json, summary.md, junit.xml)"
 
+.PHONY: hostile
+hostile: venv ## Hostile-input cases on real test nodes through diagnose.yml and fix-pull.yml (not in `make test` yet)
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) $(BIN)/python tests/hostile/run.py $(HOSTILE_ARGS)
+
 .PHONY: bench
 bench: bench-doctor ## Every benchmark
 
