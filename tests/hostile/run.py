@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, kubenode.pullfix maintainers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -580,8 +579,12 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
             # 1. expectations
             spec = case["expect"].get(key)
             if spec:
-                for p in check_expect(spec, lines, host_report(report_dir, node)):
+                missed = check_expect(spec, lines, host_report(report_dir, node))
+                for p in missed:
                     problems.append("expect: " + p)
+                said = next((l.strip() for l in lines if l.startswith("[ERROR]")), None)
+                if missed and said:
+                    problems.append("host said: " + said[:400])
             # 2. crashes
             for marker in CRASH_MARKERS:
                 if any(marker in line for line in lines):
@@ -669,6 +672,16 @@ def schedule(cases, per_platform):
     return waves
 
 
+def write_results(path, results, timings, total):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"total_s": round(total, 1), "waves": timings,
+                   "cases": [{"name": r["case"]["name"], "source": r["case"]["source"], "platform": r["platform"],
+                              "wave": r["wave"], "node": r["node"], "setup": r["setup"],
+                              "diagnose": r["diagnose"], "fix_pull": r["fix_pull"],
+                              "rc_diagnose": r.get("rc_diagnose"), "rc_fix_pull": r.get("rc_fix_pull")}
+                             for r in results]}, handle, indent=2)
+
+
 def run_lane(waves, nodes, first, args, all_canaries, log):
     """Run waves one after another on the lane's nodes, resetting (and checking) between waves."""
     results, timings = [], []
@@ -681,6 +694,8 @@ def run_lane(waves, nodes, first, args, all_canaries, log):
             res["platform"] = platform
             res["wave"] = number
         results.extend(wave_results)
+        # Partial results after every wave: an interrupted run still leaves what it found.
+        write_results(os.path.join(args.out, "results-lane-%d.json" % first), results, timings, 0)
         t1 = time.monotonic()
         broken = reset_nodes([n for _, n in assignments])
         t2 = time.monotonic()
@@ -784,13 +799,7 @@ def main():
     print("\n".join(lines))
     with open(os.path.join(args.out, "results.txt"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
-    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as handle:
-        json.dump({"total_s": round(total, 1), "waves": timings,
-                   "cases": [{"name": r["case"]["name"], "source": r["case"]["source"], "platform": r["platform"],
-                              "wave": r["wave"], "node": r["node"], "setup": r["setup"],
-                              "diagnose": r["diagnose"], "fix_pull": r["fix_pull"],
-                              "rc_diagnose": r.get("rc_diagnose"), "rc_fix_pull": r.get("rc_fix_pull")}
-                             for r in results]}, handle, indent=2)
+    write_results(os.path.join(args.out, "results.json"), results, timings, total)
     print("hostile: logs and reports in %s" % os.path.relpath(args.out, os.getcwd()))
     return 1 if failed else 0
 
