@@ -307,10 +307,45 @@ def do_inspect(request):
             "eol": {path: line_endings(path) for path in request.get("eol", [])}}
 
 
+def _stat_fields(pid):
+    with open("/proc/%d/stat" % pid) as handle:
+        data = handle.read()
+    return data[data.rindex(")") + 2:].split()  # fields after "pid (comm)": state, ppid, pgrp, ...
+
+
+def stray_sessions():
+    """PIDs left by earlier `docker exec` sessions (parent 0 inside the container, not PID 1,
+    not this helper) and everything below them: a playbook the harness stopped at its timeout
+    leaves its module running on the node."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                parents[int(name)] = int(_stat_fields(int(name))[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    roots = {pid for pid, ppid in parents.items() if ppid == 0 and pid not in (1, os.getpid())}
+    found = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parents.items():
+            if ppid in found and pid not in found and pid != os.getpid():
+                found.add(pid)
+                changed = True
+    return sorted(found)
+
+
 def do_reset(_request):
     with open(BASELINE) as handle:
         base = json.load(handle)
     problems = []
+    # 0. Stop what a stopped playbook left running here, so nothing writes during the restore.
+    for pid in stray_sessions():
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
     # 1. Unmount what a case mounted (newest first).
     before = set(base["mounts"])
     for point in reversed(mounts()):

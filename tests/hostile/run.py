@@ -114,13 +114,19 @@ def validate_case(case, source, defaults):
         if "mode" in item and not re.match(r"^0?[0-7]{3,4}$", str(item["mode"])):
             raise HarnessError("%s: mode %r of %s must be octal in quotes, e.g. \"0600\""
                                % (_where(source, case, "files"), item["mode"], item["path"]))
+        for key in ("content", "base64", "target"):
+            if key in item and not isinstance(item[key], str):
+                raise HarnessError("%s: %s of %s must be a string (got %s)"
+                                   % (_where(source, case, "files"), key, item["path"], type(item[key]).__name__))
         if "base64" in item:
             try:
                 base64.b64decode(item["base64"], validate=True)
             except (ValueError, TypeError) as exc:
                 raise HarnessError("%s: base64 of %s is not valid: %s" % (_where(source, case, "files"), item["path"], exc))
         gen = item.get("generate")
-        if gen is not None and (not isinstance(gen, dict) or not isinstance(gen.get("size"), int)):
+        if gen is not None and (not isinstance(gen, dict) or not isinstance(gen.get("size"), int)
+                                or set(gen) - {"size", "head", "filler", "tail"}
+                                or not all(isinstance(gen.get(k, ""), str) for k in ("head", "filler", "tail"))):
             raise HarnessError("%s: generate of %s needs an integer size (and optional head, filler, tail)"
                                % (_where(source, case, "files"), item["path"]))
         if sum(k in item for k in ("content", "base64", "generate")) > 1:
@@ -204,7 +210,7 @@ def load_cases(paths, only):
         else:
             raise HarnessError("%s: no such case file or directory" % path)
     for path in files:
-        source = os.path.relpath(path, ROOT)
+        source = os.path.relpath(path, ROOT) if os.path.abspath(path).startswith(ROOT + os.sep) else path
         try:
             with open(path, encoding="utf-8") as handle:
                 data = yaml.safe_load(handle)
