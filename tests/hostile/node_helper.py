@@ -124,7 +124,7 @@ def mounts():
 
 def run(argv, timeout=60):
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
         return proc.returncode, proc.stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError) as exc:
         return 127, str(exc)
@@ -197,7 +197,7 @@ def plant_one(item):
             with open(path, "wb") as handle:
                 handle.write(head)
                 chunk = filler * 4096
-                for _ in range(count // 4096):
+                for dummy in range(count // 4096):
                     handle.write(chunk)
                 handle.write(filler * (count % 4096))
                 handle.write(tail)
@@ -258,8 +258,9 @@ def find_canaries(canaries):
         return []
     longest = max(len(n) for n in needles)
     hits = []
-    tops = list(WATCHED) + list(SCAN_EXTRA) + ["/" + n for n in os.listdir("/") if n not in ROOT_SKIP
-                                                and os.path.isfile("/" + n) and not os.path.islink("/" + n)]
+    at_root = ["/" + n for n in os.listdir("/")
+               if n not in ROOT_SKIP and os.path.isfile("/" + n) and not os.path.islink("/" + n)]
+    tops = list(WATCHED) + list(SCAN_EXTRA) + at_root
     seen = set()
     for top in tops:
         for path in walk(top):

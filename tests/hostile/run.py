@@ -159,8 +159,8 @@ def validate_case(case, source, defaults):
             raise HarnessError("%s: expected diagnose or fix_pull, got %r" % (_where(source, case, "expect"), playbook))
         spec = expect[playbook] or {}
         if not isinstance(spec, dict) or set(spec) - EXPECT_KEYS or not spec:
-            raise HarnessError("%s: expect.%s takes some of %s" % (_where(source, case, "expect"), playbook,
-                                                                 ", ".join(sorted(EXPECT_KEYS))))
+            raise HarnessError("%s: expect.%s takes some of %s"
+                               % (_where(source, case, "expect"), playbook, ", ".join(sorted(EXPECT_KEYS))))
         findings = []
         for item in spec.get("findings", []):
             if isinstance(item, str):
@@ -256,10 +256,10 @@ def sh(argv, timeout=600, stdin=None, env=None, limit=False):
     except OSError as exc:
         return 127, "%s: %s" % (argv[0], exc)
     try:
-        out, _ = proc.communicate(stdin.encode("utf-8") if stdin is not None else None, timeout=timeout)
+        out, dummy = proc.communicate(stdin.encode("utf-8") if stdin is not None else None, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
-        out, _ = proc.communicate()
+        out, dummy = proc.communicate()
         return 124, out.decode("utf-8", "replace") + "\n[harness] timed out after %d s\n" % timeout
     except BaseException:  # interrupted: take the child's whole session down with us
         _kill(proc)
@@ -310,7 +310,7 @@ def platform_spec(nodes):
 
 
 def start_nodes(nodes, log):
-    existing = [n for n, _ in nodes if sh(["docker", "inspect", "--format", "x", n])[0] == 0]
+    existing = [n for n, dummy in nodes if sh(["docker", "inspect", "--format", "x", n])[0] == 0]
     if existing:
         sh(["docker", "rm", "-f"] + existing)
     rc, out = sh([_bin("ansible-playbook"), os.path.join(HERE, "up.yml"), "-e", platform_spec(nodes)],
@@ -337,13 +337,13 @@ def start_nodes(nodes, log):
         return None
 
     with concurrent.futures.ThreadPoolExecutor(len(nodes)) as pool:
-        for (node, _), problem in zip(nodes, pool.map(prepare, [n for n, _ in nodes])):
+        for (node, dummy), problem in zip(nodes, pool.map(prepare, [n for n, dummy in nodes])):
             if problem:
                 raise HarnessError("preparing %s failed: %s" % (node, problem))
 
 
 def stop_nodes(nodes):
-    sh(["docker", "rm", "-f"] + [n for n, _ in nodes], timeout=120)
+    sh(["docker", "rm", "-f"] + [n for n, dummy in nodes], timeout=120)
 
 
 def _bin(name):
@@ -526,7 +526,7 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
     """assignments: [(case, node)]. Returns one result dict per case."""
     wave_dir = os.path.join(out_dir, "wave-%02d" % number)
     os.makedirs(wave_dir, exist_ok=True)
-    hosts = [node for _, node in assignments]
+    hosts = [node for dummy, node in assignments]
     results = {node: {"case": case, "node": node, "diagnose": [], "fix_pull": [], "setup": []}
                for case, node in assignments}
     forks = len(hosts)
@@ -557,7 +557,7 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
         hostvars[node] = entry
     with open(inventory, "w", encoding="utf-8") as handle:
         yaml.safe_dump({"all": {"hosts": hostvars}}, handle, allow_unicode=True, width=1 << 20)
-    timeout = max(case["timeout"] for case, _ in assignments)
+    timeout = max(case["timeout"] for case, dummy in assignments)
     timing = {}
 
     for key, playbook in (("diagnose", "diagnose.yml"), ("fix_pull", "fix-pull.yml")):
@@ -641,7 +641,7 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
             res[key] = [redact(p, all_canaries) for p in problems]
     for res in results.values():
         res["timing"] = timing
-    return [results[node] for _, node in assignments]
+    return [results[node] for dummy, node in assignments]
 
 
 def reset_nodes(nodes):
@@ -696,14 +696,14 @@ def run_lane(waves, nodes, first, args, all_canaries, log):
         assignments = [(case, free[platform].pop(0)) for case, platform in wave]
         t0 = time.monotonic()
         wave_results = run_wave(number, assignments, args, args.out, all_canaries)
-        for res, (_, platform) in zip(wave_results, wave):
+        for res, (dummy, platform) in zip(wave_results, wave):
             res["platform"] = platform
             res["wave"] = number
         results.extend(wave_results)
         # Partial results after every wave: an interrupted run still leaves what it found.
         write_results(os.path.join(args.out, "results-lane-%d.json" % first), results, timings, 0)
         t1 = time.monotonic()
-        broken = reset_nodes([n for _, n in assignments])
+        broken = reset_nodes([n for dummy, n in assignments])
         t2 = time.monotonic()
         for node, problem in broken.items():
             log.write("reset of %s after wave %d failed: %s\n" % (node, number, problem))
@@ -738,7 +738,7 @@ def table(results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("cases", nargs="*", default=[os.path.join(HERE, "cases")],
                         help="case files or directories (default: tests/hostile/cases)")
     parser.add_argument("--only", action="append", default=[], help="run only cases whose name matches this glob")
@@ -767,10 +767,11 @@ def main():
     os.makedirs(args.out)
     # Slow cases run in their own lane (own nodes, own waves) next to the others.
     lanes = []
-    for label, members, per_platform, first in (("", [c for c in cases if not c["slow"]], args.nodes, 1),
-                                                 ("slow-", [c for c in cases if c["slow"]], 1, 101)):
+    lane_specs = (("", [c for c in cases if not c["slow"]], args.nodes, 1),
+                  ("slow-", [c for c in cases if c["slow"]], 1, 101))
+    for label, members, per_platform, first in lane_specs:
         lane_waves = schedule(members, per_platform)
-        used = {p: max((sum(1 for _, q in w if q == p) for w in lane_waves), default=0) for p in PLATFORMS}
+        used = {p: max((sum(1 for dummy, q in w if q == p) for w in lane_waves), default=0) for p in PLATFORMS}
         lane_nodes = [("%s%s%s-%d" % (PREFIX, label, "d12" if p == "debian12" else "d13", i), p)
                       for p in PLATFORMS for i in range(used[p])]
         if lane_waves:
@@ -780,7 +781,7 @@ def main():
     results = []
     timings = []
     with open(os.path.join(args.out, "nodes.log"), "w") as log:
-        print("hostile: starting %d nodes (%s)" % (len(nodes), ", ".join(n for n, _ in nodes)), flush=True)
+        print("hostile: starting %d nodes (%s)" % (len(nodes), ", ".join(n for n, dummy in nodes)), flush=True)
         try:
             start_nodes(nodes, log)
             print("hostile: nodes ready in %.0f s; %d cases in %d waves"
