@@ -267,11 +267,38 @@ def sh(argv, timeout=600, stdin=None, env=None, limit=False):
     return proc.returncode, out.decode("utf-8", "replace")
 
 
+def _descendants(pid):
+    """PIDs below pid (ansible's workers start their own sessions, so a group kill misses them)."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as handle:
+                    data = handle.read()
+                parents[int(name)] = int(data[data.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
 def _kill(proc):
+    victims = _descendants(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         pass
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def helper(node, verb, request=None, timeout=300):
