@@ -609,6 +609,11 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
             lines = per_host[node]
             if rc == 124:
                 problems.append("timeout: ansible-playbook %s did not finish in %d s" % (playbook, timeout))
+            elif not re.search(r"^%s\s+: ok=" % re.escape(node), out, re.M):
+                # No recap line for the host: the run stopped early, maybe because of another host.
+                fatal = next((l.strip() for l in out.splitlines() if l.startswith(("[ERROR]", "ERROR!"))), "no error shown")
+                problems.append("aborted: ansible-playbook %s ended before a recap for this host (%s)"
+                                % (playbook, fatal[:300]))
             # 1. expectations
             spec = case["expect"].get(key)
             if spec:
@@ -792,10 +797,11 @@ def main():
     all_canaries = [c["canary"] for c in cases]
     shutil.rmtree(args.out, ignore_errors=True)
     os.makedirs(args.out)
-    # Slow cases run in their own lane (own nodes, own waves) next to the others.
     lanes = []
-    lane_specs = (("", [c for c in cases if not c["slow"]], args.nodes, 1),
-                  ("slow-", [c for c in cases if c["slow"]], 1, 101))
+    # Each slow case has a lane of its own: one that kills its ansible-playbook run takes no
+    # other case down with it.
+    lane_specs = [("", [c for c in cases if not c["slow"]], args.nodes, 1)]
+    lane_specs += [("slow%d-" % i, [c], 1, 101 + i) for i, c in enumerate(c for c in cases if c["slow"])]
     for label, members, per_platform, first in lane_specs:
         lane_waves = schedule(members, per_platform)
         used = {p: max((sum(1 for dummy, q in w if q == p) for w in lane_waves), default=0) for p in PLATFORMS}
