@@ -357,6 +357,8 @@ def start_nodes(nodes, log):
             if rc != 0:
                 return "%s: %s" % (" ".join(argv), out.strip())
         answer = helper(node, "snapshot")
+        if answer.get("error"):  # once more: on a loaded machine a docker exec can die on its own
+            answer = helper(node, "snapshot")
         if answer.get("error"):
             return answer["error"]
         if not answer.get("cri", {}).get("ok"):
