@@ -32,6 +32,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 try:
@@ -62,6 +63,10 @@ FINDING_KEYS = {"id", "mentions"}
 DEFAULT_TIMEOUT = 600
 RESTART_TIMEOUT = 20
 MEMORY_LIMIT = 3 << 30
+
+
+# Set on SIGTERM/SIGINT: every lane stops, every child process is killed, nodes are removed.
+STOP = threading.Event()
 
 
 class HarnessError(Exception):
@@ -255,13 +260,26 @@ def sh(argv, timeout=600, stdin=None, env=None, limit=False):
                                 env=env, start_new_session=True, preexec_fn=_limit_memory if limit else None)
     except OSError as exc:
         return 127, "%s: %s" % (argv[0], exc)
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
     try:
-        out, dummy = proc.communicate(stdin.encode("utf-8") if stdin is not None else None, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        out, dummy = proc.communicate()
-        return 124, out.decode("utf-8", "replace") + "\n[harness] timed out after %d s\n" % timeout
-    except BaseException:  # interrupted: take the child's whole session down with us
+        if stdin is not None:
+            proc.stdin.write(stdin.encode("utf-8"))
+            proc.stdin.close()
+        reader.start()
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            if STOP.is_set():
+                raise KeyboardInterrupt("stopping")
+            if time.monotonic() > deadline:
+                _kill(proc)
+                reader.join(10)
+                out = b"".join(chunks)
+                return 124, out.decode("utf-8", "replace") + "\n[harness] timed out after %d s\n" % timeout
+            time.sleep(0.2)
+        reader.join()
+        out = b"".join(chunks)
+    except BaseException:  # interrupted: take the child and everything below it down with us
         _kill(proc)
         raise
     return proc.returncode, out.decode("utf-8", "replace")
@@ -726,6 +744,8 @@ def run_lane(waves, nodes, first, args, all_canaries, log):
     """Run waves one after another on the lane's nodes, resetting (and checking) between waves."""
     results, timings = [], []
     for number, wave in enumerate(waves, first):
+        if STOP.is_set():
+            break
         free = {p: [n for n, q in nodes if q == p] for p in PLATFORMS}
         assignments = [(case, free[platform].pop(0)) for case, platform in wave]
         t0 = time.monotonic()
@@ -824,12 +844,18 @@ def main():
             with concurrent.futures.ThreadPoolExecutor(len(lanes)) as pool:
                 futures = [pool.submit(run_lane, lane_waves, lane_nodes, first, args, all_canaries, log)
                            for lane_waves, lane_nodes, first in lanes]
-                for future in futures:
-                    lane_results, lane_timings = future.result()
-                    results.extend(lane_results)
-                    timings.extend(lane_timings)
+                try:
+                    for future in futures:
+                        lane_results, lane_timings = future.result()
+                        results.extend(lane_results)
+                        timings.extend(lane_timings)
+                except BaseException:
+                    STOP.set()  # the lanes see it at their next child process or wave
+                    raise
         finally:
+            STOP.set()
             if not args.keep:
+                STOP.clear()  # removing the nodes is the one thing still to run
                 stop_nodes(nodes)
     waves = [w for lane in lanes for w in lane[0]]
     total = time.monotonic() - started
@@ -847,6 +873,7 @@ def main():
 
 
 def _terminate(signum, _frame):
+    STOP.set()
     raise KeyboardInterrupt("signal %d" % signum)
 
 
