@@ -164,14 +164,14 @@ def do_snapshot(_request):
 
 
 def generated(spec):
-    """Bytes of a generated file: head + filler repeated up to size + tail."""
+    """Parts of a generated file of exactly `size` bytes: head, filler * count, newlines, tail."""
     head = spec.get("head", "").encode("utf-8")
     tail = spec.get("tail", "").encode("utf-8")
     filler = spec.get("filler", "#\n").encode("utf-8") or b"#\n"
-    size = int(spec["size"])
-    body = size - len(head) - len(tail)
-    count = max(0, body // len(filler))
-    return head, filler, count, tail
+    body = max(0, int(spec["size"]) - len(head) - len(tail))
+    count = body // len(filler)
+    # What is left is padded with newlines, which change no TOML or YAML meaning.
+    return head, filler, count, b"\n" * (body - count * len(filler)) + tail
 
 
 def remove(path):
