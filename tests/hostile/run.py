@@ -660,12 +660,11 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
                                                                + ("; ..." if len(changed) > 4 else "")))
                 if key == "fix_pull" and case["all_or_nothing"]:
                     whole = case["all_or_nothing"]
-                    count = sum(1 for path, item in answer["manifest"].items()
-                                if item.get("type") == "file" and fnmatch.fnmatch(path, whole["glob"]))
-                    before = sum(1 for path, item in res["planted"].items()
-                                 if item.get("type") == "file" and fnmatch.fnmatch(path, whole["glob"]))
+                    # Entries of any type: a directory made for a hosts.toml never written counts too.
+                    count = sum(1 for path in answer["manifest"] if fnmatch.fnmatch(path, whole["glob"]))
+                    before = sum(1 for path in res["planted"] if fnmatch.fnmatch(path, whole["glob"]))
                     if count not in (before, whole["count"]):
-                        problems.append("files: half-applied: %d of %d files matching %s (before: %d)"
+                        problems.append("files: half-applied: %d of %d entries matching %s (before: %d)"
                                         % (count, whole["count"], whole["glob"], before))
                 for path, eol in sorted((answer.get("eol") or {}).items()):
                     if eol.get("crlf") and eol.get("lf"):
