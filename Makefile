@@ -119,6 +119,11 @@ _demo:
 	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix-pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
 	$(BIN)/python tests/demo/outcome.py $$rc $(DEMO_REPORT)/pullfix-demo.json
 
+.PHONY: hostile
+hostile: venv ## Hostile-input cases on real test nodes through diagnose.yml and fix-pull.yml (not in `make test` yet)
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) $(BIN)/python tests/hostile/run.py $(HOSTILE_ARGS)
+
 .PHONY: bench
 bench: bench-doctor bench-fleet ## Every benchmark
 
