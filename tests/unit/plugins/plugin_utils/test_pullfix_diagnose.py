@@ -223,7 +223,7 @@ CASES = {
     'containerd-config-tables-ignored': (
         # 2.x table names in a version 2 file on 1.x: loaded and ignored
         E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
-                             '[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')),
+                         '[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')),
         E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
     # ------------------------------------------------------------ certs.d / hosts.toml
     'hosts-toml-unparsable': (
