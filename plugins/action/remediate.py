@@ -12,6 +12,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, redact_url
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import containerd as containerd_facts
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.endpoints import DEFAULT_ENDPOINTS
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.k3s import SERVICES
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
@@ -39,6 +41,16 @@ def restart_units(restart, evidence):
         else:
             units.append(key + '.service')
     return units
+
+
+def wait_endpoint(restart, ev, runtime):
+    """The socket of the service restarted, to wait for: the runtime's own, never a proxy in front of it."""
+    if 'containerd' in restart:
+        return 'unix://' + containerd_facts.socket_of(ev)
+    for kind in SERVICES:
+        if kind in restart:
+            return 'unix://' + DEFAULT_ENDPOINTS[kind]
+    return (runtime or {}).get('endpoint')
 
 
 class ActionModule(ActionBase):
@@ -69,6 +81,7 @@ class ActionModule(ActionBase):
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
+                      wait_endpoint=None,
                       planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
         if errors:
             result.update(failed=True, msg='Nothing was written: ' + ' | '.join(redact_url(e) for e in errors),
@@ -83,6 +96,7 @@ class ActionModule(ActionBase):
                 result[key] = applied[key]
         result['changed'] = bool(applied.get('changed'))
         result['restart_units'] = restart_units(result['restart'], evidence)
+        result['wait_endpoint'] = wait_endpoint(result['restart'], Evidence(evidence), diagnosis.get('runtime'))
         if applied.get('failed'):
             result.update(failed=True, msg=applied.get('msg') or 'applying the changes failed')
         return result

@@ -109,6 +109,13 @@ restart_units:
   type: list
   elements: str
   sample: [containerd.service]
+wait_endpoint:
+  description:
+    - The CRI socket of the service the changes restart (containerd's own C([grpc] address), not kubelet's endpoint,
+      which may be a proxy such as image-cri-shim); the handlers wait for it before verifying.
+  returned: always
+  type: str
+  sample: unix:///run/containerd/containerd.sock
 notes:
   description: What the planners want the user to know (for example a workaround that is not the real fix).
   returned: always

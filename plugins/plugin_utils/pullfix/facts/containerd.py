@@ -397,3 +397,24 @@ def cri_load_refusals(data, version):
             any(isinstance(c, dict) and c.get('tls') for c in configs.values()):
         out.append('`configs.tls` cannot be set when `config_path` is provided (containerd 1.x)')
     return out
+
+
+def socket_of(ev):
+    """The CRI socket containerd itself serves: `[grpc] address` of its config.toml, else the default.
+
+    After a restart this is what to wait for: kubelet's endpoint may name a proxy in front of it
+    (an image-cri-shim) or a socket that is itself broken.
+    """
+    from .. import parse  # a fact reads the file as containerd does
+    entry = ev.file(config_file(ev)) or {}
+    text = entry.get('content')
+    if text and not entry.get('truncated'):
+        try:
+            data = parse.load_toml(text.lstrip('\ufeff'))[0]
+        except parse.ParseError:
+            data = {}
+        grpc = data.get('grpc') if isinstance(data.get('grpc'), dict) else {}
+        address = grpc.get('address')
+        if isinstance(address, str) and address.startswith('/'):
+            return address
+    return SOCKET

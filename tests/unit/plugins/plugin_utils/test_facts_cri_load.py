@@ -44,3 +44,23 @@ def test_refused(text, version, words):
 ])
 def test_accepted(text, version):
     assert cri_load_refusals(tomllib.loads(text), version) == []
+
+
+def _ev(config):
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    files = {}
+    if config is not None:
+        files['/etc/containerd/config.toml'] = {'stat': {'type': 'file'}, 'content': config, 'truncated': False,
+                                                'error': None, 'why': ['containerd-config']}
+    return Evidence({'files': files, 'processes': [], 'sockets': {}, 'dirs': {}})
+
+
+@pytest.mark.parametrize('config,socket', [
+    (None, '/run/containerd/containerd.sock'),
+    ('version = 2\n', '/run/containerd/containerd.sock'),
+    ('version = 2\n[grpc]\n  address = "/run/custom/containerd.sock"\n', '/run/custom/containerd.sock'),
+    ('version = 2\n[grpc\n', '/run/containerd/containerd.sock'),     # unparsable: the default
+])
+def test_containerd_socket_to_wait_for_is_its_own(config, socket):
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.containerd import socket_of
+    assert socket_of(_ev(config)) == socket
