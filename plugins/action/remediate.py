@@ -25,6 +25,9 @@ ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},
     'diagnosis': {'type': 'dict', 'required': True},
     'settings': {'type': 'dict', 'default': {}},
+    # false: a refusal (invalid settings, a file in the way) is returned in `errors` and the
+    # host carries on to its report; the play decides when to fail it.
+    'fail_on_errors': {'type': 'bool', 'default': True},
 }
 APPLY_MODULE = 'kubenode.pullfix.apply_changes'
 # The fields a change carries to the node; the report and the play output get all but content.
@@ -71,8 +74,14 @@ class ActionModule(ActionBase):
                 chosen = [(role, 'asked for') for role in args['roles']]
             plans = plan_roles([role for role, _why in chosen], Evidence(evidence),
                                plain(diagnosis.get('runtime') or {}, 'runtime'), settings)
-        except (PlanError, MissingLibrary) as exc:
-            raise AnsibleActionFail(redact_url(str(exc)))
+        except PlanError as exc:
+            if args['fail_on_errors']:
+                raise AnsibleActionFail(redact_url(str(exc)))
+            result.update(changed=False, roles={}, notes=[], changes=[], restart=[], restart_units=[],
+                          wait_endpoint=None, planned=[], errors=[redact_url(str(exc))])
+            return result
+        except MissingLibrary as exc:
+            raise AnsibleActionFail(str(exc))
         changes, notes, errors, secrets = [], [], [], []
         for role, _why in chosen:
             plan = plans[role]
@@ -81,11 +90,11 @@ class ActionModule(ActionBase):
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
-                      wait_endpoint=None,
+                      wait_endpoint=None, errors=[redact_url(e) for e in errors],
                       planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
         if errors:
-            result.update(failed=True, msg='Nothing was written: ' + ' | '.join(redact_url(e) for e in errors),
-                          errors=errors)
+            if args['fail_on_errors']:
+                result.update(failed=True, msg='Nothing was written: ' + ' | '.join(result['errors']))
             return result
         if not changes:
             return result

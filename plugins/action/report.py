@@ -32,22 +32,31 @@ def host_entry(name, hostvars):
     diagnosis = hv.get('pullfix_diagnosis') or {}
     if not diagnosis.get('findings') and not diagnosis.get('runtime'):
         return {'host': name, 'runtime': {'name': 'unknown'}, 'findings': [not_diagnosed(name)]}
+    findings = list(diagnosis.get('findings') or [])
+    refused = (hv.get('pullfix_remediation') or {}).get('errors') or []
+    if refused:
+        findings.insert(0, report_finding('remediation-refused', list(refused),
+                                          'Nothing of any remediation was written on this host; see the evidence.'))
     return {
         'host': name,
         'runtime': diagnosis.get('runtime') or {},
-        'findings': diagnosis.get('findings') or [],
+        'findings': findings,
         'changes': [dict((k, c.get(k)) for k in ('path', 'action', 'backup', 'role', 'reason'))
                     for c in (hv.get('pullfix_remediation') or {}).get('changes') or []],
         'verify': (diagnosis.get('verify') or {}).get('results') or [],
     }
 
 
+def report_finding(fid, evidence, explanation):
+    info = catalogue()[fid]
+    return {'id': fid, 'severity': info['severity'], 'title': info['title'], 'evidence': evidence,
+            'explanation': explanation, 'remediation': info['remediation'], 'fixed': False,
+            'category': info.get('category'), 'caused_by': None}
+
+
 def not_diagnosed(name):
-    info = catalogue()['host-not-diagnosed']
-    return {'id': 'host-not-diagnosed', 'severity': info['severity'], 'title': info['title'],
-            'evidence': ['%s: no diagnosis recorded in this play' % name],
-            'explanation': 'The host was unreachable, or a task failed before its diagnosis; see the play output.',
-            'remediation': info['remediation'], 'fixed': False}
+    return report_finding('host-not-diagnosed', ['%s: no diagnosis recorded in this play' % name],
+                          'The host was unreachable, or a task failed before its diagnosis; see the play output.')
 
 
 def write_if_changed(path, data, check_mode=False):

@@ -226,6 +226,8 @@ class Staged(object):
         if self.before is not None:
             self.backup = self.backup_path(stamp)
             shutil.copy2(self.real, self.backup)
+            # A backup may hold the credentials the new file moved elsewhere: owner only.
+            os.chmod(self.backup, 0o600)
         if self.after is None:
             os.unlink(self.real)
             if self.change.get("remove_empty_parent"):
@@ -240,6 +242,7 @@ class Staged(object):
 
     def report(self, diff):
         out = {"path": self.path, "action": self.action, "backup": self.backup,
+               "mode_before": "%04o" % stat.S_IMODE(self.st.st_mode) if self.st is not None else None,
                "restart": self.change.get("restart"), "role": self.change.get("role"),
                "reason": self.change.get("reason")}
         if self.link:
@@ -379,7 +382,8 @@ def _result(reports, errors):
 
 
 def restore(entries):
-    """Put files back from backups: [{path, backup}] (backup null: the file did not exist: remove it)."""
+    """Put files back from backups: [{path, backup, mode_before}] (backup null: the file did not exist:
+    remove it). Backups are 0600; the file gets its mode from before back."""
     restored = []
     errors = []
     for entry in entries:
@@ -392,7 +396,8 @@ def restore(entries):
                 st = os.stat(backup)
                 fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + TEMP_MARK, dir=os.path.dirname(real))
                 try:
-                    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                    mode = entry.get("mode_before")
+                    os.fchmod(fd, int(mode, 8) if mode else stat.S_IMODE(st.st_mode))
                     os.fchown(fd, st.st_uid, st.st_gid)
                     _write_all(fd, data)
                     os.fsync(fd)

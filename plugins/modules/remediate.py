@@ -47,6 +47,12 @@ options:
       - The user's C(pullfix_*) settings without the prefix, as for M(kubenode.pullfix.diagnose).
     type: dict
     default: {}
+  fail_on_errors:
+    description:
+      - Fail the host when a plan refuses (invalid settings, a file in the way); nothing is written either way.
+      - V(false) returns the reasons in RV(errors) and lets the host go on to its report.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -116,6 +122,11 @@ wait_endpoint:
   returned: always
   type: str
   sample: unix:///run/containerd/containerd.sock
+errors:
+  description: Why a plan refused; when not empty nothing was written on the host.
+  returned: always
+  type: list
+  elements: str
 notes:
   description: What the planners want the user to know (for example a workaround that is not the real fix).
   returned: always

@@ -110,11 +110,19 @@ _BEARER_RE = re.compile(r'\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+')
 
 
 _URL_TOKEN_RE = re.compile(r'([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+@')
+# A command-line flag that carries a secret (--registry-password=x, --token x); kubelet's
+# --image-credential-provider-* flags name files, not secrets.
+_SECRET_FLAG_RE = re.compile(
+    r'((?:^|[\s"\'])--?(?!-)(?!image-credential-provider)[A-Za-z0-9.-]*(?:passw|token|secret|credential|api-?key)'
+    r'[A-Za-z0-9.-]*(?:=|\s+))'
+    r'("[^"]*"|\'[^\']*\'|[^\s"\']+)', re.I)
 
 
 def redact_url(text):
-    """Text with the password (or lone token) of every URL's userinfo replaced."""
+    """Text with the password (or lone token) of every URL's userinfo, and the value of every
+    secret-looking command-line flag, replaced."""
     text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
+    text = _SECRET_FLAG_RE.sub(lambda m: m.group(1) + REDACTED, text)
     return _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
 
 

@@ -118,6 +118,7 @@ _CATALOGUE = {
     'evidence-read-error': ('warning', 'A file the diagnosis needs could not be read', MANUAL, 'hygiene'),
     'evidence-truncated': ('warning', 'A file was larger than the gathering cap and was truncated', MANUAL, 'hygiene'),
     'host-not-diagnosed': ('error', 'No evidence from this host: it was unreachable or failed before the diagnosis', MANUAL, 'pull'),
+    'remediation-refused': ('error', 'A remediation refused to write anything on this host (settings or a file in the way)', MANUAL, 'pull'),
 }
 
 # symptom id -> the ids that cause it, most specific first. A symptom found together with one of
@@ -135,7 +136,7 @@ CAUSES = {
 }
 
 # Ids the report adds itself (the diagnosis never produces them).
-REPORT_ONLY = frozenset(['host-not-diagnosed'])
+REPORT_ONLY = frozenset(['host-not-diagnosed', 'remediation-refused'])
 
 
 def catalogue():

@@ -51,9 +51,14 @@ _TOML_LINE_RE = re.compile(r'at line (\d+)')
 
 
 def load_toml(text):
-    """Parse TOML text. Returns (data, line_index). Raises ParseError."""
+    """Parse TOML text. Returns (data, line_index). Raises ParseError.
+
+    A UTF-8 byte order mark is skipped: containerd (go-toml) accepts it, tomllib does not.
+    """
     if tomllib is None:  # pragma: no cover
         raise MissingLibrary('Python 3.11+ (tomllib) is required on the controller to parse TOML')
+    if text.startswith('\ufeff'):
+        text = text[1:]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -242,10 +247,15 @@ def _index_node(node, path, index, seen=None):
         return
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        first = {}
         for knode, vnode in node.value:
             key = knode.value if isinstance(knode, yaml.ScalarNode) else None
             if key is None:
                 continue
+            if key in first and key != '<<':
+                # Go's YAML decoders (k3s, kubelet) refuse a key given twice; PyYAML keeps the last.
+                raise ParseError('duplicate key "%s" (first at line %d)' % (key, first[key]), knode.start_mark.line + 1)
+            first[key] = knode.start_mark.line + 1
             sub = path + (key,)
             index.setdefault(sub, knode.start_mark.line + 1)
             _index_node(vnode, sub, index, seen)

@@ -73,6 +73,8 @@ def test_create_update_remove_with_backups(tmp_path):
     assert not c.exists()
     backups = dict((r['path'], r['backup']) for r in result['changes'])
     assert read(backups[str(a)]) == 'old\n' and stat.S_IMODE(os.stat(backups[str(a)]).st_mode) == 0o600
+    # Backups are owner-only whatever the file was: they may hold credentials the new file moved.
+    assert stat.S_IMODE(os.stat(backups[str(c)]).st_mode) == 0o600
     assert read(backups[str(c)]) == 'gone\n' and backups[str(b)] is None
     # No temporary file is left anywhere.
     assert not [p for p in snapshot(str(tmp_path)) if '.pullfix-' in p]
@@ -165,7 +167,7 @@ def test_stale_temp_of_an_interrupted_run_is_removed(tmp_path):
 
 def test_restore_puts_everything_back(tmp_path):
     a, b = tmp_path / 'a', tmp_path / 'b'
-    write(str(a), 'old\n', 0o600)
+    write(str(a), 'old\n', 0o644)
     before = snapshot(str(tmp_path))
     result = apply_changes([change(a, expect=sha('old\n')), change(b, 'create')])
     back = restore(result['changes'])
