@@ -145,11 +145,22 @@ def kubelet_endpoints(ctx):
         if not ev.file(path):
             continue
         loaded = ctx.load(path, 'yaml', 'kubelet-config-unparsable', 'The kubelet configuration')
+        if loaded and loaded[0] is not None and not isinstance(loaded[0], dict):
+            ctx.findings.add('kubelet-config-unparsable', ['%s:1' % path], (
+                '%s is a YAML %s, not a KubeletConfiguration mapping: kubelet refuses to start with it.' % (
+                    path, 'list' if isinstance(loaded[0], list) else 'scalar')))
         if loaded and isinstance(loaded[0], dict):
             data, index = loaded
             for kind, key in (('runtime', 'containerRuntimeEndpoint'), ('image', 'imageServiceEndpoint')):
-                if data.get(key):
-                    put(kind, data[key], ctx.cite(path, index.get((key,))))
+                value = data.get(key)
+                if value is not None and not isinstance(value, str):
+                    # kubelet decodes its config strictly: a wrong type stops it at start.
+                    ctx.findings.add('kubelet-config-unparsable', [ctx.cite(path, index.get((key,)))], (
+                        '%s: %s is a %s, expected a string such as unix:///run/containerd/containerd.sock; '
+                        'kubelet refuses to start with it.' % (path, key, type(value).__name__.replace('dict', 'mapping')
+                                                               .replace('list', 'list').replace('int', 'number'))))
+                elif value:
+                    put(kind, value, ctx.cite(path, index.get((key,))))
     dist = distro(ev)
     if dist in ('k3s', 'rke2'):
         conf = distro_config(ctx, dist)
