@@ -32,17 +32,41 @@ ARGUMENT_SPEC = {
 APPLY_MODULE = 'kubenode.pullfix.apply_changes'
 # The fields a change carries to the node; the report and the play output get all but content.
 SHOWN = ('path', 'action', 'reason', 'role', 'restart', 'mode')
+# A restart key that asks for a reload instead: 'reload:crio' -> systemctl reload crio.service.
+RELOAD = 'reload:'
 
 
 def restart_units(restart, evidence):
-    """systemd units to restart for the restart keys of the changed files."""
+    """systemd units to restart for the restart keys of the changed files.
+
+    Keys of the form ``reload:<unit>`` and ``systemd`` (daemon-reload) are not restarts;
+    see reload_units.
+    """
     units = []
     known = ((evidence.get('systemd') or {}).get('units') or {})
     for key in restart:
+        if key == 'systemd' or key.startswith(RELOAD):
+            continue
         if key in SERVICES:
             units.extend(u for u in SERVICES[key] if (known.get(u) or {}).get('ActiveState') == 'active')
         else:
             units.append(key + '.service')
+    return units
+
+
+def reload_units(restart, evidence):
+    """Units asked to re-read their configuration (``reload:<unit>``), only those running and not
+    restarted anyway; a unit that is not active reads its files when it starts."""
+    known = ((evidence.get('systemd') or {}).get('units') or {})
+    restarted = set(restart_units(restart, evidence))
+    units = []
+    for key in restart:
+        if not key.startswith(RELOAD):
+            continue
+        unit = key[len(RELOAD):]
+        unit = unit if '.' in unit else unit + '.service'
+        if unit not in restarted and unit not in units and (known.get(unit) or {}).get('ActiveState') == 'active':
+            units.append(unit)
     return units
 
 
@@ -78,7 +102,7 @@ class ActionModule(ActionBase):
             if args['fail_on_errors']:
                 raise AnsibleActionFail(redact_url(str(exc)))
             result.update(changed=False, roles={}, notes=[], changes=[], restart=[], restart_units=[],
-                          wait_endpoint=None, planned=[], errors=[redact_url(str(exc))])
+                          reload_units=[], wait_endpoint=None, planned=[], errors=[redact_url(str(exc))])
             return result
         except MissingLibrary as exc:
             raise AnsibleActionFail(str(exc))
@@ -90,7 +114,7 @@ class ActionModule(ActionBase):
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
-                      wait_endpoint=None, errors=[redact_url(e) for e in errors],
+                      reload_units=[], wait_endpoint=None, errors=[redact_url(e) for e in errors],
                       planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
         if errors:
             if args['fail_on_errors']:
@@ -105,6 +129,7 @@ class ActionModule(ActionBase):
                 result[key] = applied[key]
         result['changed'] = bool(applied.get('changed'))
         result['restart_units'] = restart_units(result['restart'], evidence)
+        result['reload_units'] = reload_units(result['restart'], evidence)
         result['wait_endpoint'] = wait_endpoint(result['restart'], Evidence(evidence), diagnosis.get('runtime'))
         if applied.get('failed'):
             result.update(failed=True, msg=applied.get('msg') or 'applying the changes failed')

@@ -115,6 +115,14 @@ restart_units:
   type: list
   elements: str
   sample: [containerd.service]
+reload_units:
+  description:
+    - The systemd units asked to re-read their configuration (restart key C(reload:<unit>), e.g. CRI-O for
+      C(registries.conf)), when they are active and not restarted anyway.
+  returned: always
+  type: list
+  elements: str
+  sample: [crio.service]
 wait_endpoint:
   description:
     - The CRI socket of the service the changes restart (containerd's own C([grpc] address), not kubelet's endpoint,

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which units the handlers restart and reload for the restart keys of the changed files."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.kubenode.pullfix.plugins.action.remediate import reload_units, restart_units
+
+
+def _ev(**states):
+    return {'systemd': {'units': dict((u, {'ActiveState': s}) for u, s in states.items())}}
+
+
+def test_plain_key_restarts_its_service():
+    assert restart_units(['containerd'], _ev()) == ['containerd.service']
+
+
+def test_k3s_restarts_only_active_units():
+    ev = _ev(**{'k3s.service': 'inactive', 'k3s-agent.service': 'active'})
+    assert restart_units(['k3s'], ev) == ['k3s-agent.service']
+
+
+def test_reload_and_daemon_reload_are_not_restarts():
+    ev = _ev(**{'crio.service': 'active'})
+    assert restart_units(['systemd', 'reload:crio'], ev) == []
+    assert reload_units(['systemd', 'reload:crio'], ev) == ['crio.service']
+
+
+def test_reload_skips_inactive_and_restarted_units():
+    assert reload_units(['reload:crio'], _ev(**{'crio.service': 'inactive'})) == []
+    ev = _ev(**{'crio.service': 'active'})
+    assert reload_units(['crio', 'reload:crio'], ev) == []
+    assert reload_units(['reload:crio', 'reload:crio.service'], ev) == ['crio.service']
