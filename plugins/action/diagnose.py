@@ -12,8 +12,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain_settings
 
 ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},
@@ -41,9 +44,9 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            diagnosis = diagnose(args['evidence'], args.get('settings') or {})
-        except MissingLibrary as exc:
-            raise AnsibleActionFail(str(exc))
+            diagnosis = diagnose(args['evidence'], plain_settings(args.get('settings') or {}))
+        except (MissingLibrary, PlanError) as exc:
+            raise AnsibleActionFail(redact_url(str(exc)))
         findings = diagnosis['findings']
         if args.get('previous'):
             findings = mark_fixed(args['previous'].get('findings'), findings)

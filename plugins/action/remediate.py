@@ -18,7 +18,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.k3s
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import plan_roles, wanted
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain, plain_settings
 
 ARGUMENT_SPEC = {
     'roles': {'type': 'list', 'elements': 'str', 'default': ['auto']},
@@ -90,7 +90,7 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         diagnosis = args['diagnosis']
         try:
-            settings = plain(args.get('settings') or {}, 'settings')
+            settings = plain_settings(args.get('settings') or {})
             evidence = plain(args['evidence'], 'evidence')
             if args['roles'] == ['auto']:
                 chosen = wanted(diagnosis, settings)

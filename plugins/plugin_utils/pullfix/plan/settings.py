@@ -68,13 +68,25 @@ def plain(value, where='settings', depth=0):
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise PlanError('%s: key %r is %s (expected a string)' % (where, key, describe(key)))
+                raise PlanError('%s: key %r is %s (expected a string; quote it in YAML)' % (where, key, describe(key)))
             key = plain(key, where, depth + 1)
             out[key] = plain(item, '%s[%r]' % (where, key), depth + 1)
         return out
     if isinstance(value, (list, tuple)):
         return [plain(item, '%s[%d]' % (where, i), depth + 1) for i, item in enumerate(value)]
     raise PlanError('%s: %s is not supported here' % (where, describe(value)))
+
+
+def plain_settings(settings):
+    """The settings as plain data, each error named by the variable the user set (pullfix_<key>)."""
+    if not isinstance(settings, dict):
+        raise PlanError('settings: %s (expected a mapping)' % describe(settings))
+    out = {}
+    for key, value in settings.items():
+        key = plain(key, 'settings')
+        name = key if key.startswith('pullfix_') else 'pullfix_' + key
+        out[key] = plain(value, name)
+    return out
 
 
 def _key(registry, *parts):
@@ -130,7 +142,8 @@ def check_registry_name(name, where=None):
     if name == '*':
         return
     if name in ('.', '..') or name.startswith('.') or '..' in name:
-        raise PlanError('%s: %r is not a registry host name (it would name a directory outside certs.d)' % (where, name))
+        raise PlanError('%s: %r is not a registry host name: it would name a directory outside certs.d '
+                        '(expected host or host:port, e.g. registry.example.com:5000)' % (where, name))
     if '://' in name:
         raise PlanError('%s: registry name has a scheme (expected host or host:port, without http:// or https://)' % where)
     if any(c.isspace() for c in name):

@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, sha256_text
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as plan_containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import MAX_ENTRIES, plain
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import MAX_ENTRIES, plain, plain_settings
 
 from pullfix_helpers import load, run, set_containerd_version, with_file, with_hosts
 from test_plan_containerd import CD, CFG, DOCKER_IO, MIRRORS_CFG, RT16, RT17, apply, by_path, ev12
@@ -237,10 +237,20 @@ def test_plain_makes_ansible_values_dumpable():
     assert 'https://m.example' in result['changes'][0]['content']
 
 
+def test_settings_errors_name_the_variable_the_user_set():
+    with pytest.raises(PlanError) as exc:
+        plain_settings({'registry_mirrors': {5000: {'endpoints': ['http://127.0.0.1:5000']}}})
+    assert str(exc.value) == ("pullfix_registry_mirrors: key 5000 is an integer "
+                              "(expected a string; quote it in YAML)")
+    assert plain_settings({'verify_images': ('a',)}) == {'verify_images': ['a']}
+    with pytest.raises(PlanError):
+        plain_settings(['not', 'a', 'mapping'])
+
+
 def test_plain_refuses_what_is_not_data():
     with pytest.raises(PlanError) as exc:
         plain({'a': {1: 'x'}})
-    assert str(exc.value) == "settings['a']: key 1 is an integer (expected a string)"
+    assert str(exc.value) == "settings['a']: key 1 is an integer (expected a string; quote it in YAML)"
     with pytest.raises(PlanError) as exc:
         plain({'a': object()})
     assert str(exc.value) == "settings['a']: a value of an unsupported type is not supported here"
