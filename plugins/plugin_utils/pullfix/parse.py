@@ -342,6 +342,11 @@ def _quoted(text):
 
 def _yaml_error(exc):
     mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
+    context = getattr(exc, 'context_mark', None)
+    if context is not None and 'end of stream' in (getattr(exc, 'problem', None) or ''):
+        # An unclosed quote or bracket: the parser gives up at the end of the file; the line
+        # to fix is the one that opened it.
+        mark = context
     line = mark.line + 1 if mark is not None else None
     # Only the problem/context words: str(exc) quotes the offending line, which may hold a secret.
     words = [w for w in (getattr(exc, 'context', None), getattr(exc, 'problem', None)) if w]

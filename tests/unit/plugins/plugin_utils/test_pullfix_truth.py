@@ -149,6 +149,19 @@ def test_crictl_yaml_that_is_a_directory():
     assert '/run/k3s/containerd/containerd.sock: a runtime answers here' in f['evidence']
 
 
+@pytest.mark.parametrize('kind', ['not_regular', 'is_directory', 'symlink_loop'])
+def test_config_containerd_cannot_load_is_the_one_finding(kind):
+    # What config_path is set to is unknown when the file cannot be read: no second, false root cause.
+    ev = load()
+    with_error(ev, CFG, kind, 'containerd-config')
+    r = run(ev, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5000']}}})
+    assert CFG in ' '.join(get(r, 'containerd-config-unparsable')['evidence'])
+    assert 'containerd-config-path-unset' not in ids(r)
+    with_file(ev, CFG, 'version = 2\n', 'containerd-config')
+    r = run(ev, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5000']}}})
+    assert 'containerd-config-path-unset' in ids(r)
+
+
 def test_crictl_yaml_that_is_not_yaml():
     ev = load()
     with_file(ev, '/etc/crictl.yaml', 'runtime-endpoint: [unix:///x\n', 'crictl-config')

@@ -148,6 +148,7 @@ class Effective(object):
         self.main = None
         self.main_cite = None
         self.cri_source = None        # (path, keypath, table) of the CRI table in effect
+        self.unusable = []            # files containerd cannot load: what they set is unknown
 
 
 def check_config(ctx):
@@ -168,10 +169,14 @@ def check_config(ctx):
     acv = assumed_version(ctx, main_version)
     replace = facts.imports_replace_plugin_tables(acv)
     for path in files:
-        if not ev.file(path) or _check_unreadable(ctx, path):
+        if not ev.file(path):
+            continue
+        if _check_unreadable(ctx, path):
+            eff.unusable.append(path)
             continue
         loaded = ctx.load(path, 'toml', 'containerd-config-unparsable', 'The containerd configuration')
         if not loaded:
+            eff.unusable.append(path)
             continue
         data, index = loaded
         version = data.get('version')
@@ -179,6 +184,7 @@ def check_config(ctx):
             eff.version = version
             eff.main_cite = ctx.cite_key(path, index, ('version',)) if version else path
         if not _check_types(ctx, path, data, index):
+            eff.unusable.append(path)
             continue
         _check_disabled(ctx, path, data, index, acv)
         _check_versions(ctx, path, data, index, cv)
@@ -417,6 +423,8 @@ def check_config_path(ctx, eff):
     cp = eff.config_path
     legacy = eff.registry and eff.registry.get('mirrors')
     if not cp:
+        if eff.unusable:
+            return []  # containerd cannot load its configuration: that is the finding, config_path is unknown
         if legacy:
             return []  # the deprecated in-config mirrors are used instead
         defaults = facts.default_config_path(cv) if cp is None else []
