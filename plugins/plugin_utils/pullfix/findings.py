@@ -77,6 +77,9 @@ _CATALOGUE = {
     'hosts-toml-skip-verify': ('warning', 'hosts.toml disables TLS verification although it was not requested', CONTAINERD, 'security'),
     'certs-d-dir-never-matches': ('error', 'A certs.d directory name can never match an image registry', CONTAINERD, 'pull'),
     'certs-d-symlink-loop': ('error', 'A certs.d directory containerd looks up is a symbolic link loop: pulls fail', MANUAL, 'pull'),
+    'certs-d-entry-not-directory': ('error', 'A certs.d entry containerd looks up is a file, not a directory: its pulls fail', MANUAL, 'pull'),
+    'certs-d-entry-dangling': ('warning', 'A certs.d entry is a dangling symbolic link: its hosts.toml is not applied', MANUAL, 'pull'),
+    'containerd-config-path-relative': ('warning', 'containerd registry config_path is a relative path', CONTAINERD, 'pull'),
     'certs-d-default-unsupported': ('error', 'certs.d/_default is not supported by this containerd version (< 1.6.17)', CONTAINERD, 'pull'),
     'sandbox-image-not-local': ('error', 'The sandbox (pause) image comes from another registry than the local one', CONTAINERD, 'pull'),
     # k3s / RKE2

@@ -97,6 +97,14 @@ def loop_dir(ev, path):
     return ev
 
 
+def dangling_dir(ev, path):
+    ev['dirs'][path] = {'stat': {'type': 'symlink', 'mode': '0777', 'uid': 0, 'gid': 0, 'size': 0,
+                                 'target': '/nonexistent', 'resolved_type': 'missing', 'resolved_path': None},
+                        'why': ['certs-d'], 'error': {'kind': 'missing', 'message': 'no such directory'},
+                        'entries': [], 'truncated': False}
+    return ev
+
+
 def E(fn=None, settings=None):
     """A case: builder over the healthy fixture, plus settings."""
     def build():
@@ -270,6 +278,22 @@ CASES = {
         E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
                       with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
                       with_dir(ev, CERTS + '/docker.io', [])))),
+    'certs-d-entry-not-directory': (
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'file'}]))),
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'README', 'type': 'file'}, {'name': 'docker.io', 'type': 'dir'}]),
+                      with_dir(ev, CERTS + '/docker.io', [])))),
+    'certs-d-entry-dangling': (
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                      dangling_dir(ev, CERTS + '/docker.io'))),
+        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                      with_dir(ev, CERTS + '/docker.io', [])))),
+    'containerd-config-path-relative': (
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "certs.d"\n')),
+        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
     'certs-d-default-unsupported': (
         E(lambda ev: (set_containerd_version(ev, '1.6.16'),
                       with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n'))),

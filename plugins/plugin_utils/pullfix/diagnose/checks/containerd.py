@@ -269,6 +269,20 @@ def _check_types(ctx, path, data, index):
     reg_cp = _registry_value(data, 'config_path')
     if reg_cp is not None and not isinstance(reg_cp[1], str):
         bad.append((reg_cp[0], 'a string'))
+    for key in ('mirrors', 'configs'):
+        found = _registry_value(data, key)
+        if found is None:
+            continue
+        keypath, value = found
+        if not isinstance(value, dict):
+            bad.append((keypath, 'a table of registry tables (%s."<host>")' % key))
+            continue
+        for host, table in value.items():
+            if not isinstance(table, dict):
+                bad.append((keypath + (host,), 'a table'))
+            elif key == 'mirrors' and 'endpoint' in table and not (
+                    isinstance(table['endpoint'], list) and all(isinstance(u, str) for u in table['endpoint'])):
+                bad.append((keypath + (host, 'endpoint'), 'an array of strings'))
     for keypath, expected in bad:
         ctx.findings.add('containerd-config-rejected', [ctx.cite_key(path, index, keypath)], (
             '%s sets %s to a value of the wrong type (containerd expects %s): the file fails to decode and '
@@ -451,7 +465,16 @@ def check_config_path(ctx, eff):
                     why, ' (wanted mirrors: %s)' % ', '.join(wanted) if wanted else '', facts.CERTS_D,
                     IMAGES_V3 if (eff.version == 3 or (cv and cv >= (2, 0, 0))) else CRI_V2)))
         return []
+    if not isinstance(cp, str):
+        return []  # _check_types reports it
     parts = [cp]
+    relative = [p for p in cp.split(':') if p and not p.startswith('/')]
+    if relative:
+        ctx.findings.add('containerd-config-path-relative', [eff.config_path_cite], (
+            'config_path "%s" is relative: containerd joins it to its working directory (/ under systemd), so it '
+            'reads %s, not a directory next to its configuration. Use an absolute path such as "%s".' % (
+                cp, ', '.join(posixpath.normpath('/' + p) for p in relative), facts.CERTS_D)))
+        return []
     if ':' in cp:
         if cv is not None and not facts.splits_colon_list(cv):
             ctx.findings.add('containerd-config-path-list', [eff.config_path_cite], (
@@ -576,6 +599,47 @@ def _check_symlink_loops(ctx, root, entries):
                             'those pulls' if reg == '*' else 'pulls from %s' % reg)))
 
 
+def _check_entry_types(ctx, root, entries):
+    """certs.d/<host> that is no directory. containerd stats <root>/<host> and, when that works, reads
+    <root>/<host>/hosts.toml: a file there fails the read with "not a directory" and the pull with it;
+    a dangling link does not stat, so containerd goes on to the next candidate as if it were absent."""
+    ev = ctx.ev
+    for e in entries or ():
+        name, kind = e.get('name'), e.get('type')
+        sub = posixpath.join(root, name or '')
+        if not name or name.startswith('.') or kind == 'dir':
+            continue
+        if kind == 'symlink':
+            err = ((ev.dirs.get(sub) or {}).get('error') or {})
+            if err.get('kind') == 'missing':
+                ctx.reported_paths.add(sub)
+                ctx.findings.add('certs-d-entry-dangling', ['%s: dangling symbolic link' % sub], (
+                    '%s is a symbolic link to nothing. containerd finds no directory there and goes on to the '
+                    'next candidate (_default, then the registry itself), so no hosts.toml configures pulls from '
+                    '%s. Point the link at a directory or remove it.' % (sub, _entry_registry(name))))
+                continue
+            if err.get('kind') != 'not_directory':
+                continue
+        reg = _entry_registry(name)
+        if reg is None:
+            continue
+        ctx.reported_paths.add(sub)
+        ctx.findings.add('certs-d-entry-not-directory', ['%s: %s' % (sub, kind if kind != 'symlink' else
+                                                                   'symbolic link to a file')], (
+            '%s is not a directory. containerd stats it when it looks up %s, then opens %s/hosts.toml, which fails '
+            'with "not a directory", and so do %s. Move the file aside and make %s a directory.' % (
+                sub, 'every registry without a directory of its own' if reg == '*' else reg, sub,
+                'those pulls' if reg == '*' else 'pulls from %s' % reg, sub)))
+
+
+def _entry_registry(name):
+    """The registry a certs.d entry name is looked up for, or None for a name no image can carry."""
+    reg = facts.dir_registry(name)
+    if reg == '*' or '.' in reg or ':' in reg or reg == 'localhost':
+        return reg
+    return None
+
+
 def check_certs_d(ctx, roots=None):
     """certs.d directories and hosts.toml files; ``roots``: the directories containerd reads (None: all)."""
     ev = ctx.ev
@@ -585,6 +649,7 @@ def check_certs_d(ctx, roots=None):
     for root in certs_roots(ctx):
         if roots is None or root in roots or not containerd_in_use(ctx):
             _check_symlink_loops(ctx, root, ev.dir_entries(root))
+            _check_entry_types(ctx, root, ev.dir_entries(root))
         entries = ev.dir_entries(root)
         if entries is None:
             continue
