@@ -49,6 +49,17 @@ class MissingLibrary(Exception):
 
 _TOML_LINE_RE = re.compile(r'at line (\d+)')
 
+_TYPE_WORDS = ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'), (str, 'a string'),
+               (dict, 'a mapping'), (list, 'a list'), (tuple, 'a list'), (type(None), 'null'))
+
+
+def describe(value):
+    """A value's type in the user's words ('a string', 'a mapping', ...), never an internal class name."""
+    for cls, words in _TYPE_WORDS:
+        if isinstance(value, cls):
+            return words
+    return 'a value of an unsupported type'
+
 
 def load_toml(text):
     """Parse TOML text. Returns (data, line_index). Raises ParseError.

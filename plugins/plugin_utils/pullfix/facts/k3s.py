@@ -42,3 +42,39 @@ def wildcard_fixed_in(version):
 
 def is_generated(path):
     return path.startswith(GENERATED_PREFIXES)
+
+
+# registries.yaml is decoded into {mirrors: {<registry>: {endpoint: [str], rewrite: {str: str}}},
+# configs: {<registry>: {auth: {...}, tls: {...}}}}: a value of another shape is not loaded.
+def registries_shape_problems(data):
+    """[(keypath, value, expected)] of the values k3s/RKE2 cannot decode from registries.yaml."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [((), data, 'a mapping with mirrors and configs')]
+    out = []
+    for section in ('mirrors', 'configs'):
+        value = data.get(section)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            out.append(((section,), value, 'a mapping of registry -> settings'))
+            continue
+        for key, entry in value.items():
+            if entry is None:
+                continue
+            if not isinstance(entry, dict):
+                out.append(((section, key), entry, 'a mapping'))
+                continue
+            if section == 'mirrors':
+                endpoint = entry.get('endpoint')
+                if endpoint is not None and not (isinstance(endpoint, list) and all(isinstance(u, str) for u in endpoint)):
+                    out.append(((section, key, 'endpoint'), endpoint, 'a list of URLs'))
+                rewrite = entry.get('rewrite')
+                if rewrite is not None and not isinstance(rewrite, dict):
+                    out.append(((section, key, 'rewrite'), rewrite, 'a mapping of regular expression -> replacement'))
+            else:
+                for sub in ('auth', 'tls'):
+                    if entry.get(sub) is not None and not isinstance(entry.get(sub), dict):
+                        out.append(((section, key, sub), entry.get(sub), 'a mapping'))
+    return out

@@ -17,9 +17,8 @@ except ImportError:  # pragma: no cover - Python 2 sanity runs
 
 from . import PlanError
 from ..evidence import REDACTED, redact_url
+from ..parse import describe
 
-_TYPE_WORDS = ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'), (str, 'a string'),
-               (dict, 'a mapping'), (list, 'a list'), (tuple, 'a list'), (type(None), 'null'))
 
 SETTING = 'pullfix_registry_mirrors'
 MIRROR_KEYS = ('endpoints', 'fallback', 'server', 'ca', 'client', 'skip_verify', 'headers')
@@ -32,14 +31,6 @@ _CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
 # The most entries one setting may hold: far above any real fleet, low enough that a plan
 # always fits one apply call and one run.
 MAX_ENTRIES = 1000
-
-
-def describe(value):
-    """A value's type in the user's words ('a string', 'a mapping', ...), never an internal class name."""
-    for cls, words in _TYPE_WORDS:
-        if isinstance(value, cls):
-            return words
-    return 'a value of an unsupported type'
 
 
 def plain(value, where='settings', depth=0):

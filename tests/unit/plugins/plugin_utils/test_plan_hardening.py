@@ -477,7 +477,7 @@ def test_generated_k3s_files_are_never_planned():
     ('mirrors:\n  docker.io:\n    endpoint: [https://a]\n  docker.io:\n    endpoint: [https://b]\n',
      REG + ':4: duplicate key "docker.io" (first at line 2); the file is left as it is'),
     ('mirrors: &m\n  docker.io: *m\n', REG + ':1: an alias refers to a node that contains it (a cycle); the file is left as it is'),
-    ('- a\n', REG + ':1: is a list, expected a mapping with mirrors and configs; the file is left as it is'),
+    ('- a\n', REG + ':1: the document is a list, expected a mapping with mirrors and configs; the file is left as it is'),
     ('mirrors: [a]\n', REG + ':1: mirrors is a list, expected a mapping of registry -> settings; the file is left as it is'),
     ('mirrors:\n  quay.io: 5\n', REG + ':2: mirrors.quay.io is an integer, expected a mapping; the file is left as it is'),
     ('mirrors:\n  quay.io:\n    endpoint: https://q\n',

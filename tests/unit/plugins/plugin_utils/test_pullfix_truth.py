@@ -436,3 +436,17 @@ def test_values_containerd_cannot_decode(text):
     f = get(run(node('1.7.24', text)), 'containerd-config-rejected')
     assert 'wrong type' in f['explanation']
     assert 'containerd-config-rejected' not in ids(run(node('1.7.24', V2_CP)))
+
+
+@pytest.mark.parametrize('text, line, words', [
+    ('mirrors:\n  - docker.io\n', 1, 'mirrors is a list, expected a mapping of registry -> settings'),
+    ('mirrors:\n  docker.io:\n    endpoint: "https://m.example.com"\n', 3,
+     'mirrors.docker.io.endpoint is a string, expected a list of URLs'),
+    ('just a string\n', 1, 'the document is a string, expected a mapping'),
+    ('configs:\n  reg.example.com:\n    tls: yes\n', 3, 'configs.reg.example.com.tls is a boolean, expected a mapping'),
+])
+def test_registries_yaml_shapes_k3s_cannot_decode(text, line, words):
+    # The same shapes the planner refuses (facts.k3s.registries_shape_problems), said with file and line.
+    f = get(run(k3s(load(), registries=text)), 'k3s-registries-unparsable')
+    assert words in f['explanation']
+    assert f['evidence'][0].startswith('/etc/rancher/k3s/registries.yaml:%d' % line)

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ...evidence import distro_version
 from ...facts import k3s as facts
+from ...parse import describe, line_of
 
 
 def _installed_version(ctx, kind):
@@ -29,7 +30,14 @@ def check_registries_yaml(ctx):
             if not loaded:
                 continue
             data, index = loaded
-            if not isinstance(data, dict):
+            problems = facts.registries_shape_problems(data)
+            if problems:
+                ctx.findings.add('k3s-registries-unparsable', [
+                    ctx.cite(path, line_of(index, keypath) or None) for keypath, _v, _e in problems], (
+                    '%s cannot decode %s: %s. None of the file\'s mirrors and configs are applied.' % (
+                        kind, path, '; '.join('%s is %s, expected %s' % (
+                            '.'.join(str(k) for k in keypath) or 'the document', describe(value), expected)
+                            for keypath, value, expected in problems[:5]))))
                 continue
             mirrors = data.get('mirrors') if isinstance(data.get('mirrors'), dict) else {}
             _check_mirrors(ctx, kind, path, mirrors, index)

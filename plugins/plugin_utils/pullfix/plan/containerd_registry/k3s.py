@@ -180,22 +180,11 @@ def _load(ev, path, text, result):
 
     def where(*keypath):
         return '%s:%s' % (path, parse.line_of(index, keypath) or '?')
-    if not isinstance(data, dict):
-        result['errors'].append('%s: is %s, expected a mapping with mirrors and configs; the file is left as it '
-                                'is' % (where(), describe(data)))
-        return None
-    for section in ('mirrors', 'configs'):
-        value = data.get(section)
-        if value is not None and not isinstance(value, dict):
-            result['errors'].append('%s: %s is %s, expected a mapping of registry -> settings; the file is left as it '
-                                    'is' % (where(section), section, describe(value)))
-    if result['errors']:
-        return None
-    for section in ('mirrors', 'configs'):
-        for key, value in (data.get(section) or {}).items():
-            if value is not None and not isinstance(value, dict):
-                result['errors'].append('%s: %s.%s is %s, expected a mapping; the file is left as it is' % (
-                    where(section, key), section, key, describe(value)))
+    for keypath, value, expected in facts.registries_shape_problems(data):
+        if keypath[-1:] == ('endpoint',):
+            continue  # replaced when the user declared that registry, refused below when not
+        result['errors'].append('%s: %s is %s, expected %s; the file is left as it is' % (
+            where(*keypath), '.'.join(str(k) for k in keypath) or 'the document', describe(value), expected))
     if result['errors']:
         return None
     try:
