@@ -233,7 +233,9 @@ class _Gatherer(object):
                 pending = [p for p in target.split("/") if p] + pending
                 continue
             if not is_last and not stat.S_ISDIR(st.st_mode):
-                return _Resolved(host, node, None, "missing", "%s is not a directory" % node)
+                # Nothing below it can exist, and the service that wants it cannot create it either.
+                return _Resolved(host, node, None, "parent_not_directory", "%s is a %s, not a directory" % (
+                    node, _type_name(st.st_mode)))
             done.append(name)
             if is_last:
                 return _Resolved(host, node, st)

@@ -137,6 +137,11 @@ def kubelet_endpoints(ctx):
             ctx.needed_paths.add(path)
             for lineno, args in env_file_args(text):
                 flags = flag_values(args, (RUNTIME_FLAG, IMAGE_FLAG))
+                if RUNTIME_FLAG in flags and not (flags[RUNTIME_FLAG] or '').strip():
+                    ctx.findings.add('kubelet-config-unparsable', [ctx.cite(path, lineno)], (
+                        '%s gives kubelet %s with an empty value: kubelet refuses to start ("the '
+                        'containerRuntimeEndpoint was not specified or empty"). Name the runtime socket, e.g. '
+                        '%s=unix:///run/containerd/containerd.sock, or drop the flag.' % (path, RUNTIME_FLAG, RUNTIME_FLAG)))
                 for kind, flag in (('runtime', RUNTIME_FLAG), ('image', IMAGE_FLAG)):
                     if flags.get(flag):
                         put(kind, flags[flag], ctx.cite(path, lineno))

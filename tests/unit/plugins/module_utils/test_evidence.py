@@ -625,3 +625,11 @@ def test_unreadable_bytes_are_named(root, no_probe):
     assert ev["files"]["/etc/containerd/config.toml"]["error"] == {
         "kind": "not_utf8", "message": "not valid UTF-8: byte 0xff at offset 17 (line 2)"}
     assert ev["files"]["/etc/crio/crio.conf"]["error"] == {"kind": "binary", "message": "NUL byte at offset 9 (line 3)"}
+
+
+def test_a_file_where_a_directory_belongs_is_named(root, no_probe):
+    put(root, "/var/lib/kubelet", "not a directory\n")
+    ev = run(root)
+    err = ev["files"]["/var/lib/kubelet/config.yaml"]["error"]
+    assert err["kind"] == "parent_not_directory"
+    assert err["message"] == "/var/lib/kubelet is a file, not a directory"

@@ -450,3 +450,17 @@ def test_registries_yaml_shapes_k3s_cannot_decode(text, line, words):
     f = get(run(k3s(load(), registries=text)), 'k3s-registries-unparsable')
     assert words in f['explanation']
     assert f['evidence'][0].startswith('/etc/rancher/k3s/registries.yaml:%d' % line)
+
+
+def test_empty_runtime_endpoint_flag_stops_kubelet():
+    ev = load()
+    without_process(ev, 'kubelet')
+    with_file(ev, '/var/lib/kubelet/kubeadm-flags.env',
+              'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint= --v=2"\n', 'kubelet-config')
+    f = get(run(ev), 'kubelet-config-unparsable')
+    assert f['evidence'][0].startswith('/var/lib/kubelet/kubeadm-flags.env:1')
+    assert 'empty value' in f['explanation']
+    with_file(ev, '/var/lib/kubelet/kubeadm-flags.env',
+              'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock"\n',
+              'kubelet-config')
+    assert 'kubelet-config-unparsable' not in ids(run(ev))

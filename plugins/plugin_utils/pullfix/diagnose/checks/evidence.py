@@ -17,6 +17,7 @@ _KIND_TEXT = {
     'not_utf8': 'not valid UTF-8',
     'too_large': 'too large to read',
     'os_error': 'OS error',
+    'parent_not_directory': 'a directory on its path is not a directory',
 }
 
 
@@ -31,7 +32,8 @@ def check_read_errors(ctx):
             kind = err.get('kind')
             if kind in (None, 'missing') or path in ctx.reported_paths:
                 continue
-            detail = err.get('message') if kind in ('not_utf8', 'binary') and err.get('message') else None
+            detail = err.get('message') if kind in ('not_utf8', 'binary', 'parent_not_directory') and err.get('message') \
+                else None
             lines.append('%s: %s (%s)' % (path, kind, detail or _KIND_TEXT.get(kind, kind)))
     if lines:
         ctx.findings.add('evidence-read-error', lines, (
