@@ -160,6 +160,10 @@ def test_config_containerd_cannot_load_is_the_one_finding(kind):
     with_file(ev, CFG, 'version = 2\n', 'containerd-config')
     r = run(ev, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5000']}}})
     assert 'containerd-config-path-unset' in ids(r)
+    # No file (or a link to nothing) is containerd's defaults: config_path is known to be unset.
+    with_error(ev, CFG, 'missing', 'containerd-config')
+    r = run(ev, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5000']}}})
+    assert 'containerd-config-path-unset' in ids(r)
 
 
 def test_crictl_yaml_that_is_not_yaml():

@@ -176,7 +176,8 @@ def check_config(ctx):
             continue
         loaded = ctx.load(path, 'toml', 'containerd-config-unparsable', 'The containerd configuration')
         if not loaded:
-            eff.unusable.append(path)
+            if ((ev.file(path) or {}).get('error') or {}).get('kind') != 'missing':
+                eff.unusable.append(path)  # a missing file is containerd's defaults, not an unknown
             continue
         data, index = loaded
         version = data.get('version')
