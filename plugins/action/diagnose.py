@@ -27,16 +27,34 @@ ARGUMENT_SPEC = {
     # What node_evidence pulled (its `verify` result): kept when it went through the image
     # endpoint this diagnosis finds for kubelet, else `verify_pending` asks for another pull.
     'verify': {'type': 'dict'},
+    # The images to pull again, through kubelet's image endpoint, when `verify` went through
+    # another one (the node guessed before the diagnosis knew): one more node call, only then.
+    'verify_images': {'type': 'list', 'elements': 'str', 'default': []},
 }
+PULL_MODULE = 'kubenode.pullfix.cri_pull'
 
 
 def image_endpoint(runtime):
     return (runtime or {}).get('image_endpoint') or (runtime or {}).get('endpoint')
 
 
+def verification(runtime, verify, images):
+    """({verify or verify_pending} to return, cri_pull arguments or None) for the pulls of ``verify``.
+
+    The pulls count when they went through kubelet's image endpoint; otherwise ``images`` are
+    pulled again through it, and without images the result says the pulls are pending."""
+    if not verify:
+        return {}, None
+    wanted = image_endpoint(runtime)
+    if verify.get('endpoint') and verify.get('endpoint') == wanted:
+        return {'verify': {'endpoint': wanted, 'results': verify.get('results') or []}}, None
+    if wanted and images:
+        return {}, {'endpoint': wanted, 'action': 'pull', 'images': list(images), 'fail_on_error': False}
+    return {'verify_pending': bool(wanted)}, None
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _requires_connection = False
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
@@ -56,11 +74,14 @@ class ActionModule(ActionBase):
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
         )
-        verify = args.get('verify')
-        if verify:
-            wanted = image_endpoint(diagnosis['runtime'])
-            if verify.get('endpoint') and verify.get('endpoint') == wanted:
-                result['verify'] = {'endpoint': wanted, 'results': verify.get('results') or []}
+        kept, pull = verification(diagnosis['runtime'], args.get('verify'), args['verify_images'])
+        result.update(kept)
+        if pull:
+            pulled = self._execute_module(module_name=PULL_MODULE, module_args=pull, task_vars=task_vars)
+            if pulled.get('failed'):
+                results = [{'image': i, 'ok': False, 'error': pulled.get('msg') or 'the pull did not run'}
+                           for i in pull['images']]
             else:
-                result['verify_pending'] = bool(wanted)
+                results = pulled.get('results') or []
+            result['verify'] = {'endpoint': pull['endpoint'], 'results': results}
         return result

@@ -16,7 +16,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import catalogue
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import finding_lines, render_all, summary_lines
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import change_lines, finding_lines, render_all, summary_lines
 
 ARGUMENT_SPEC = {
     # Each entry is a host's report dict, or a host name whose pullfix_diagnosis and
@@ -43,6 +43,7 @@ def host_entry(name, hostvars):
         'findings': findings,
         'changes': [dict((k, c.get(k)) for k in ('path', 'action', 'backup', 'role', 'reason'))
                     for c in (hv.get('pullfix_remediation') or {}).get('changes') or []],
+        'notes': list((hv.get('pullfix_remediation') or {}).get('notes') or []),
         'verify': (diagnosis.get('verify') or {}).get('results') or [],
     }
 
@@ -104,6 +105,7 @@ class ActionModule(ActionBase):
         report_dir = args.get('report_dir')
         result['summary'] = summary_lines(hosts)
         result['open_findings'] = finding_lines(hosts)
+        result['changes'] = change_lines(hosts)
         result['files'] = []
         result['changed_files'] = []
         result['changed'] = False

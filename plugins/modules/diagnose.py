@@ -48,9 +48,16 @@ options:
     description:
       - The RV(kubenode.pullfix.node_evidence#module:verify) result of the same gathering call.
       - Returned as RV(verify) when its endpoint is the image endpoint this diagnosis finds for kubelet;
-        otherwise RV(verify_pending) is true and the pulls must be made again through that endpoint.
+        otherwise the images of O(verify_images) are pulled again through that endpoint (one more node call)
+        and returned as RV(verify); without O(verify_images), RV(verify_pending) is true.
     type: dict
 attributes:
+  verify_images:
+    description:
+      - The images to pull again through kubelet's image endpoint when O(verify) went through another one.
+    type: list
+    elements: str
+    default: []
   check_mode:
     description: The diagnosis never changes anything, so it runs unchanged in check mode.
     support: full
@@ -151,7 +158,7 @@ counts:
   sample: {"error": 1, "warning": 0, "info": 1}
 verify:
   description: The verification pulls of O(verify), when they went through kubelet's image endpoint.
-  returned: when O(verify) was given and its endpoint is kubelet's image endpoint
+  returned: when O(verify) was given and its endpoint is kubelet's image endpoint, or O(verify_images) were pulled again
   type: dict
   sample: {"endpoint": "unix:///run/containerd/containerd.sock",
            "results": [{"image": "registry.k8s.io/pause:3.10", "ok": true, "image_ref": "sha256:873ed751"}]}

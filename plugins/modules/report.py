@@ -27,10 +27,11 @@ options:
   hosts:
     description:
       - One entry per host, either a host name or a dict.
-      - A host name is looked up in C(hostvars) - C(pullfix_diagnosis) (registered from M(kubenode.pullfix.diagnose)),
-        C(pullfix_changes) and C(pullfix_verify) (registered from M(kubenode.pullfix.cri_pull)). A host without a
-        diagnosis (unreachable, or failed earlier) is reported with the finding C(host-not-diagnosed).
-      - A dict has the keys C(host), C(runtime), C(findings), C(changes) (C(path), C(action), C(backup)) and
+      - A host name is looked up in C(hostvars) - C(pullfix_diagnosis) (registered from M(kubenode.pullfix.diagnose),
+        its C(verify) included) and C(pullfix_remediation) (registered from M(kubenode.pullfix.remediate) - changes,
+        notes, refusals). A host without a diagnosis (unreachable, or failed earlier) is reported with the finding
+        C(host-not-diagnosed).
+      - A dict has the keys C(host), C(runtime), C(findings), C(changes) (C(path), C(action), C(backup)), C(notes) and
         C(verify) (C(image), C(ok), C(image_ref), C(error)).
     type: list
     elements: raw
@@ -66,6 +67,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description: "What the run wrote, host by host, with the backup to restore from, then the planners' notes."
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "node1: updated /etc/containerd/config.toml (backup /etc/containerd/config.toml.20261122T031500-4242.pullfix~)"
 open_findings:
   description: "One line per open error or warning finding, host by host: C(host: SEVERITY id - title)."
   returned: always

@@ -47,6 +47,7 @@ def normalize_host(entry):
         'runtime': dict(runtime),
         'findings': findings,
         'changes': [dict(c) for c in entry.get('changes') or []],
+        'notes': [str(n) for n in entry.get('notes') or []],
         'verify': [dict(v) for v in entry.get('verify') or []],
     }
 
@@ -83,6 +84,17 @@ def summary_lines(hosts):
 
 def _open(findings):
     return [f for f in findings if f.get('severity') in ('error', 'warning') and not f.get('fixed')]
+
+
+def change_lines(hosts):
+    """What this run wrote on each host (with the backup to restore from) and what it wants known."""
+    lines = []
+    for h in normalize_hosts(hosts):
+        for c in h['changes']:
+            lines.append('%s: %s %s%s' % (h['host'], c.get('action') or 'changed', c.get('path'),
+                                          ' (backup %s)' % c['backup'] if c.get('backup') else ''))
+        lines.extend('%s: note: %s' % (h['host'], n) for n in h['notes'])
+    return lines
 
 
 def finding_lines(hosts):

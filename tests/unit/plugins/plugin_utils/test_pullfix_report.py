@@ -36,7 +36,7 @@ def fleet():
 def test_host_json_shape():
     hosts = fleet()
     data = json.loads(report.render_host_json(hosts[1]))
-    assert sorted(data) == ['changes', 'findings', 'host', 'runtime', 'verify']
+    assert sorted(data) == ['changes', 'findings', 'host', 'notes', 'runtime', 'verify']
     assert data['host'] == 'node1' and data['runtime']['name'] == 'containerd'
     want = ['search-registries-mismatch', 'socket-world-accessible', 'search-registries-effective']
     assert [f['id'] for f in data['findings']] == want
@@ -146,3 +146,19 @@ def test_finding_lines_list_open_errors_and_warnings_only():
         {'id': 'c-info', 'severity': 'info', 'title': 'C'},
         {'id': 'd-warn', 'severity': 'warning', 'title': 'D'}]}]
     assert report.finding_lines(hosts) == ['n1: ERROR   a-error - A', 'n1: WARNING d-warn - D']
+
+
+def test_change_lines_name_every_file_with_its_backup_and_the_notes():
+    from ansible_collections.kubenode.pullfix.plugins.action.report import host_entry
+    hostvars = {'n1': {
+        'pullfix_diagnosis': {'runtime': {'name': 'containerd'}, 'findings': []},
+        'pullfix_remediation': {
+            'changes': [{'path': '/etc/containerd/config.toml', 'action': 'updated',
+                         'backup': '/etc/containerd/config.toml.1.pullfix~'},
+                        {'path': '/etc/containerd/certs.d/docker.io/hosts.toml', 'action': 'created', 'backup': None}],
+            'notes': ['containerd_registry: fallback false for docker.io']}}}
+    lines = report.change_lines([host_entry('n1', hostvars)])
+    assert lines == ['n1: updated /etc/containerd/config.toml (backup /etc/containerd/config.toml.1.pullfix~)',
+                     'n1: created /etc/containerd/certs.d/docker.io/hosts.toml',
+                     'n1: note: containerd_registry: fallback false for docker.io']
+    assert report.change_lines([host_entry('n2', {'n2': hostvars['n1'] | {'pullfix_remediation': {}}})]) == []
