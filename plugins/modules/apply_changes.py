@@ -84,6 +84,29 @@ options:
         (entries with C(path) and C(backup); a null C(backup) removes a file the earlier call created).
     type: list
     elements: dict
+  daemon_reload:
+    description:
+      - After the files, run C(systemctl daemon-reload) (a unit file or drop-in changed).
+    type: bool
+    default: false
+  restart_units:
+    description:
+      - After the files (and the daemon reload), restart these systemd units, in order. A unit that fails to
+        restart is reported in RV(services); the call itself fails only with O(fail_msg).
+    type: list
+    elements: str
+    default: []
+  reload_units:
+    description:
+      - After the restarts, ask these systemd units to re-read their configuration (C(systemctl reload)).
+    type: list
+    elements: str
+    default: []
+  fail_msg:
+    description:
+      - When set, the call fails with this message after doing everything else (used to put files back and
+        restart, then fail the host saying why).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -114,9 +137,11 @@ EXAMPLES = r"""
             capabilities = ["pull", "resolve"]
   register: applied
 
-- name: Put the files of that call back from its backups
+- name: Put the files of that call back from its backups, restart containerd and fail the host
   kubenode.pullfix.apply_changes:
     restore: "{{ applied.changes }}"   # each entry carries path and backup
+    restart_units: [containerd.service]
+    fail_msg: containerd did not come back with the new configuration; the old one is restored
 """
 
 RETURN = r"""
@@ -138,6 +163,13 @@ restart:
   type: list
   elements: str
   sample: [containerd]
+services:
+  description: What was done to systemd after the files (C(daemon-reload), C(restart <unit>), C(reload <unit>)), each with
+    its exit status and error output.
+  returned: when O(daemon_reload), O(restart_units) or O(reload_units) asked for something (not in check mode)
+  type: list
+  elements: dict
+  sample: [{"action": "restart containerd.service", "rc": 0, "stderr": ""}]
 restored:
   description: The paths put back, with O(restore).
   returned: when O(restore) is set
@@ -153,6 +185,23 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import apply_changes, restore
+
+
+def services(module):
+    """daemon-reload, restarts and reloads asked for; [{action, rc, stderr}]. Never raises."""
+    p = module.params
+    if module.check_mode or not (p["daemon_reload"] or p["restart_units"] or p["reload_units"]):
+        return None
+    systemctl = module.get_bin_path("systemctl")
+    if systemctl is None:
+        return [{"action": "systemctl", "rc": None, "stderr": "systemctl not found"}]
+    steps = [("daemon-reload", None)] if p["daemon_reload"] else []
+    steps += [("restart", u) for u in p["restart_units"]] + [("reload", u) for u in p["reload_units"]]
+    done = []
+    for verb, unit in steps:
+        rc, _out, err = module.run_command([systemctl, verb] + ([unit] if unit else []))
+        done.append({"action": verb + (" " + unit if unit else ""), "rc": rc, "stderr": (err or "").strip()[-2000:]})
+    return done
 
 
 def main():
@@ -173,6 +222,10 @@ def main():
             )),
             secrets=dict(type="list", elements="str", default=[], no_log=True),
             restore=dict(type="list", elements="dict"),
+            daemon_reload=dict(type="bool", default=False),
+            restart_units=dict(type="list", elements="str", default=[]),
+            reload_units=dict(type="list", elements="str", default=[]),
+            fail_msg=dict(type="str"),
         ),
         mutually_exclusive=[("changes", "restore")],
         supports_check_mode=True,
@@ -181,14 +234,25 @@ def main():
         if module.check_mode:
             module.exit_json(changed=bool(module.params["restore"]), restored=[])
         result = restore(module.params["restore"])
+        done = services(module)
+        if done is not None:
+            result["services"] = done
         if result["errors"]:
             module.fail_json(msg="could not restore: %s" % "; ".join(result["errors"]), **result)
+        if module.params["fail_msg"]:
+            module.fail_json(msg=module.params["fail_msg"], **result)
         module.exit_json(**result)
     result = apply_changes(module.params["changes"], check_mode=module.check_mode, diff=module._diff)
     if module._diff:
         result["diff"] = [c.pop("diff") for c in result["changes"] if "diff" in c]
     if result["errors"]:
         module.fail_json(msg="; ".join(result["errors"]), **result)
+    done = services(module)
+    if done is not None:
+        result["services"] = done
+        result["changed"] = True
+    if module.params["fail_msg"]:
+        module.fail_json(msg=module.params["fail_msg"], **result)
     module.exit_json(**result)
 
 
