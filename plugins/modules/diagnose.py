@@ -51,13 +51,13 @@ options:
         otherwise the images of O(verify_images) are pulled again through that endpoint (one more node call)
         and returned as RV(verify); without O(verify_images), RV(verify_pending) is true.
     type: dict
-attributes:
   verify_images:
     description:
       - The images to pull again through kubelet's image endpoint when O(verify) went through another one.
     type: list
     elements: str
     default: []
+attributes:
   check_mode:
     description: The diagnosis never changes anything, so it runs unchanged in check mode.
     support: full

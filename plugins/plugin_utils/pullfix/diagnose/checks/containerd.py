@@ -625,8 +625,8 @@ def _check_entry_types(ctx, root, entries):
         if reg is None:
             continue
         ctx.reported_paths.add(sub)
-        ctx.findings.add('certs-d-entry-not-directory', ['%s: %s' % (sub, kind if kind != 'symlink' else
-                                                                   'symbolic link to a file')], (
+        what = kind if kind != 'symlink' else 'symbolic link to a file'
+        ctx.findings.add('certs-d-entry-not-directory', ['%s: %s' % (sub, what)], (
             '%s is not a directory. containerd stats it when it looks up %s, then opens %s/hosts.toml, which fails '
             'with "not a directory", and so do %s. Move the file aside and make %s a directory.' % (
                 sub, 'every registry without a directory of its own' if reg == '*' else reg, sub,
