@@ -376,3 +376,11 @@ def test_findings_and_settings_ask_for_the_role():
     assert wanted(diag, {}) == [('registries_conf', 'finding registries-conf-v1-dropin')]
     assert wanted({}, {'search_registries': ['docker.io']}) == [('registries_conf', 'pullfix_search_registries is set')]
     assert wanted({}, {'search_registries': []}) == []
+
+
+def test_owned_dropin_reason_names_the_files_it_overrides():
+    ev = node(dropins={'99-site.conf': 'unqualified-search-registries = ["docker.io"]\n',
+                       'crio.conf': 'unqualified-search-registries = ["quay.io", "docker.io"]\n',
+                       'shortnames.conf': corpus('debian12-registries.conf.d-shortnames.conf')})
+    (c,) = rc.plan(ev, CRIO, {'search_registries': ['docker.io']})['changes']
+    assert c['reason'].endswith('(%s/99-site.conf, %s/crio.conf)' % (D, D))

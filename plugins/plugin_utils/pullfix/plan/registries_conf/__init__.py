@@ -259,7 +259,7 @@ def _v1_index(index, converted):
     return out
 
 
-def _crio_mode(ev, runtime, result):
+def _crio_mode(ev, runtime):
     """(mode CRI-O resolves short names with, why) when the runtime is CRI-O, else (None, None)."""
     if (runtime or {}).get('name') != 'crio':
         return None, None
@@ -357,10 +357,12 @@ def plan(ev, runtime, settings):
             result['errors'].append('%s: exists and was not written by kubenode.pullfix; rename it. Nothing written' % target)
             return finish(result)
         if current != mine:
+            beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
             result['changes'].append(change(target, 'update' if state == 'file' else 'create', mine,
                                             'the search order, short-name mode, aliases and mirrors you asked for, '
-                                            'read after every drop-in that sets the same keys', ROLE, mode='0644',
-                                            restart=restart, expect=sha256_text(current)))
+                                            'read after every file that sets the same keys (%s)' % (
+                                                ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
+                                            ROLE, mode='0644', restart=restart, expect=sha256_text(current)))
         after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
         indexes[target] = after_layers[-1][2]
         after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
@@ -398,7 +400,7 @@ def plan_effective(result, before, after, broken, indexes, wanted):
 def _short_names(result, ev, runtime, after, opts):
     """Say when short names stay ambiguous under enforcing mode, and where CRI-O takes the mode from."""
     search = (after.get('unqualified-search-registries') or {}).get('value') or []
-    crio_mode, why = _crio_mode(ev, runtime, result)
+    crio_mode, why = _crio_mode(ev, runtime)
     if crio_mode is not None or why:
         mode = crio_mode
         if opts['mode'] and parse_version(runtime.get('version')) and \
