@@ -206,3 +206,31 @@ def test_z_convert_v1_main_when_asked(host):
     assert host.run("podman pull pullfix/both:1").rc == 0
     assert host.check_output("podman images --format '{{.Repository}}'").strip() == "docker.io/pullfix/both"
     host.run("podman rmi -a -f")
+
+
+def test_z_mirrors_and_aliases_are_read_by_podman(host):
+    name = host.backend.get_hostname()
+    if name != "rcf-order-d12":
+        pytest.skip("runs once, on rcf-order-d12")
+    settings = {"pullfix_registry_mirrors": {"docker.io": {"endpoints": ["http://127.0.0.1:5001"]}},
+                "pullfix_short_name_aliases": {"hubboth": "docker.io/pullfix/both"}}
+    try:
+        run = run_role(name, settings)
+        assert run.returncode == 0, run.stdout
+        text = host.file(OWNED[name]).content_string
+        assert '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n' in text
+        assert '[[registry.mirror]]\nlocation = "127.0.0.1:5001"\ninsecure = true\n' in text
+        # the owned [[registry]] replaces the fixture's docker.io entry (same prefix, later file):
+        # podman now reaches 127.0.0.1:5001 as a mirror of docker.io, and the alias resolves
+        hub = Witness(host, HUB)
+        host.run("podman rmi -a -f")
+        pull = host.run("podman pull hubboth:1")
+        assert pull.rc == 0, pull.stderr
+        assert "docker.io/pullfix/both:1" in pull.stderr
+        assert host.check_output("podman images --format '{{.Digest}}'").strip() == \
+            digest(host, "127.0.0.1:5001", "pullfix/both:1")
+        assert hub.saw("/v2/pullfix/both/manifests/1")
+    finally:
+        host.run("podman rmi -a -f")
+        assert run_role(name).returncode == 0  # back to the scenario's settings
+    assert "[[registry]]" not in host.file(OWNED[name]).content_string

@@ -128,6 +128,37 @@ def test_merge_alias_empty_value_removes():
     assert eff['aliases'] == {}
 
 
+# (layers in read order, expected search list or None, the file that set it, expected short-name-mode)
+LAYERED = [
+    ([(facts.MAIN, 'unqualified-search-registries = ["a.io"]\n')], ['a.io'], facts.MAIN, None),
+    ([(facts.MAIN, 'unqualified-search-registries = ["a.io"]\n'), (D + '/x.conf', 'short-name-mode = "enforcing"\n')],
+     ['a.io'], facts.MAIN, 'enforcing'),
+    ([(facts.MAIN, 'unqualified-search-registries = ["a.io"]\n'), (D + '/x.conf', 'unqualified-search-registries = ["b.io"]\n'),
+      (D + '/y.conf', '[aliases]\n"n" = "c.io/n"\n')], ['b.io'], D + '/x.conf', None),
+    ([(D + '/99-site.conf', 'unqualified-search-registries = ["docker.io"]\n'),
+      (D + '/crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')],
+     ['docker.io', 'quay.io'], D + '/crio.conf', None),
+    ([(facts.MAIN, '[registries.search]\nregistries = ["v1.io"]\n'), (D + '/a.conf', 'short-name-mode = "disabled"\n')],
+     ['v1.io'], facts.MAIN, 'disabled'),
+    ([(facts.MAIN, corpus('containers-image-registries.conf')), (D + '/crio.conf', corpus('crio-packaging-conf.d-crio.conf'))],
+     ['docker.io'], D + '/crio.conf', None),
+    ([(facts.MAIN, corpus('debian12-registries.conf')),
+      (D + '/shortnames.conf', corpus('debian12-registries.conf.d-shortnames.conf'))], None, None, None),
+    ([(facts.MAIN, corpus('crio-test-registries.conf')), (D + '/z.conf', 'unqualified-search-registries = []\n')],
+     [], D + '/z.conf', None),
+    ([(facts.MAIN, 'short-name-mode = "enforcing"\n'), (D + '/a.conf', 'short-name-mode = "permissive"\n'),
+      (D + '/b.conf', 'unqualified-search-registries = ["q.io"]\n')], ['q.io'], D + '/b.conf', 'permissive'),
+]
+
+
+@pytest.mark.parametrize('layers, search, origin, mode', LAYERED)
+def test_merge_layered(layers, search, origin, mode):
+    eff = merged(*layers)
+    assert value(eff, 'unqualified-search-registries') == search
+    assert (eff.get('unqualified-search-registries') or {}).get('path') == origin
+    assert value(eff, 'short-name-mode') == mode
+
+
 def test_lexical_order_puts_numbers_before_crio_conf():
     paths = [D + '/crio.conf', D + '/99-site.conf', facts.MAIN, D + '/README', D + '/Zeta.conf', D + '/sub/x.conf']
     assert facts.ordered_files(paths) == [facts.MAIN, D + '/99-site.conf', D + '/Zeta.conf', D + '/crio.conf']
