@@ -415,3 +415,15 @@ def test_owned_dropin_reason_names_the_files_it_overrides():
                        'shortnames.conf': corpus('debian12-registries.conf.d-shortnames.conf')})
     (c,) = rc.plan(ev, CRIO, {'search_registries': ['docker.io']})['changes']
     assert c['reason'].endswith('(%s/99-site.conf, %s/crio.conf)' % (D, D))
+
+
+@pytest.mark.parametrize('text, words', [
+    ('[registries.search]\nregistries = "quay.io"\n', '[registries.search] registries must be an array of strings'),
+    ('[registries.insecure]\nregistries = ["https://quay.io"]\n', 'URI schemes are not supported'),
+    ('[registries.search]\nregistries = ["not a host"]\n', 'is not a host[:port]'),
+])
+def test_v1_file_containers_image_refuses_is_not_converted(text, words):
+    ev = node(dropins={'50-v1.conf': text})
+    result = rc.plan(ev, CONTAINERD, {})
+    assert result['changes'] == []
+    assert result['errors'][0].startswith('%s/50-v1.conf:' % D) and words in result['errors'][0]

@@ -237,12 +237,20 @@ def _load(ev, paths, result):
                                     'hand; nothing written' % (path, _cite(path, index, ('registries',)),
                                                                _cite(path, index, (facts.v2_keys(data)[0],))))
             return None
-        if fmt != 'v1':
-            for keypath, words in facts.file_problems(data):
-                result['errors'].append('%s: %s; containers-image refuses the file and every pull fails. Fix it by '
-                                        'hand; nothing written' % (_cite(path, index, keypath), words))
-            if result['errors']:
-                return None
+        if fmt == 'v1':
+            for table in facts.v1_tables(data):
+                value = data['registries'][table]['registries']
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    result['errors'].append('%s: [registries.%s] registries must be an array of strings; nothing '
+                                            'written' % (_cite(path, index, ('registries', table, 'registries')), table))
+                    return None
+        checked = facts.v1_to_v2(data) if fmt == 'v1' else data
+        for keypath, words in facts.file_problems(checked):
+            keypath = ('registries',) if fmt == 'v1' else keypath
+            result['errors'].append('%s: %s; containers-image refuses the file and every pull fails. Fix it by '
+                                    'hand; nothing written' % (_cite(path, index, keypath), words))
+        if result['errors']:
+            return None
         if fmt == 'v1':
             index = _v1_index(index, facts.v1_to_v2(data))
         layers.append((path, text, data, index, fmt))
