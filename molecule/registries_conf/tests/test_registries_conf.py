@@ -152,6 +152,26 @@ def test_check_mode_predicted_the_changes_and_showed_the_diff(host):
     assert 'unqualified-search-registries = ["docker.io"]' in diffs[OWNED[name]]["after"]
 
 
+@pytest.fixture(scope="module")
+def doctor_report():
+    report_dir = os.path.join(EPHEMERAL, "after-fix-report")
+    subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "..", "..", "playbooks", "diagnose.yml"),
+                    "-e", "pullfix_report_dir=" + report_dir, "-e", json.dumps({"pullfix_search_registries": ["docker.io"]})],
+                   check=True, stdout=subprocess.DEVNULL)
+    return report_dir
+
+
+def test_doctor_agrees_after_the_fix(host, doctor_report):
+    """The doctor reads the same containers-image facts: no registries error is left, and it names the
+    owned drop-in as the file that sets the search order."""
+    with open(os.path.join(doctor_report, host.backend.get_hostname() + ".json")) as f:
+        findings = json.load(f)["findings"]
+    ours = [f for f in findings if f["remediation"] == "kubenode.pullfix.registries_conf"]
+    assert [f["id"] for f in ours if f["severity"] == "error"] == []
+    effective = [f for f in ours if f["id"] == "search-registries-effective"][0]
+    assert OWNED[host.backend.get_hostname()] in " ".join(effective["evidence"]) + effective["explanation"]
+
+
 def run_role(limit, *extra):
     argv = ["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "converge.yml"), "--limit", limit]
     for item in extra:
