@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from . import PlanError
 from . import containerd_registry
+from . import registries_conf
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -17,6 +18,7 @@ PREFIX = 'kubenode.pullfix.'
 # role -> (planner, the settings that ask for it even without a finding)
 ROLES = {
     'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
+    'registries_conf': (registries_conf.plan, ('search_registries', 'short_name_mode', 'short_name_aliases')),
 }
 
 

@@ -11,24 +11,19 @@ __metaclass__ = type
 import posixpath
 
 from ...evidence import parse_version
+from ...facts import containers_image as facts
 
-MAIN = '/etc/containers/registries.conf'
-DROPIN_DIR = '/etc/containers/registries.conf.d'
-V2_KEYS = ('unqualified-search-registries', 'registry', 'short-name-mode', 'aliases', 'credential-helpers',
-           'additional-layer-store-auth-helper')
-CRIO_MAIN = '/etc/crio/crio.conf'
-# drop-ins shipped by packages: when a later file replaces their list, that is the user's intent
-PACKAGED_DROPINS = ('crio.conf',)
-CRIO_ENFORCING_SINCE = (1, 34, 0)
+MAIN = facts.MAIN
+DROPIN_DIR = facts.DROPIN_DIR
+V2_KEYS = facts.V2_KEYS
+CRIO_MAIN = facts.CRIO_MAIN
+PACKAGED_DROPINS = facts.PACKAGED_DROPINS
+CRIO_ENFORCING_SINCE = facts.CRIO_ENFORCING_SINCE
 
 
 def ordered_files(ev):
     """registries.conf then registries.conf.d/*.conf in lexical (byte) order."""
-    paths = ev.paths_by_why('registries-conf')
-    main = [p for p in paths if p == MAIN]
-    drop = sorted((p for p in paths if posixpath.dirname(p) == DROPIN_DIR and p.endswith('.conf')),
-                  key=lambda p: posixpath.basename(p).encode('utf-8'))
-    return main + drop
+    return facts.ordered_files(ev.paths_by_why('registries-conf'))
 
 
 def _v1_search(data):
@@ -49,8 +44,8 @@ def merge(ctx):
         if not loaded:
             continue
         data, index = loaded
-        v1 = isinstance(data.get('registries'), dict)
-        v2 = [k for k in V2_KEYS if k in data]
+        v1 = bool(facts.v1_tables(data))
+        v2 = facts.v2_keys(data)
         if v1 and v2:
             ctx.findings.add('registries-conf-mixed-versions', [
                 ctx.cite_key(path, index, ('registries',)), ctx.cite_key(path, index, (v2[0],))], (
@@ -117,18 +112,14 @@ def check_search(ctx):
 def crio_short_name_mode(ctx):
     """(mode, cite) from [crio.image] short_name_mode in crio.conf and crio.conf.d (last wins), or (None, None)."""
     ev = ctx.ev
-    paths = ev.paths_by_why('crio-config')
-    paths.sort(key=lambda p: (p != CRIO_MAIN, posixpath.basename(p).encode('utf-8')))
     mode, cite = None, None
-    for path in paths:
+    for path in facts.crio_files(ev.paths_by_why('crio-config')):
         loaded = ctx.load(path, 'toml', 'crio-config-unparsable', 'The CRI-O configuration')
         if not loaded:
             continue
         data, index = loaded
-        crio = data.get('crio') if isinstance(data.get('crio'), dict) else {}
-        image = crio.get('image') if isinstance(crio.get('image'), dict) else {}
-        if isinstance(image.get('short_name_mode'), str):
-            mode = image['short_name_mode']
+        if facts.crio_short_name_mode_of(data) is not None:
+            mode = facts.crio_short_name_mode_of(data)
             cite = ctx.cite_key(path, index, ('crio', 'image', 'short_name_mode'))
     return mode, cite
 
