@@ -96,6 +96,7 @@ _CATALOGUE = {
     'registries-conf-v1-format': ('warning', 'registries.conf uses the deprecated v1 format', REGISTRIES, 'hygiene'),
     'registries-conf-v1-dropin': ('error', 'A registries.conf.d drop-in uses the v1 format: every podman/CRI-O pull fails', REGISTRIES,
                                   'pull'),
+    'registries-conf-dropin-ignored': ('warning', 'A directory named like a registries.conf.d drop-in is ignored', MANUAL, 'hygiene'),
     'registries-conf-mixed-versions': ('error', 'registries.conf mixes v1 and v2 formats', REGISTRIES, 'pull'),
     'registries-conf-unparsable': ('error', 'registries.conf (or a drop-in) cannot be parsed', MANUAL, 'pull'),
     'short-name-ambiguous-enforcing': ('error', 'Short names are ambiguous (several search registries) and short-name mode is enforcing', REGISTRIES, 'pull'),

@@ -38,6 +38,7 @@ def diagnose(evidence, settings=None):
     checks_k3s.check_registries_yaml(ctx)
     checks_k3s.check_generated_certs_d(ctx)
 
+    checks_registries.check_dropin_entries(ctx)
     reg = checks_registries.check_search(ctx)
     checks_registries.check_short_names(ctx, reg)
 

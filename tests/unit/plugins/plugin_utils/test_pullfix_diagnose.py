@@ -349,6 +349,9 @@ CASES = {
     'registries-conf-unparsable': (
         E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"\n')),
         E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"]\n'))),
+    'registries-conf-dropin-ignored': (
+        E(lambda ev: ev['dirs'][DROPIN]['entries'].append({'name': '10-dir.conf', 'type': 'dir'})),
+        E(lambda ev: ev['dirs'][DROPIN]['entries'].append({'name': 'old', 'type': 'dir'}))),
     'short-name-ambiguous-enforcing': (
         E(lambda ev: (crio(ev, '1.34.1'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
         E(lambda ev: (crio(ev, '1.33.2'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')))),

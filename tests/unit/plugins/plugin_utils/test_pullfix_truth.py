@@ -468,3 +468,15 @@ def test_empty_runtime_endpoint_flag_stops_kubelet():
               'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock"\n',
               'kubelet-config')
     assert 'kubelet-config-unparsable' not in ids(run(ev))
+
+
+@pytest.mark.parametrize('text, words', [
+    ('unqualified-search-registries = "docker.io"\n', 'unqualified-search-registries: expected an array'),
+    ('unqualified-search-registries = ["https://docker.io"]\n', 'has a URI scheme'),
+    ('short-name-mode = "strict"\n', 'is not one of enforcing, permissive, disabled'),
+])
+def test_registries_conf_shapes_containers_image_refuses(text, words):
+    # The planner's rules (facts.containers_image.file_problems), said by the doctor with the file.
+    f = get(run(regconf(load(), '10-x.conf', text)), 'registries-conf-unparsable')
+    assert words in f['explanation'] and '/etc/containers/registries.conf.d/10-x.conf' in f['explanation']
+    assert f['evidence'][0].startswith('/etc/containers/registries.conf.d/10-x.conf:1')

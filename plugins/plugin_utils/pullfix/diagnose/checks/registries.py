@@ -33,6 +33,19 @@ def _v1_search(data):
     return None
 
 
+def check_dropin_entries(ctx):
+    """A directory named like a drop-in: containers-image walks registries.conf.d for regular *.conf files
+    only and skips directories, so nothing in it applies."""
+    for entry in ctx.ev.dir_entries(facts.DROPIN_DIR) or ():
+        name = entry.get('name') or ''
+        if entry.get('type') == 'dir' and name.endswith(facts.DROPIN_SUFFIX):
+            path = facts.DROPIN_DIR + '/' + name
+            ctx.findings.add('registries-conf-dropin-ignored', ['%s: directory' % path], (
+                '%s is a directory. containers-image reads only the regular *.conf files of %s and skips '
+                'directories, so no setting inside it applies. Move the drop-in up one level.' % (
+                    path, facts.DROPIN_DIR)))
+
+
 def merge(ctx):
     """Effective containers-image settings: {search: (list, path, cite) | None, mode: (..), setters: [...]}."""
     ev = ctx.ev
@@ -70,6 +83,15 @@ def merge(ctx):
                 cite = ctx.cite_key(path, index, ('registries', 'search', 'registries'))
                 search = (list(lst), path, cite)
                 setters.append(search)
+            continue
+        problems = facts.file_problems(data)
+        if problems:
+            # The same rules the planner refuses a file by: containers-image refuses the whole load.
+            ctx.findings.add('registries-conf-unparsable', [
+                ctx.cite_key(path, index, keypath) for keypath, _words in problems[:5]], (
+                'containers-image refuses %s: %s. Every podman, skopeo and CRI-O pull fails while it is there.' % (
+                    path, '; '.join('%s: %s' % ('.'.join(str(k) for k in keypath), words)
+                                    for keypath, words in problems[:5]))))
             continue
         if 'unqualified-search-registries' in data and isinstance(data['unqualified-search-registries'], list):
             cite = ctx.cite_key(path, index, ('unqualified-search-registries',))
