@@ -102,20 +102,24 @@ class ActionModule(ActionBase):
             if args['fail_on_errors']:
                 raise AnsibleActionFail(redact_url(str(exc)))
             result.update(changed=False, roles={}, notes=[], changes=[], restart=[], restart_units=[],
-                          reload_units=[], wait_endpoint=None, planned=[], errors=[redact_url(str(exc))])
+                          reload_units=[], wait_endpoint=None, planned=[], commands=[], errors=[redact_url(str(exc))])
             return result
         except MissingLibrary as exc:
             raise AnsibleActionFail(str(exc))
-        changes, notes, errors, secrets = [], [], [], []
+        changes, notes, errors, secrets, commands = [], [], [], [], []
         for role, _why in chosen:
             plan = plans[role]
             changes.extend(plan['changes'])
+            # Node actions that are no file (a socket's mode, a tmpfiles link, an SELinux relabel):
+            # run by tasks/remediate.yml after the files, never in check mode.
+            commands.extend(dict(c, role=role) for c in plan.get('commands') or ())
             notes.extend('%s: %s' % (role, n) for n in plan['notes'])
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
                       reload_units=[], wait_endpoint=None, errors=[redact_url(e) for e in errors],
-                      planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
+                      planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes],
+                      commands=[] if errors else commands)
         if errors:
             if args['fail_on_errors']:
                 result.update(failed=True, msg='Nothing was written: ' + ' | '.join(result['errors']))

@@ -53,8 +53,10 @@ options:
         type: list
         elements: str
       restart:
-        description: The service whose restart makes the change take effect; returned in RV(restart) when it changed.
-        type: str
+        description:
+          - The service key whose restart makes the change take effect, or a list of keys (a unit drop-in needs
+            V(systemd), a daemon-reload, and its unit's restart); returned in RV(restart) when it changed.
+        type: raw
       expect:
         description: SHA-256 of the file's bytes when the plan was made; the file is not replaced when it changed since.
         type: str
@@ -164,7 +166,7 @@ def main():
                 content=dict(type="str"),
                 mode=dict(type="str"),
                 validate=dict(type="list", elements="str"),
-                restart=dict(type="str"),
+                restart=dict(type="raw"),
                 expect=dict(type="str", no_log=False),
                 secret=dict(type="bool", default=False, no_log=False),
                 remove_empty_parent=dict(type="bool", default=False),
