@@ -238,7 +238,12 @@ def grpc_gid_text(text, gid, path):
     current = grpc.get('gid')
     if current == gid and not isinstance(current, bool):
         return text, None
+    indent = next((item.trivia.indent for key, item in grpc.value.body if key is not None), '') \
+        if hasattr(grpc, 'value') else ''
+    existed = 'gid' in grpc
     grpc['gid'] = gid
+    if not existed and indent:
+        grpc['gid'].trivia.indent = indent
     return tomlkit.dumps(doc), None
 
 
