@@ -4,8 +4,6 @@ import os
 import subprocess
 import time
 
-import pytest
-
 testinfra_hosts = ["ansible://all"]
 
 REAL = "/run/k3s/containerd/containerd.sock"
@@ -52,7 +50,7 @@ def test_user_outside_the_group_is_refused(host):
 
 def test_socket_is_never_world_accessible(host):
     assert host.file(REAL).mode & 0o007 == 0
-    assert host.file("/etc/containerd/config.toml").contains("^gid = %d$" % host.group("crisock").gid)
+    assert host.file("/etc/containerd/config.toml").contains("^ *gid = %d$" % host.group("crisock").gid)
 
 
 def test_crictl_points_at_the_real_socket(host):

@@ -280,11 +280,10 @@ def plan_access(ev, runtime, real, group, result):
     if gid is not None and st.get('gid') != gid:
         result['commands'].append({'argv': ['chgrp', str(gid), real],
                                    'reason': '%s: group %s -> %s' % (real, st.get('gid'), gid)})
-    wanted = 0o660 if gid is not None else ((mode or 0) & ~0o007)
     if mode is not None and (mode & 0o007 or (gid is not None and mode & 0o060 != 0o060)):
-        result['commands'].append({'argv': ['chmod', '%04o' % wanted, real],
-                                   'reason': '%s: mode %s -> %04o%s' % (real, st.get('mode'), wanted,
-                                                                       ' (was world-accessible)' if mode & 0o007 else '')})
+        world = ' (was world-accessible)' if mode & 0o007 else ''
+        result['commands'].append({'argv': ['chmod', facts.SOCKET_MODE, real],
+                                   'reason': '%s: mode %s -> %s%s' % (real, st.get('mode'), facts.SOCKET_MODE, world)})
 
 
 # ---------------------------------------------------------------- SELinux
@@ -304,15 +303,10 @@ def plan_selinux(ev, real, result):
 
 # ---------------------------------------------------------------- pods
 def pod_note(ev, runtime, real):
-    values = facts.pod_values(real, certs_dir(ev, runtime))
+    values = facts.pod_values(real, facts.certs_dir(ev, runtime))
     return ('pods that use the runtime socket (Spegel): containerdSock: "%s", containerdRegistryConfigPath: "%s", '
             'seLinuxOptions.type: %s' % (values['containerdSock'], values['containerdRegistryConfigPath'],
                                          values['seLinuxOptions']['type']))
-
-
-def certs_dir(ev, runtime):
-    """The certs.d directory the runtime reads (config_path), for a pod that writes mirrors there."""
-    return facts.certs_dir(ev, runtime)
 
 
 # ---------------------------------------------------------------- plan
