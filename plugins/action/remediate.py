@@ -80,6 +80,19 @@ def wait_endpoint(restart, ev, runtime):
     return (runtime or {}).get('endpoint')
 
 
+def conflicts(changes):
+    """Errors for files that two roles planned each from the same original: applying both would
+    lose one role's edit (e.g. config.toml: config_path and [grpc] gid)."""
+    first, out = {}, []
+    for c in changes:
+        role = first.setdefault(c['path'], c.get('role'))
+        if role != c.get('role'):
+            other = c.get('role')
+            out.append('%s: planned by both %s and %s from the same original; nothing was written. Run '
+                       'kubenode.pullfix.%s first, then kubenode.pullfix.%s' % (c['path'], role, other, role, other))
+    return out
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -116,6 +129,7 @@ class ActionModule(ActionBase):
             notes.extend('%s: %s' % (role, n) for n in plan['notes'])
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
+        errors.extend(conflicts(changes))
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
                       reload_units=[], wait_endpoint=None, errors=[redact_url(e) for e in errors],
                       planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes],
