@@ -4,6 +4,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 testinfra_hosts = ["ansible://all"]
 
 REAL = "/run/k3s/containerd/containerd.sock"
@@ -112,3 +114,26 @@ def test_z_cold_boot_keeps_link_group_and_ordering(host):
         time.sleep(1)
     assert_fixed(host)
     assert "Permission denied" in consumer_call(host, "outsider").stdout
+
+
+def run_role(limit, extra):
+    argv = ["ansible-playbook", "-i", INVENTORY, os.path.join(HERE, "converge.yml"), "--limit", limit,
+            "-e", json.dumps(extra)]
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
+def test_y_bad_input_is_named_and_changes_nothing(host):
+    name = host.backend.get_hostname()
+    if name != "rsk-k3s-d12":
+        pytest.skip("runs once, on rsk-k3s-d12")
+    files = "find /etc/systemd/system /etc/tmpfiles.d /etc/containerd /etc/crictl.yaml -type f -exec sha256sum {} + | sort"
+    before = host.check_output(files)
+    run = run_role(name, {"pullfix_socket_consumers": ["no-such-consumer", "spegel-standin"]})
+    assert run.returncode == 0, run.stdout
+    assert "no-such-consumer.service: no such unit (pullfix_socket_consumers); nothing written for it" in run.stdout
+    assert "changed=0" in run.stdout
+    run = run_role(name, {"pullfix_socket_consumers": ["../etc/passwd"]})
+    assert run.returncode != 0
+    assert "pullfix_socket_consumers[0]: '../etc/passwd' is not a systemd unit name" in run.stdout
+    assert host.check_output(files) == before
+    assert_fixed(host)
