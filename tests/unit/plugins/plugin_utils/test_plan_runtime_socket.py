@@ -260,7 +260,7 @@ def test_crictl_edit_keeps_comments_and_a_live_image_endpoint():
 
 
 def test_crictl_dangling_image_endpoint_follows_and_a_twice_set_key_is_refused():
-    out, _ = crictl_text('image-endpoint: unix:///gone.sock\n', 'unix:///r.sock', lambda v: False)
+    out, _reasons = crictl_text('image-endpoint: unix:///gone.sock\n', 'unix:///r.sock', lambda v: False)
     assert out == 'image-endpoint: unix:///r.sock\nruntime-endpoint: unix:///r.sock\n'
     out, why = crictl_text('runtime-endpoint: a\nruntime-endpoint: b\n', 'unix:///r.sock', lambda v: True)
     assert out is None and 'set twice' in why[0]

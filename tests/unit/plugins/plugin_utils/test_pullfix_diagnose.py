@@ -370,7 +370,7 @@ CASES = {
         E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': ['spegel']}),
         E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': []})),
     'socket-compat-link-missing': (
-        E(lambda ev: k3s(ev), {'socket_compat_link': True}),
+        E(k3s, {'socket_compat_link': True}),
         E(lambda ev: (k3s(ev), with_socket(ev, RUN_SOCK, kind='symlink', resolved_type='socket',
                                            target='/run/k3s/containerd/containerd.sock')),
           {'socket_compat_link': True})),
