@@ -22,7 +22,7 @@ SOCKET_IDS = ("socket-world-accessible", "socket-group-mismatch", "socket-consum
 
 def consumer_call(host, user):
     """One CRI Version call through the conventional path, as ``user``."""
-    return host.run("runuser -u %s -- /usr/local/bin/spegel-standin --once" % user)
+    return host.run("runuser -u %s -- python3 /usr/local/lib/spegel-standin/spegel-standin.py --once" % user)
 
 
 def assert_fixed(host):
@@ -107,7 +107,7 @@ def test_z_cold_boot_keeps_link_group_and_ordering(host):
             break
         time.sleep(1)
     assert state in ("running", "degraded"), state
-    for _ in range(30):  # the consumer may still be waiting for the socket in ExecStartPre
+    for _attempt in range(30):  # the consumer may still be waiting for the socket in ExecStartPre
         if host.service(CONSUMER).is_running and "answered" in host.run(
                 "journalctl -b -u %s -o cat --no-pager" % CONSUMER).stdout:
             break
