@@ -326,8 +326,10 @@ def plan(ev, runtime, settings):
     if kind in ('file', 'dir', 'dangling', 'other'):
         what = {'file': 'a regular file', 'dir': 'a directory', 'dangling': 'a symlink to nothing',
                 'other': 'a special file'}[kind]
-        result['errors'].append('%s: the runtime socket path is %s, not a socket; nothing planned for the socket\'s '
-                                'consumers (remove it and restart the runtime)' % (real, what))
+        # A note, not an error: the doctor reports it, and other roles' fixes (often the cause)
+        # must not be held back by it.
+        result['notes'].append('%s: the runtime socket path is %s, not a socket; nothing planned for the socket\'s '
+                               'consumers (remove it and restart the runtime)' % (real, what))
         return finish(result)
     plan_crictl(ev, real, result)
     plan_compat(ev, real, compat, result)
