@@ -80,6 +80,19 @@ def wait_endpoint(restart, ev, runtime):
     return (runtime or {}).get('endpoint')
 
 
+def conflicts(changes):
+    """Errors for files that two roles planned each from the same original: applying both would
+    lose one role's edit (e.g. config.toml: config_path and [grpc] gid)."""
+    first, out = {}, []
+    for c in changes:
+        role = first.setdefault(c['path'], c.get('role'))
+        if role != c.get('role'):
+            other = c.get('role')
+            out.append('%s: planned by both %s and %s from the same original; nothing was written. Run '
+                       'kubenode.pullfix.%s first, then kubenode.pullfix.%s' % (c['path'], role, other, role, other))
+    return out
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -102,29 +115,35 @@ class ActionModule(ActionBase):
             if args['fail_on_errors']:
                 raise AnsibleActionFail(redact_url(str(exc)))
             result.update(changed=False, roles={}, notes=[], changes=[], restart=[], restart_units=[],
-                          reload_units=[], wait_endpoint=None, planned=[], errors=[redact_url(str(exc))])
+                          reload_units=[], wait_endpoint=None, planned=[], commands=[], errors=[redact_url(str(exc))])
             return result
         except MissingLibrary as exc:
             raise AnsibleActionFail(str(exc))
-        changes, notes, errors, secrets = [], [], [], []
+        changes, notes, errors, secrets, commands = [], [], [], [], []
         for role, _why in chosen:
             plan = plans[role]
             changes.extend(plan['changes'])
+            # Node actions that are no file (a socket's mode, a tmpfiles link, an SELinux relabel):
+            # run by apply_changes after the files, never in check mode.
+            commands.extend(dict(c, role=role) for c in plan.get('commands') or ())
             notes.extend('%s: %s' % (role, n) for n in plan['notes'])
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
+        errors.extend(conflicts(changes))
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
                       reload_units=[], wait_endpoint=None, errors=[redact_url(e) for e in errors],
-                      planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes])
+                      planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes],
+                      commands=[] if errors else commands)
         if errors:
             if args['fail_on_errors']:
                 result.update(failed=True, msg='Nothing was written: ' + ' | '.join(result['errors']))
             return result
-        if not changes:
+        if not changes and not commands:
             return result
-        applied = self._execute_module(module_name=APPLY_MODULE, module_args={'changes': changes, 'secrets': secrets},
-                                       task_vars=task_vars)
-        for key in ('changes', 'restart', 'diff'):
+        # Node actions that are no file run in the same call, after the files (never in check mode).
+        applied = self._execute_module(module_name=APPLY_MODULE, module_args={
+            'changes': changes, 'secrets': secrets, 'commands': commands}, task_vars=task_vars)
+        for key in ('changes', 'restart', 'diff', 'commands'):
             if key in applied:
                 result[key] = applied[key]
         result['changed'] = bool(applied.get('changed'))

@@ -43,6 +43,8 @@ def host_entry(name, hostvars):
         'findings': findings,
         'changes': [dict((k, c.get(k)) for k in ('path', 'action', 'backup', 'role', 'reason'))
                     for c in (hv.get('pullfix_remediation') or {}).get('changes') or []],
+        'commands': [dict((k, c.get(k)) for k in ('argv', 'reason', 'role', 'ran', 'rc'))
+                     for c in (hv.get('pullfix_remediation') or {}).get('commands') or []],
         'notes': list((hv.get('pullfix_remediation') or {}).get('notes') or []),
         'verify': (diagnosis.get('verify') or {}).get('results') or [],
     }

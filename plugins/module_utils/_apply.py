@@ -101,6 +101,14 @@ def _set_selinux_label(path, label):
         pass
 
 
+def restart_keys(restart):
+    """A change's restart keys as a list: one key (str) or several (a drop-in needs a daemon-reload
+    and its unit's restart)."""
+    if not restart:
+        return []
+    return [restart] if isinstance(restart, str) else [k for k in restart if k]
+
+
 def check_change(change):
     """Raise ChangeError unless a change record is well formed."""
     path = change.get("path")
@@ -113,6 +121,10 @@ def check_change(change):
     mode = change.get("mode")
     if mode is not None and not (isinstance(mode, str) and _MODE_RE.match(mode)):
         raise ChangeError("%s: mode %r (expected an octal string such as 0644)" % (path, mode))
+    restart = change.get("restart")
+    if restart is not None and not isinstance(restart, str) and not (
+            isinstance(restart, list) and all(isinstance(k, str) for k in restart)):
+        raise ChangeError("%s: restart must be a service key or a list of them" % path)
     validate = change.get("validate")
     if validate is not None and (not isinstance(validate, list) or "%s" not in validate
                                  or not all(isinstance(a, str) for a in validate)):
@@ -377,7 +389,7 @@ def apply_changes(changes, check_mode=False, diff=False, runner=run_argv):
 
 def _result(reports, errors):
     done = [r for r in reports if r["action"] != "unchanged"]
-    restart = sorted(set(r["restart"] for r in done if r.get("restart")))
+    restart = sorted(set(key for r in done for key in restart_keys(r.get("restart"))))
     return {"changed": bool(done), "changes": done, "restart": restart, "errors": errors}
 
 

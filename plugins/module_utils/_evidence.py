@@ -688,7 +688,34 @@ def _shape_unit(raw):
     return unit
 
 
-def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
+# -- runtime socket consumers (read for the runtime_socket remediation) ------
+# Same paths as plugins/plugin_utils/pullfix/facts/sockets.py (node code cannot import it).
+SOCKET_CONSUMER_FILES = ("/etc/group", "/etc/tmpfiles.d/pullfix-runtime-socket.conf")
+SOCKET_CONSUMER_DROPIN = "50-pullfix-runtime-socket.conf"
+_UNIT_NAME_RE = re.compile(r"^[A-Za-z0-9:_.@\\-]{1,200}$")
+_UNIT_SUFFIXES = (".service", ".socket", ".target", ".timer", ".path", ".mount")
+
+
+def socket_consumer_evidence(g, consumers):
+    """Read the group database (socket group names to gids), the collection's tmpfiles entry and
+    each named consumer's drop-in; return the consumer units for the one `systemctl show` call.
+
+    Names that are not unit names are skipped (the planner refuses them by name).
+    """
+    for path in SOCKET_CONSUMER_FILES:
+        g.read_file(path, "socket-access")
+    units = []
+    for name in consumers or ():
+        if not isinstance(name, str) or not _UNIT_NAME_RE.match(name) or name.startswith("-"):
+            continue
+        unit = name if name.endswith(_UNIT_SUFFIXES) else name + ".service"
+        if unit not in units and unit not in UNITS:
+            units.append(unit)
+        g.read_file("/etc/systemd/system/%s.d/%s" % (unit, SOCKET_CONSUMER_DROPIN), "socket-consumer")
+    return units
+
+
+def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=()):
     """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
     started = time.monotonic()
     g = _Gatherer(root, extra_files, probe_timeout, file_cap)
@@ -707,6 +734,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
         proc, err = g.start([host_bin, "--version"])
         version_procs[name] = (node_bin, proc, err, time.monotonic() + VERSION_TIMEOUT)
 
+    consumer_units = socket_consumer_evidence(g, socket_consumers)
     systemd = {"available": False, "error": None, "units": {}, "not_found": []}
     systemctl_proc = None
     systemctl_node, systemctl_host = g.find_binary("systemctl")
@@ -717,7 +745,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144):
         systemd["error"] = _error("missing", "/run/systemd/system does not exist: PID 1 is not systemd")
     else:
         systemctl_proc, err = g.start([systemctl_host, "show", "--no-pager",
-                                       "--property=" + ",".join(UNIT_PROPERTIES)] + list(UNITS))
+                                       "--property=" + ",".join(UNIT_PROPERTIES)] + list(UNITS) + consumer_units)
         systemd["error"] = err
     systemctl_deadline = time.monotonic() + SYSTEMCTL_TIMEOUT
 

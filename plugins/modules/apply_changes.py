@@ -53,8 +53,10 @@ options:
         type: list
         elements: str
       restart:
-        description: The service whose restart makes the change take effect; returned in RV(restart) when it changed.
-        type: str
+        description:
+          - The service key whose restart makes the change take effect, or a list of keys (a unit drop-in needs
+            V(systemd), a daemon-reload, and its unit's restart); returned in RV(restart) when it changed.
+        type: raw
       expect:
         description: SHA-256 of the file's bytes when the plan was made; the file is not replaced when it changed since.
         type: str
@@ -84,6 +86,26 @@ options:
         (entries with C(path) and C(backup); a null C(backup) removes a file the earlier call created).
     type: list
     elements: dict
+  commands:
+    description:
+      - Node actions that are no file (a socket's mode or group, a link from a tmpfiles.d entry, an SELinux
+        relabel), run in order after the files, never in check mode. The first that fails fails the call,
+        naming it; the files written before it stay, with their backups in RV(changes).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      argv:
+        description: The command and its arguments (no shell).
+        type: list
+        elements: str
+        required: true
+      reason:
+        description: Why it runs, for the report.
+        type: str
+      role:
+        description: The role that planned it.
+        type: str
   daemon_reload:
     description:
       - After the files, run C(systemctl daemon-reload) (a unit file or drop-in changed).
@@ -163,6 +185,12 @@ restart:
   type: list
   elements: str
   sample: [containerd]
+commands:
+  description: The O(commands), each with C(ran) (false in check mode) and, when it ran, C(rc) and C(stderr).
+  returned: when O(commands) is not empty
+  type: list
+  elements: dict
+  sample: [{"argv": ["chmod", "0660", "/run/containerd/containerd.sock"], "reason": "mode 0666", "ran": true, "rc": 0}]
 services:
   description: What was done to systemd after the files (C(daemon-reload), C(restart <unit>), C(reload <unit>)), each with
     its exit status and error output.
@@ -185,6 +213,21 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import apply_changes, restore
+
+
+def run_commands(module):
+    """([{argv, reason, role, ran, rc, stderr}], the first that failed or None); nothing in check mode."""
+    done = []
+    for cmd in module.params["commands"]:
+        entry = {"argv": list(cmd["argv"]), "reason": cmd.get("reason"), "role": cmd.get("role"), "ran": False}
+        done.append(entry)
+        if module.check_mode:
+            continue
+        rc, _out, err = module.run_command(entry["argv"])
+        entry.update(ran=True, rc=rc, stderr=(err or "").strip()[-2000:])
+        if rc != 0:
+            return done, entry
+    return done, None
 
 
 def services(module):
@@ -213,7 +256,7 @@ def main():
                 content=dict(type="str"),
                 mode=dict(type="str"),
                 validate=dict(type="list", elements="str"),
-                restart=dict(type="str"),
+                restart=dict(type="raw"),
                 expect=dict(type="str", no_log=False),
                 secret=dict(type="bool", default=False, no_log=False),
                 remove_empty_parent=dict(type="bool", default=False),
@@ -222,6 +265,11 @@ def main():
             )),
             secrets=dict(type="list", elements="str", default=[], no_log=True),
             restore=dict(type="list", elements="dict"),
+            commands=dict(type="list", elements="dict", default=[], options=dict(
+                argv=dict(type="list", elements="str", required=True),
+                reason=dict(type="str"),
+                role=dict(type="str"),
+            )),
             daemon_reload=dict(type="bool", default=False),
             restart_units=dict(type="list", elements="str", default=[]),
             reload_units=dict(type="list", elements="str", default=[]),
@@ -247,6 +295,12 @@ def main():
         result["diff"] = [c.pop("diff") for c in result["changes"] if "diff" in c]
     if result["errors"]:
         module.fail_json(msg="; ".join(result["errors"]), **result)
+    if module.params["commands"]:
+        result["commands"], failed = run_commands(module)
+        result["changed"] = True
+        if failed:
+            module.fail_json(msg="%s exited with %s: %s" % (" ".join(failed["argv"]), failed["rc"], failed["stderr"]),
+                             **result)
     done = services(module)
     if done is not None:
         result["services"] = done

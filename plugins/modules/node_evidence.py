@@ -33,6 +33,15 @@ options:
     type: list
     elements: str
     default: []
+  socket_consumers:
+    description:
+      - systemd units (V(spegel) or V(spegel.service)) that connect to the runtime socket.
+      - Their unit properties, unit files and the collection's drop-in for them are gathered, with
+        V(/etc/group) and the collection's tmpfiles.d entry, for the C(runtime_socket) remediation.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   probe_timeout:
     description:
       - Seconds allowed for each socket connection and for each CRI probe.
@@ -298,6 +307,7 @@ def main():
         argument_spec=dict(
             extra_files=dict(type="list", elements="str", default=[]),
             probe_timeout=dict(type="float", default=1.0),
+            socket_consumers=dict(type="list", elements="str", default=[]),
             file_cap=dict(type="int", default=262144),
             wait_for=dict(type="str"),
             wait_timeout=dict(type="float", default=60),
@@ -330,6 +340,7 @@ def main():
         extra_files=extra_files,
         probe_timeout=module.params["probe_timeout"],
         file_cap=module.params["file_cap"],
+        socket_consumers=module.params["socket_consumers"],
     )
     result["evidence"] = evidence
     if module.params["verify_images"]:

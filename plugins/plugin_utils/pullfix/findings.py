@@ -111,6 +111,13 @@ _CATALOGUE = {
     'socket-group-mismatch': ('warning', 'A runtime socket is not group-accessible to pullfix_socket_group', SOCKET, 'consumer'),
     'var-run-not-run': ('warning', '/var/run is not a symlink to /run and a socket exists under only one of them', SOCKET, 'consumer'),
     'socket-selinux-label': ('warning', 'A runtime socket has the wrong SELinux label (expected container_var_run_t)', SOCKET, 'consumer'),
+    # runtime socket consumers (pullfix_socket_consumers, pullfix_socket_compat_link)
+    'socket-consumer-unordered': ('warning', 'A consumer of the runtime socket may start before the runtime serves it',
+                                  SOCKET, 'consumer'),
+    'socket-consumer-unit-missing': ('warning', 'A unit named in pullfix_socket_consumers does not exist', MANUAL,
+                                     'consumer'),
+    'socket-compat-link-missing': ('warning', 'The conventional containerd socket path does not lead to the runtime\'s socket',
+                                   SOCKET, 'consumer'),
     # Sealos image-cri-shim
     'shim-unit-unordered': ('warning', 'image-cri-shim.service is not ordered after containerd and the registry', SHIM, 'pull'),
     'shim-cri-socket-missing': ('error', "image-cri-shim's cri socket does not exist", SHIM, 'pull'),

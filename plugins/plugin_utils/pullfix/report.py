@@ -47,6 +47,7 @@ def normalize_host(entry):
         'runtime': dict(runtime),
         'findings': findings,
         'changes': [dict(c) for c in entry.get('changes') or []],
+        'commands': [dict(c) for c in entry.get('commands') or []],
         'notes': [str(n) for n in entry.get('notes') or []],
         'verify': [dict(v) for v in entry.get('verify') or []],
     }
@@ -93,6 +94,9 @@ def change_lines(hosts):
         for c in h['changes']:
             lines.append('%s: %s %s%s' % (h['host'], c.get('action') or 'changed', c.get('path'),
                                           ' (backup %s)' % c['backup'] if c.get('backup') else ''))
+        for c in h['commands']:
+            lines.append('%s: %s %s%s' % (h['host'], 'ran' if c.get('ran') else 'would run', ' '.join(c.get('argv') or ()),
+                                          ' (%s)' % c['reason'] if c.get('reason') else ''))
         lines.extend('%s: note: %s' % (h['host'], n) for n in h['notes'])
     return lines
 

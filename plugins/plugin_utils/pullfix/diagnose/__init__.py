@@ -46,6 +46,8 @@ def diagnose(evidence, settings=None):
     checks_sockets.check_group(ctx)
     checks_sockets.check_var_run(ctx)
     checks_sockets.check_selinux(ctx)
+    checks_sockets.check_consumers(ctx)
+    checks_sockets.check_compat_link(ctx)
 
     checks_shim.check_unit(ctx)
     checks_shim.check_config(ctx)

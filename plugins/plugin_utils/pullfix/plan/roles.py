@@ -11,6 +11,7 @@ __metaclass__ = type
 from . import PlanError
 from . import containerd_registry
 from . import registries_conf
+from . import runtime_socket
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -19,6 +20,7 @@ PREFIX = 'kubenode.pullfix.'
 ROLES = {
     'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
     'registries_conf': (registries_conf.plan, ('search_registries', 'short_name_mode', 'short_name_aliases')),
+    'runtime_socket': (runtime_socket.plan, ('socket_consumers', 'socket_compat_link', 'socket_group')),
 }
 
 

@@ -633,3 +633,23 @@ def test_a_file_where_a_directory_belongs_is_named(root, no_probe):
     err = ev["files"]["/var/lib/kubelet/config.yaml"]["error"]
     assert err["kind"] == "parent_not_directory"
     assert err["message"] == "/var/lib/kubelet is a file, not a directory"
+def test_socket_consumers_join_the_one_systemctl_call_with_group_and_drop_ins(root, no_probe):
+    # The fake systemctl records its arguments, so the consumer units are proven to be asked for.
+    mkdir(root, "/run/systemd/system")
+    script = ("#!/bin/sh\necho \"$@\" > %s/systemctl-args\ncat <<'EOF'\nId=spegel.service\nLoadState=loaded\n"
+              "ActiveState=failed\n\nId=gone.service\nLoadState=not-found\n\nEOF\n" % root)
+    put(root, "/usr/bin/systemctl", script, mode=0o755)
+    put(root, "/etc/group", "root:x:0:\ncrisock:x:997:spegel\n")
+    put(root, "/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf", "[Unit]\nAfter=containerd.service\n")
+    ev = run(root, socket_consumers=["spegel", "gone.service", "../etc/passwd", "spegel"])
+    with open(root + "/systemctl-args") as handle:
+        args = handle.read().split()
+    assert args.count("spegel.service") == 1 and "gone.service" in args
+    assert not [a for a in args if "passwd" in a]
+    assert ev["systemd"]["units"]["spegel.service"]["ActiveState"] == "failed"
+    assert "gone.service" in ev["systemd"]["not_found"]
+    assert ev["files"]["/etc/group"]["content"].endswith("crisock:x:997:spegel\n")
+    assert ev["files"]["/etc/group"]["why"] == ["socket-access"]
+    dropin = ev["files"]["/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf"]
+    assert dropin["why"] == ["socket-consumer"] and "After=containerd.service" in dropin["content"]
+    assert ev["files"]["/etc/tmpfiles.d/pullfix-runtime-socket.conf"]["stat"]["type"] == "missing"

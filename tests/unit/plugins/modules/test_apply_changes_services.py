@@ -56,3 +56,16 @@ def test_nothing_in_check_mode_or_when_nothing_is_asked():
 def test_no_systemctl_is_said_not_raised():
     m = FakeModule(systemctl=None, restart_units=['containerd.service'])
     assert services(m) == [{'action': 'systemctl', 'rc': None, 'stderr': 'systemctl not found'}]
+
+
+def test_commands_run_in_order_and_stop_at_the_first_failure():
+    from ansible_collections.kubenode.pullfix.plugins.modules.apply_changes import run_commands
+    m = FakeModule(commands=[{'argv': ['chmod', '0660', '/run/x.sock'], 'reason': 'mode 0666'},
+                             {'argv': ['chgrp', '1001', 'bad'], 'reason': 'group'},
+                             {'argv': ['true'], 'reason': 'never reached'}], failing=('bad',))
+    done, failed = run_commands(m)
+    assert m.calls == [['chmod', '0660', '/run/x.sock'], ['chgrp', '1001', 'bad']]
+    assert failed is done[1] and failed['rc'] == 1
+    m = FakeModule(check_mode=True, commands=[{'argv': ['chmod', '0660', '/run/x.sock']}])
+    done, failed = run_commands(m)
+    assert m.calls == [] and failed is None and done[0]['ran'] is False

@@ -386,6 +386,21 @@ CASES = {
                       with_socket(ev, RUN_SOCK, label='system_u:object_r:var_run_t:s0'))),
         E(lambda ev: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
                       with_socket(ev, RUN_SOCK, label='system_u:object_r:container_var_run_t:s0')))),
+    'socket-consumer-unordered': (
+        E(lambda ev: with_unit(ev, 'spegel.service', After=['basic.target']), {'socket_consumers': ['spegel']}),
+        E(lambda ev: (with_unit(ev, 'spegel.service', After=['basic.target', 'containerd.service'],
+                                DropInPaths=['/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf']),
+                      with_file(ev, '/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf',
+                                'ExecStartPre=... [ ! -S /run/containerd/containerd.sock ] ...\n', 'socket-consumer')),
+          {'socket_consumers': ['spegel']})),
+    'socket-consumer-unit-missing': (
+        E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': ['spegel']}),
+        E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': []})),
+    'socket-compat-link-missing': (
+        E(k3s, {'socket_compat_link': True}),
+        E(lambda ev: (k3s(ev), with_socket(ev, RUN_SOCK, kind='symlink', resolved_type='socket',
+                                           target='/run/k3s/containerd/containerd.sock')),
+          {'socket_compat_link': True})),
     # ------------------------------------------------------------ Sealos
     'shim-unit-unordered': (
         E(lambda ev: with_unit(ev, 'image-cri-shim.service', After=['network.target', 'basic.target'])),

@@ -9,8 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...evidence import endpoint_path
+from ...facts import sockets as socket_facts
 
-EXPECTED_SELINUX_TYPE = 'container_var_run_t'
+EXPECTED_SELINUX_TYPE = socket_facts.SELINUX_TYPE
 
 
 def _mode(st):
@@ -56,7 +57,7 @@ def check_group(ctx):
     if group in (None, ''):
         return
     ev = ctx.ev
-    gid = int(group) if isinstance(group, int) or str(group).isdigit() else None
+    gid, _why = socket_facts.group_gid(ev, group)
     for path in _runtime_socket_paths(ctx):
         st = ev.sockets[path].get('stat') or {}
         if st.get('type') == 'symlink':
@@ -120,3 +121,65 @@ def check_selinux(ctx):
                 '%s is labelled %s, not %s: confined consumers (container_t pods such as Spegel) are denied '
                 'connectto. Restore the policy label (semanage fcontext / restorecon on the socket\'s '
                 'directory), never by disabling SELinux.' % (path, stype, EXPECTED_SELINUX_TYPE)))
+
+
+# ---------------------------------------------------------------- consumers (pullfix_socket_consumers)
+def _consumer_units(ctx):
+    names = ctx.settings.get('socket_consumers') or []
+    out = []
+    for name in names if isinstance(names, list) else []:
+        unit = socket_facts.unit_name(name)
+        if unit and unit not in out:
+            out.append(unit)
+    return out
+
+
+def check_consumers(ctx):
+    """Consumers named by the user: they exist, start after the runtime and wait for its socket."""
+    ev = ctx.ev
+    units = _consumer_units(ctx)
+    if not units or not ev.systemd_available:
+        return
+    real = socket_facts.runtime_socket(ev, ctx.runtime)
+    runtime_units = socket_facts.runtime_units(ev, ctx.runtime)
+    not_found = set(((ev.raw.get('systemd') or {}).get('not_found') or []))
+    for unit in units:
+        info = ev.unit(unit)
+        if info is None:
+            if unit in not_found:
+                ctx.findings.add('socket-consumer-unit-missing', ['%s: LoadState=not-found' % unit], (
+                    '%s is named in pullfix_socket_consumers, but systemd has no such unit: nothing is ordered or '
+                    'waits for the runtime for it. Fix the name, or install the consumer first.' % unit))
+            continue
+        if unit in runtime_units:
+            continue
+        after = info.get('After') or []
+        dropin = socket_facts.dropin_path(unit)
+        waits = dropin in (info.get('DropInPaths') or []) and real and real in (ev.text(dropin) or '')
+        missing = [u for u in runtime_units if u not in after]
+        if missing or not waits:
+            lines = ['%s: After=%s' % (unit, ' '.join(after) or '(none)')]
+            if not waits:
+                lines.append('%s: no wait for %s before start' % (unit, real))
+            ctx.findings.add('socket-consumer-unordered', lines, (
+                '%s connects to the runtime socket but %s: after a reboot, or on a newly joined node, it can start '
+                'before %s serves %s and fail with "connect: no such file or directory" or "connection refused".' % (
+                    unit, 'is not ordered after %s' % ', '.join(missing) if missing else 'does not wait for the socket',
+                    ', '.join(runtime_units) or 'the runtime', real)))
+
+
+def check_compat_link(ctx):
+    """pullfix_socket_compat_link: the conventional path leads to the runtime's real socket."""
+    if ctx.settings.get('socket_compat_link') is not True:
+        return
+    ev = ctx.ev
+    real = socket_facts.runtime_socket(ev, ctx.runtime)
+    conventional = socket_facts.CONVENTIONAL
+    if not real or real == conventional or socket_facts.link_target(ev, conventional) == real:
+        return
+    st = socket_facts.socket_stat(ev, conventional)
+    ctx.findings.add('socket-compat-link-missing', [
+        '%s: %s' % (conventional, st.get('type') or 'not looked at'), '%s: the runtime\'s socket' % real], (
+        'Tools and pods that expect %s (crictl\'s first default, Spegel\'s containerdSock) fail with "no such '
+        'file or directory": the runtime listens at %s. pullfix_socket_compat_link asks for a link.' % (
+            conventional, real)))
