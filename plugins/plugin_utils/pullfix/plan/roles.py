@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from . import PlanError
 from . import containerd_registry
+from . import cri_shim
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -17,6 +18,7 @@ PREFIX = 'kubenode.pullfix.'
 # role -> (planner, the settings that ask for it even without a finding)
 ROLES = {
     'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
+    'cri_shim': (cri_shim.plan, ('local_registry',)),
 }
 
 

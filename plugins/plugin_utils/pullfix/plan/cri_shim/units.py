@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The systemd drop-ins of the cri_shim role: the shim after the runtime and the local registry
+(with a bounded wait for both), kubelet after the shim. Written whole; kubenode.pullfix owns them."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.'
+WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
+
+# A candidate drop-in is verified together with the unit it extends: systemd-analyze reads
+# drop-ins from "<unit>.d" next to a unit file it is given, ahead of /etc and /lib.
+VERIFY_SCRIPT = (
+    'set -eu; d=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; mkdir "$d/$2.d"; '
+    'cp "$3" "$d/$2"; cp "$1" "$d/$2.d/$4"; systemd-analyze verify "$d/$2"')
+
+_SECTION_RE = re.compile(r'^\[[A-Za-z0-9 _.-]+\]$')
+_KEY_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]*[ \t]*=')
+
+
+def verify_argv(unit, fragment, name):
+    """validate argv for a candidate drop-in ``name`` of ``unit`` whose unit file is ``fragment``."""
+    return ['/bin/sh', '-c', VERIFY_SCRIPT, 'kubenode-pullfix-verify', '%s', unit, fragment, name]
+
+
+def unit_file_problem(text, path):
+    """``path:line: words`` for the first line systemd could not read as a unit file line, or None."""
+    section = None
+    continued = False
+    for no, raw in enumerate((text or '').splitlines(), 1):
+        line = raw.strip()
+        if continued:
+            continued = line.endswith('\\')
+            continue
+        if not line or line.startswith(('#', ';')):
+            continue
+        if _SECTION_RE.match(line):
+            section = line
+            continue
+        if not _KEY_RE.match(line):
+            return '%s:%d: %r is neither a [Section] header nor Key=Value (expected a systemd unit file)' % (
+                path, no, line[:60])
+        if section is None:
+            return '%s:%d: Key=Value before any [Section] header (expected [Unit] or [Service] first)' % (path, no)
+        continued = line.endswith('\\')
+    return None
+
+
+def shim_dropin(runtime_unit, registry_unit, socket, registry_url, timeout):
+    """The shim's drop-in: ordering, and a bounded wait for the runtime socket and the registry."""
+    units = ' '.join(u for u in (runtime_unit, registry_unit) if u)
+    wait = ['/usr/bin/env', 'python3', WAIT_HELPER, '--timeout', str(int(timeout)), '--socket', socket]
+    if registry_url:
+        wait += ['--registry', registry_url]
+    lines = [MARKER,
+             '# image-cri-shim dials its cri socket once at start and exits when it is not there yet;',
+             '# order it after the runtime and the local registry and wait (bounded) until both answer.',
+             '[Unit]',
+             'After=%s' % units,
+             'Wants=%s' % units,
+             '',
+             '[Service]',
+             'ExecStartPre=%s' % ' '.join(wait),
+             '']
+    return '\n'.join(lines)
+
+
+def kubelet_dropin(shim_unit):
+    return '\n'.join([
+        MARKER,
+        '# kubelet pulls through image-cri-shim: start it after the shim is up.',
+        '[Unit]',
+        'After=%s' % shim_unit,
+        'Wants=%s' % shim_unit,
+        ''])
+
+
+WAIT_HELPER_TEXT = '''#!/usr/bin/env python3
+# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.
+"""Wait (bounded) until a unix socket accepts connections and a registry answers /v2/.
+
+Used as ExecStartPre of image-cri-shim.service. Exits 1 when the socket never answered (the shim
+could not start anyway; systemd retries it), 0 otherwise; a registry that does not answer in
+time is logged and tolerated (the shim sends pulls upstream then).
+"""
+import argparse
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def socket_ready(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1.0)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def registry_ready(url):
+    try:
+        urllib.request.urlopen(url.rstrip('/') + '/v2/', timeout=2.0).close()
+        return True
+    except urllib.error.HTTPError as exc:
+        return exc.code in (200, 401)
+    except (OSError, ValueError):
+        return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--socket', required=True)
+    ap.add_argument('--registry')
+    ap.add_argument('--timeout', type=float, default=60.0)
+    args = ap.parse_args()
+    deadline = time.monotonic() + args.timeout
+    sock_ok = reg_ok = False
+    while True:
+        sock_ok = sock_ok or socket_ready(args.socket)
+        reg_ok = reg_ok or not args.registry or registry_ready(args.registry)
+        if (sock_ok and reg_ok) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    if not reg_ok:
+        print('wait-ready: registry %s did not answer /v2/ within %gs' % (args.registry, args.timeout), file=sys.stderr)
+    if not sock_ok:
+        print('wait-ready: %s did not accept connections within %gs' % (args.socket, args.timeout), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
+'''
