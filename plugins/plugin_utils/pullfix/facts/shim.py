@@ -20,8 +20,11 @@ SHIM_SOCKET = '/var/run/image-cri-shim.sock'
 # The local registry unit Sealos runs on each node (default domain sealos.hub:5000).
 REGISTRY_UNIT = 'registry.service'
 KUBELET_UNIT = 'kubelet.service'
-# The shim dials its `cri` socket once at start and exits when that fails (no retry): systemd
-# then restarts it after RestartSec=10 and kubelet sees "connection refused" meanwhile.
+# The unit of each runtime a shim can sit in front of.
+RUNTIME_UNITS = {'containerd': 'containerd.service', 'crio': 'crio.service', 'docker': 'cri-docker.service'}
+# At start the shim dials its `cri` socket (pkg/shim Setup, gRPC FailOnNonTempDialError): a
+# missing or refusing socket makes it exit; systemd restarts it after RestartSec=10 and kubelet
+# sees "connection refused" meanwhile. It then creates its own socket with mode 0660.
 SHIM_CONFIG_KEYS = ('shim', 'cri', 'address', 'force', 'debug', 'timeout', 'reloadInterval', 'auth',
                     'registries', 'image', 'sync', 'version', 'offlinePriority', 'cache')
 # Keys whose values are credentials (user:password), masked wherever they would be shown.

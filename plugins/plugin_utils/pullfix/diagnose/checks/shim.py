@@ -9,11 +9,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...evidence import endpoint_path, url_host
+from ...facts.shim import DEFAULT_REPOSITORY, REGISTRY_UNIT, RUNTIME_UNITS, SHIM_CONFIG, SHIM_UNIT
 
-SHIM_CONFIG = '/etc/image-cri-shim.yaml'
-SHIM_UNIT = 'image-cri-shim.service'
-REQUIRED_AFTER = ('containerd.service', 'registry.service')
-DEFAULT_REPOSITORY = 'registry.k8s.io'
+
+def required_after(ctx):
+    """Units the shim must start after: the runtime's unit and the local registry's."""
+    runtime = RUNTIME_UNITS.get((ctx.runtime or {}).get('name'), RUNTIME_UNITS['containerd'])
+    registry = ctx.settings.get('shim_registry_unit') or REGISTRY_UNIT
+    if isinstance(registry, str) and '.' not in registry:
+        registry += '.service'
+    return (runtime, registry)
 
 
 def _list(value):
@@ -38,7 +43,7 @@ def check_unit(ctx):
     if not u:
         return
     after = _list(u.get('After'))
-    missing = [x for x in REQUIRED_AFTER if x not in after]
+    missing = [x for x in required_after(ctx) if x not in after]
     if missing:
         ctx.findings.add('shim-unit-unordered', [
             '%s: After=%s' % (u.get('FragmentPath') or SHIM_UNIT, ' '.join(after)),

@@ -35,7 +35,6 @@ from .yaml_edit import EditError, set_scalars
 
 ROLE = 'cri_shim'
 DROPIN_NAME = posixpath.basename(facts.shim_dropin())
-RUNTIME_UNITS = {'containerd': 'containerd.service', 'crio': 'crio.service', 'docker': 'cri-docker.service'}
 VALIDATE_PYTHON = ['/usr/bin/env', 'python3', '-c',
                    'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', '%s']
 
@@ -95,6 +94,8 @@ def _validate_settings(settings):
     if unit and '.' not in unit:
         unit += '.service'
     timeout = settings.get('shim_wait_timeout', 60)
+    if isinstance(timeout, str) and timeout.strip().isdigit():
+        timeout = int(timeout)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
         raise PlanError('pullfix_shim_wait_timeout: %r is not a number of seconds between 1 and 3600' % (timeout,))
     return local, unit, timeout
@@ -131,7 +132,7 @@ def plan_units(ev, runtime, settings, sock, registry_url, registry_unit, timeout
                 result['errors'].append(problem + '; the shim unit is not changed')
                 return
     name = (runtime or {}).get('name')
-    runtime_unit = RUNTIME_UNITS.get(name)
+    runtime_unit = facts.RUNTIME_UNITS.get(name)
     if not runtime_unit:
         result['notes'].append('runtime %s: no runtime unit to order image-cri-shim after' % name)
     _owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
