@@ -34,3 +34,15 @@ def test_reload_skips_inactive_and_restarted_units():
     ev = _ev(**{'crio.service': 'active'})
     assert reload_units(['crio', 'reload:crio'], ev) == []
     assert reload_units(['reload:crio', 'reload:crio.service'], ev) == ['crio.service']
+
+
+def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
+    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    from pullfix_helpers import load, probe_fail, with_socket
+    ev = with_socket(load(), '/var/run/image-cri-shim.sock',
+                     runtime_probe=probe_fail('unimplemented', 12, 'unknown service runtime.v1.RuntimeService'))
+    shim = {'endpoint': 'unix:///var/run/image-cri-shim.sock'}
+    assert wait_endpoint(['kubelet'], Evidence(ev), shim) == 'unix:///run/containerd/containerd.sock'
+    assert wait_endpoint(['kubelet'], Evidence(ev), {'endpoint': 'unix:///run/containerd/containerd.sock'}) == \
+        'unix:///run/containerd/containerd.sock'
