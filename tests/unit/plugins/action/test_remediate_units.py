@@ -46,3 +46,12 @@ def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
     assert wait_endpoint(['kubelet'], Evidence(ev), shim) == 'unix:///run/containerd/containerd.sock'
     assert wait_endpoint(['kubelet'], Evidence(ev), {'endpoint': 'unix:///run/containerd/containerd.sock'}) == \
         'unix:///run/containerd/containerd.sock'
+
+
+def test_wait_for_the_runtime_when_the_shim_endpoint_is_not_up_yet():
+    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    from pullfix_helpers import load, with_socket
+    ev = with_socket(load(), '/var/run/image-cri-shim.sock', connect='missing')
+    assert wait_endpoint(['kubelet', 'image-cri-shim'], Evidence(ev), {'endpoint': 'unix:///var/run/image-cri-shim.sock'}) \
+        == 'unix:///run/containerd/containerd.sock'
