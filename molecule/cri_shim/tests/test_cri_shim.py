@@ -37,6 +37,9 @@ def boot(name, label):
 
 def cold_boot(name):
     """Restart the node container, wait for the boot, pull through the shim at once."""
+    # The journal outlives a container restart and the boot id is the host's: read from a cursor.
+    cursor = subprocess.run(["docker", "exec", name, "journalctl", "-n", "0", "--show-cursor", "--no-pager"],
+                            capture_output=True, text=True, check=True).stdout.strip().rsplit("cursor: ", 1)[-1]
     subprocess.run(["docker", "restart", "--time", "5", name], check=True, capture_output=True)
     for _ in range(30):
         state = subprocess.run(["docker", "exec", name, "timeout", "120", "systemctl", "is-system-running", "--wait"],
@@ -50,8 +53,8 @@ def cold_boot(name):
                            "ActiveEnterTimestampMonotonic,After",
                            "image-cri-shim.service", "containerd.service", "registry.service", "kubelet.service"],
                           capture_output=True, text=True, check=True).stdout
-    journal = subprocess.run(["docker", "exec", name, "journalctl", "-b", "-u", "image-cri-shim.service", "--no-pager",
-                              "-o", "cat"], capture_output=True, text=True).stdout
+    journal = subprocess.run(["docker", "exec", name, "journalctl", "-u", "image-cri-shim.service", "--no-pager",
+                              "-o", "cat", "--after-cursor=" + cursor], capture_output=True, text=True).stdout
     return pull, units(show), journal
 
 

@@ -170,6 +170,8 @@ def test_dropins_order_shim_after_runtime_and_registry_and_kubelet_after_shim():
     assert 'After=containerd.service registry.service' in shim['content']
     assert 'Wants=containerd.service registry.service' in shim['content']
     assert '--socket /run/containerd/containerd.sock --registry http://sealos.hub:5000' in shim['content']
+    assert 'ExecStartPost=/usr/bin/env python3 %s --timeout 60 --socket /var/run/image-cri-shim.sock' % (
+        units.WAIT_HELPER) in shim['content']
     assert shim['restart'] == 'systemd'
     assert shim['validate'][:2] == ['/bin/sh', '-c'] and '%s' in shim['validate']
     kubelet = changes[facts.shim_dropin('kubelet.service')]
@@ -309,7 +311,8 @@ def test_dropin_validation_command_accepts_ours_and_rejects_a_broken_one(tmp_pat
     unit = tmp_path / 'image-cri-shim.service'
     unit.write_text(SEALOS_UNIT.replace('/usr/bin/image-cri-shim', '/bin/true'))
     good = tmp_path / 'candidate'
-    good.write_text(units.shim_dropin('containerd.service', 'registry.service', SOCK, 'http://sealos.hub:5000', 60))
+    good.write_text(units.shim_dropin('containerd.service', 'registry.service', SOCK, 'http://sealos.hub:5000', 60,
+                                      facts.SHIM_SOCKET))
     argv = units.verify_argv('image-cri-shim.service', str(unit), '50-kubenode-pullfix.conf')
     run = lambda p: subprocess.run([str(p) if a == '%s' else a for a in argv], capture_output=True, text=True)
     assert run(good).returncode == 0, run(good).stderr

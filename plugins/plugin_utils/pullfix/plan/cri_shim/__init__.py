@@ -118,7 +118,7 @@ def _owned_file(ev, path, content, reason, result, restart, validate=None, mode=
                                     mode=mode, validate=validate, restart=restart, expect=sha256_text(current)))
 
 
-def plan_units(ev, runtime, settings, sock, registry_url, registry_unit, timeout, result):
+def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeout, result):
     shim_unit = ev.unit(facts.SHIM_UNIT)
     fragment = (shim_unit or {}).get('FragmentPath')
     if not shim_unit or not fragment:
@@ -138,7 +138,7 @@ def plan_units(ev, runtime, settings, sock, registry_url, registry_unit, timeout
     _owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
                 '(ExecStartPre of %s)' % facts.SHIM_UNIT, result, None, validate=VALIDATE_PYTHON, mode='0755')
     path = facts.shim_dropin(facts.SHIM_UNIT)
-    content = units.shim_dropin(runtime_unit, registry_unit, sock, registry_url, timeout)
+    content = units.shim_dropin(runtime_unit, registry_unit, sock, registry_url, timeout, shim_sock)
     _owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
         facts.SHIM_UNIT, ' and '.join(u for u in (runtime_unit, registry_unit) if u), sock,
         ' and %s/v2/' % registry_url if registry_url else ''), result, 'systemd',
@@ -399,7 +399,7 @@ def plan(ev, runtime, settings):
     registry_url, shim_sock = plan_shim_config(ev, local, sock, result)
     if result['errors']:
         return finish(result)
-    plan_units(ev, runtime, settings, sock, registry_url, registry_unit, timeout, result)
+    plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeout, result)
     plan_kubelet(ev, settings, sock, shim_sock, result)
     plan_kubeadm(ev, runtime, local, result)
     return finish(result)

@@ -52,8 +52,9 @@ def unit_file_problem(text, path):
     return None
 
 
-def shim_dropin(runtime_unit, registry_unit, socket, registry_url, timeout):
-    """The shim's drop-in: ordering, and a bounded wait for the runtime socket and the registry."""
+def shim_dropin(runtime_unit, registry_unit, socket, registry_url, timeout, shim_socket):
+    """The shim's drop-in: ordering, a bounded wait for the runtime socket and the registry before
+    the shim starts, and one for the shim's own socket before the unit counts as started."""
     units = ' '.join(u for u in (runtime_unit, registry_unit) if u)
     wait = ['/usr/bin/env', 'python3', WAIT_HELPER, '--timeout', str(int(timeout)), '--socket', socket]
     if registry_url:
@@ -61,12 +62,15 @@ def shim_dropin(runtime_unit, registry_unit, socket, registry_url, timeout):
     lines = [MARKER,
              '# image-cri-shim dials its cri socket once at start and exits when it is not there yet;',
              '# order it after the runtime and the local registry and wait (bounded) until both answer.',
+             '# Units ordered after it (kubelet) start once its own socket accepts connections.',
              '[Unit]',
              'After=%s' % units,
              'Wants=%s' % units,
              '',
              '[Service]',
              'ExecStartPre=%s' % ' '.join(wait),
+             'ExecStartPost=%s' % ' '.join(['/usr/bin/env', 'python3', WAIT_HELPER, '--timeout', str(int(timeout)),
+                                            '--socket', shim_socket]),
              '']
     return '\n'.join(lines)
 
