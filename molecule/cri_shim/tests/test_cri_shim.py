@@ -146,6 +146,10 @@ def test_report_lists_what_kubeadm_pulls(host):
         real = json.load(f)
     notes = " ".join(real["notes"])
     assert "127.0.0.1:5000/kube-apiserver:v1.25.6" in notes and "127.0.0.1:5000/etcd:3.5.6-0" in notes
+    # prepare pushed pause:3.8 only: the registry's real catalogue says what is missing
+    lacks = [n for n in real["notes"] if "lacks" in n]
+    assert lacks and "lacks 6 of them" in lacks[0], real["notes"]
+    assert "pause" not in lacks[0] and "127.0.0.1:5000/kube-apiserver:v1.25.6" in lacks[0]
 
 
 def test_check_mode_predicted_exactly_the_changes_made(host):

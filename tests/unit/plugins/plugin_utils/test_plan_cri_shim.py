@@ -319,3 +319,21 @@ def test_dropin_validation_command_accepts_ours_and_rejects_a_broken_one(tmp_pat
     bad = tmp_path / 'broken'
     bad.write_text('[Service]\nExecStartPre=relative-command\n')
     assert run(bad).returncode != 0
+
+
+def test_kubeadm_images_the_local_registry_lacks_are_listed():
+    ev = node(corpus('sealos-docs-5.0-example.yaml'), kubeadm=KUBEADM)
+    ev['local_registry'] = {'url': 'http://sealos.hub:5000', 'truncated': False, 'error': None,
+                            'repositories': {'pause': ['3.8'], 'etcd': ['3.5.4-0'], 'kube-proxy': ['v1.25.6']}}
+    notes = plan(ev, RT, LOCAL)['notes']
+    lacks = [n for n in notes if 'lacks' in n][0]
+    assert lacks.startswith('the local registry sealos.hub:5000 lacks 5 of them: ')
+    assert 'sealos.hub:5000/etcd:3.5.6-0' in lacks and 'sealos.hub:5000/pause:3.8' not in lacks
+    assert 'kube-proxy' not in lacks
+
+
+def test_kubeadm_images_when_the_registry_cannot_be_listed():
+    ev = node(corpus('sealos-docs-5.0-example.yaml'), kubeadm=KUBEADM)
+    ev['local_registry'] = {'url': 'http://sealos.hub:5000', 'repositories': {}, 'truncated': False,
+                            'error': {'kind': 'unauthorized', 'message': 'HTTP 401 from http://sealos.hub:5000'}}
+    assert any('could not be listed (HTTP 401' in n for n in plan(ev, RT, LOCAL)['notes'])

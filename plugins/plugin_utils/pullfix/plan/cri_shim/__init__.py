@@ -339,6 +339,26 @@ def _doc_ranges(text):
     return ranges
 
 
+def registry_lacks(ev, repo, images):
+    """Words on which of ``images`` the local registry's catalogue (evidence) lacks, or None."""
+    catalog = ev.raw.get('local_registry') if isinstance(ev.raw.get('local_registry'), dict) else None
+    if not catalog or url_host(catalog.get('url') or '') != url_host(repo):
+        return None
+    if catalog.get('error'):
+        return 'the local registry %s could not be listed (%s): which of these images it holds is unknown' % (
+            repo, (catalog['error'] or {}).get('message'))
+    repos = catalog.get('repositories') or {}
+    missing = []
+    for image in images:
+        name, _sep, tag = image[len(repo) + 1:].rpartition(':')
+        if tag not in (repos.get(name) or ()):
+            missing.append(image)
+    if not missing:
+        return 'the local registry %s holds all of them' % repo
+    return 'the local registry %s lacks %d of them%s: %s' % (
+        repo, len(missing), ' (its catalogue was cut short)' if catalog.get('truncated') else '', ', '.join(missing))
+
+
 def plan_kubeadm(ev, runtime, local, result):
     if not local:
         return
@@ -367,6 +387,9 @@ def plan_kubeadm(ev, runtime, local, result):
                                        '(known: %s)' % (path, version, ', '.join(facts.recorded_minors())))
             else:
                 result['notes'].append('kubeadm %s pulls from %s: %s' % (version, repo, ', '.join(images)))
+                lacking = registry_lacks(ev, repo, images)
+                if lacking:
+                    result['notes'].append(lacking)
             if data.get('imageRepository') == repo:
                 continue
             kind_line = index.get(('kind',)) or 1
