@@ -47,7 +47,7 @@ options:
     description:
       - The node-local registry (C(host[:port]), read over plain http, or an http(s) URL). Its C(/v2/_catalog)
         and each repository's tags are listed (at most 100 repositories, 5 seconds in all, no proxy, no
-        credentials) in RV(evidence.local_registry).
+        credentials) in C(evidence.local_registry).
     type: str
   wait_for:
     description:

@@ -1,8 +1,8 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, kubenode.pullfix maintainers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# (prepare.yml installs it as /usr/bin/image-cri-shim with a python3 shebang)
 """STAND-IN for Sealos image-cri-shim (test fixture of the cri_shim Molecule scenario).
 
 The real image-cri-shim cannot be installed on the offline test nodes. This stand-in behaves the

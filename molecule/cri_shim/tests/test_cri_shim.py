@@ -41,20 +41,20 @@ def cold_boot(name):
     cursor = subprocess.run(["docker", "exec", name, "journalctl", "-n", "0", "--show-cursor", "--no-pager"],
                             capture_output=True, text=True, check=True).stdout.strip().rsplit("cursor: ", 1)[-1]
     subprocess.run(["docker", "restart", "--time", "5", name], check=True, capture_output=True)
-    for _ in range(30):
+    for _attempt in range(30):
         state = subprocess.run(["docker", "exec", name, "timeout", "120", "systemctl", "is-system-running", "--wait"],
-                               capture_output=True, text=True).stdout.strip()
+                               capture_output=True, text=True, check=False).stdout.strip()
         if state in ("running", "degraded"):
             break
     pull = subprocess.run(["docker", "exec", name, "python3", "/usr/local/lib/pullfix-shim-standin/cri-pull-once",
-                           SHIM, IMAGE], capture_output=True, text=True)
+                           SHIM, IMAGE], capture_output=True, text=True, check=False)
     show = subprocess.run(["docker", "exec", name, "systemctl", "show", "--no-pager",
                            "--property=Id,ActiveState,NRestarts,ExecMainStartTimestampMonotonic,"
                            "ActiveEnterTimestampMonotonic,After",
                            "image-cri-shim.service", "containerd.service", "registry.service", "kubelet.service"],
                           capture_output=True, text=True, check=True).stdout
     journal = subprocess.run(["docker", "exec", name, "journalctl", "-u", "image-cri-shim.service", "--no-pager",
-                              "-o", "cat", "--after-cursor=" + cursor], capture_output=True, text=True).stdout
+                              "-o", "cat", "--after-cursor=" + cursor], capture_output=True, text=True, check=False).stdout
     return pull, units(show), journal
 
 

@@ -314,7 +314,10 @@ def test_dropin_validation_command_accepts_ours_and_rejects_a_broken_one(tmp_pat
     good.write_text(units.shim_dropin('containerd.service', 'registry.service', SOCK, 'http://sealos.hub:5000', 60,
                                       facts.SHIM_SOCKET))
     argv = units.verify_argv('image-cri-shim.service', str(unit), '50-kubenode-pullfix.conf')
-    run = lambda p: subprocess.run([str(p) if a == '%s' else a for a in argv], capture_output=True, text=True)
+
+    def run(path):
+        return subprocess.run([str(path) if a == '%s' else a for a in argv], capture_output=True, text=True, check=False)
+
     assert run(good).returncode == 0, run(good).stderr
     bad = tmp_path / 'broken'
     bad.write_text('[Service]\nExecStartPre=relative-command\n')

@@ -107,8 +107,8 @@ def _owned_file(ev, path, content, reason, result, restart, validate=None, mode=
     if state not in ('missing', 'file'):
         result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
         return
-    if state == 'file' and not is_owned(current, units.MARKER) and not current.startswith('#!/usr/bin/env python3\n'
-                                                                                            + units.MARKER):
+    ours = is_owned(current, units.MARKER) or (current or '').startswith(units.SCRIPT_HEAD + units.MARKER)
+    if state == 'file' and not ours:
         result['errors'].append('%s: exists and was not written by kubenode.pullfix; move it away or merge it by hand'
                                 % path)
         return
@@ -155,8 +155,8 @@ def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeou
 def _edit(ev, path, values, result, reason, restart, after=None, secrets=None, doc_range=None):
     state, text = file_state(ev, path)
     if state != 'file':
-        result['errors'].append('%s: %s; not edited' % (path, state_reason(ev, path, state) if state != 'missing'
-                                                         else 'does not exist'))
+        why = state_reason(ev, path, state) if state != 'missing' else 'does not exist'
+        result['errors'].append('%s: %s; not edited' % (path, why))
         return None
     try:
         new_text, changed = set_scalars(text, values, path, doc_range=doc_range, after=after)

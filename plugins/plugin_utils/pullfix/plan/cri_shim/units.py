@@ -13,6 +13,7 @@ import re
 
 MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.'
 WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
+SCRIPT_HEAD = '#!/usr/bin/env python3\n'
 
 # A candidate drop-in is verified together with the unit it extends: systemd-analyze reads
 # drop-ins from "<unit>.d" next to a unit file it is given, ahead of /etc and /lib.
@@ -85,20 +86,19 @@ def kubelet_dropin(shim_unit):
         ''])
 
 
-WAIT_HELPER_TEXT = '''#!/usr/bin/env python3
-# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.
+WAIT_HELPER_TEXT = SCRIPT_HEAD + MARKER + '''
 """Wait (bounded) until a unix socket accepts connections and a registry answers /v2/.
 
-Used as ExecStartPre of image-cri-shim.service. Exits 1 when the socket never answered (the shim
-could not start anyway; systemd retries it), 0 otherwise; a registry that does not answer in
-time is logged and tolerated (the shim sends pulls upstream then).
+Used by image-cri-shim.service (ExecStartPre, ExecStartPost). Exits 1 when the socket never
+answered (the shim cannot work without it; systemd retries it), 0 otherwise; a registry that
+does not answer in time is logged and tolerated (the shim sends pulls upstream then).
 """
 import argparse
+import http.client
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
+from urllib.parse import urlsplit
 
 
 def socket_ready(path):
@@ -114,13 +114,16 @@ def socket_ready(path):
 
 
 def registry_ready(url):
+    parts = urlsplit(url)
+    cls = http.client.HTTPSConnection if parts.scheme == 'https' else http.client.HTTPConnection
+    conn = cls(parts.hostname, parts.port, timeout=2.0)
     try:
-        urllib.request.urlopen(url.rstrip('/') + '/v2/', timeout=2.0).close()
-        return True
-    except urllib.error.HTTPError as exc:
-        return exc.code in (200, 401)
-    except (OSError, ValueError):
+        conn.request('GET', parts.path.rstrip('/') + '/v2/')
+        return conn.getresponse().status in (200, 401)
+    except (OSError, ValueError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()
 
 
 def main():
