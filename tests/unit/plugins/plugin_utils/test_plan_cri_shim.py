@@ -21,7 +21,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan impo
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan, units
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import wanted
 
-from pullfix_helpers import load, with_file, with_process, with_socket, with_unit
+from pullfix_helpers import load, probe_fail, with_file, with_process, with_socket, with_unit
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'shim')
 RT = {'name': 'containerd', 'endpoint': 'unix:///run/containerd/containerd.sock', 'version': '1.6.20'}
@@ -64,8 +64,11 @@ def corpus(name):
         return f.read()
 
 
-def node(shim_text=None, unit=True, kubelet_config=KUBELET_CONFIG, flags=None, kubelet_running=False, kubeadm=None):
+def node(shim_text=None, unit=True, kubelet_config=KUBELET_CONFIG, flags=None, kubelet_running=False, kubeadm=None,
+         shim_serving=True):
     ev = load()
+    if shim_serving:
+        with_socket(ev, facts.SHIM_SOCKET, runtime_probe=probe_fail('unimplemented', 12, 'unknown service'))
     if shim_text is not None:
         with_file(ev, facts.SHIM_CONFIG, shim_text, 'shim-config')
     if unit:
@@ -302,18 +305,16 @@ def test_doctor_findings_send_fix_pull_to_this_role():
     diagnosis = diagnose(ev, LOCAL)
     ids = [f['id'] for f in diagnosis['findings'] if f['remediation'] == 'kubenode.pullfix.cri_shim']
     assert 'shim-unit-unordered' in ids and 'shim-cri-socket-missing' in ids
-    assert ('cri_shim', 'finding shim-cri-socket-missing') in wanted(diagnosis, {}) or \
-        ('cri_shim', 'finding shim-unit-unordered') in wanted(diagnosis, {})
+    assert 'cri-endpoint-image-only' in ids     # kubelet's config makes the shim its runtime endpoint
+    assert [w for w in wanted(diagnosis, {}) if w[0] == 'cri_shim']
 
 
 @pytest.mark.skipif(not shutil.which('systemd-analyze'), reason='systemd-analyze not installed')
 def test_dropin_validation_command_accepts_ours_and_rejects_a_broken_one(tmp_path):
-    unit = tmp_path / 'image-cri-shim.service'
-    unit.write_text(SEALOS_UNIT.replace('/usr/bin/image-cri-shim', '/bin/true'))
     good = tmp_path / 'candidate'
     good.write_text(units.shim_dropin('containerd.service', 'registry.service', SOCK, 'http://sealos.hub:5000', 60,
                                       facts.SHIM_SOCKET))
-    argv = units.verify_argv('image-cri-shim.service', str(unit), '50-kubenode-pullfix.conf')
+    argv = units.verify_argv('image-cri-shim.service', '50-kubenode-pullfix.conf')
 
     def run(path):
         return subprocess.run([str(path) if a == '%s' else a for a in argv], capture_output=True, text=True, check=False)
@@ -340,3 +341,19 @@ def test_kubeadm_images_when_the_registry_cannot_be_listed():
     ev['local_registry'] = {'url': 'http://sealos.hub:5000', 'repositories': {}, 'truncated': False,
                             'error': {'kind': 'unauthorized', 'message': 'HTTP 401 from http://sealos.hub:5000'}}
     assert any('could not be listed (HTTP 401' in n for n in plan(ev, RT, LOCAL)['notes'])
+
+
+def test_kubelet_is_not_pointed_at_a_shim_that_does_not_answer():
+    # the demo node's state: Sealos' unit and config, no shim running, kubelet on containerd
+    cfg = KUBELET_CONFIG.replace('unix:///var/run/image-cri-shim.sock', 'unix:///run/containerd/containerd.sock')
+    result = plan(node(corpus('sealos-docs-5.0-example.yaml'), kubelet_config=cfg, shim_serving=False), RT, LOCAL)
+    assert '/var/lib/kubelet/config.yaml' not in by_path(result)
+    assert any('left as they are' in n for n in result['notes'])
+    assert facts.shim_dropin() in by_path(result)    # the ordering is still fixed
+
+
+def test_kubelet_on_the_shim_is_fixed_even_when_the_shim_is_down():
+    rt = dict(RT, endpoint='unix:///var/run/image-cri-shim.sock')
+    result = plan(node(corpus('sealos-docs-5.0-example.yaml'), shim_serving=False), rt, LOCAL)
+    data = yaml.safe_load(by_path(result)['/var/lib/kubelet/config.yaml']['content'])
+    assert data['containerRuntimeEndpoint'] == 'unix:///run/containerd/containerd.sock'

@@ -142,12 +142,12 @@ def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeou
     _owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
         facts.SHIM_UNIT, ' and '.join(u for u in (runtime_unit, registry_unit) if u), sock,
         ' and %s/v2/' % registry_url if registry_url else ''), result, 'systemd',
-        validate=units.verify_argv(facts.SHIM_UNIT, fragment, DROPIN_NAME))
+        validate=units.verify_argv(facts.SHIM_UNIT, DROPIN_NAME))
     kubelet = ev.unit(facts.KUBELET_UNIT)
     if kubelet and kubelet.get('FragmentPath'):
         _owned_file(ev, facts.shim_dropin(facts.KUBELET_UNIT), units.kubelet_dropin(facts.SHIM_UNIT),
                     '%s after %s' % (facts.KUBELET_UNIT, facts.SHIM_UNIT), result, 'systemd',
-                    validate=units.verify_argv(facts.KUBELET_UNIT, kubelet['FragmentPath'], DROPIN_NAME))
+                    validate=units.verify_argv(facts.KUBELET_UNIT, DROPIN_NAME))
     else:
         result['notes'].append('%s is not installed: kubelet is not ordered after the shim' % facts.KUBELET_UNIT)
 
@@ -260,9 +260,21 @@ def _edit_flags_line(line, want):
     return '%s%s%s%s%s' % (name, sep, quote, joined, quote)
 
 
-def plan_kubelet(ev, settings, sock, shim_sock, result):
+def _shim_serving(ev, shim_sock):
+    sock = ev.socket(shim_sock) or {}
+    return bool((sock.get('image_probe') or {}).get('ok'))
+
+
+def plan_kubelet(ev, runtime, settings, sock, shim_sock, result):
     runtime_url = 'unix://' + sock
     image_url = 'unix://' + shim_sock
+    kubelet_uses_shim = any(_same_socket(ev, endpoint_path((runtime or {}).get(k)), shim_sock)
+                            for k in ('endpoint', 'image_endpoint'))
+    if not kubelet_uses_shim and not _shim_serving(ev, shim_sock):
+        # Pointing kubelet at a shim that does not answer would stop every pull.
+        result['notes'].append('%s does not answer the image service and kubelet does not use it: kubelet\'s '
+                               'endpoints are left as they are' % shim_sock)
+        return
     procs = ev.processes_named('kubelet')
     flag_files = _kubelet_flag_files(ev)
     proc_flags = {}
@@ -423,6 +435,6 @@ def plan(ev, runtime, settings):
     if result['errors']:
         return finish(result)
     plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeout, result)
-    plan_kubelet(ev, settings, sock, shim_sock, result)
+    plan_kubelet(ev, runtime, settings, sock, shim_sock, result)
     plan_kubeadm(ev, runtime, local, result)
     return finish(result)

@@ -15,19 +15,20 @@ MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten
 WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
 SCRIPT_HEAD = '#!/usr/bin/env python3\n'
 
-# A candidate drop-in is verified together with the unit it extends: systemd-analyze reads
-# drop-ins from "<unit>.d" next to a unit file it is given, ahead of /etc and /lib.
+# A candidate drop-in is verified on a stand-in unit of the same name: systemd-analyze reads
+# drop-ins from "<unit>.d" next to a unit file it is given, ahead of /etc and /lib. The stand-in
+# keeps the vendor's unit (its binary may be missing, which is not this drop-in's fault) out of it.
 VERIFY_SCRIPT = (
     'set -eu; d=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; mkdir "$d/$2.d"; '
-    'cp "$3" "$d/$2"; cp "$1" "$d/$2.d/$4"; systemd-analyze verify "$d/$2"')
+    'printf \'[Service]\\nExecStart=/bin/true\\n\' > "$d/$2"; cp "$1" "$d/$2.d/$3"; systemd-analyze verify "$d/$2"')
 
 _SECTION_RE = re.compile(r'^\[[A-Za-z0-9 _.-]+\]$')
 _KEY_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]*[ \t]*=')
 
 
-def verify_argv(unit, fragment, name):
-    """validate argv for a candidate drop-in ``name`` of ``unit`` whose unit file is ``fragment``."""
-    return ['/bin/sh', '-c', VERIFY_SCRIPT, 'kubenode-pullfix-verify', '%s', unit, fragment, name]
+def verify_argv(unit, name):
+    """validate argv for a candidate drop-in ``name`` of ``unit``."""
+    return ['/bin/sh', '-c', VERIFY_SCRIPT, 'kubenode-pullfix-verify', '%s', unit, name]
 
 
 def unit_file_problem(text, path):
