@@ -357,3 +357,17 @@ def test_kubelet_on_the_shim_is_fixed_even_when_the_shim_is_down():
     result = plan(node(corpus('sealos-docs-5.0-example.yaml'), shim_serving=False), rt, LOCAL)
     data = yaml.safe_load(by_path(result)['/var/lib/kubelet/config.yaml']['content'])
     assert data['containerRuntimeEndpoint'] == 'unix:///run/containerd/containerd.sock'
+
+
+def test_doctor_names_unit_lines_systemd_ignores_and_a_missing_config():
+    ev = node(None)
+    ev['files'][facts.SHIM_CONFIG] = {'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+                                      'error': {'kind': 'missing', 'message': 'missing'}, 'why': ['shim-config']}
+    with_file(ev, '/etc/systemd/system/image-cri-shim.service', SEALOS_UNIT.replace('RestartSec=10', 'RestartSec 10'),
+              'unit-file')
+    found = dict((f['id'], f) for f in diagnose(ev, LOCAL)['findings'])
+    assert found['shim-unit-unparsable']['evidence'] == ['/etc/systemd/system/image-cri-shim.service:7 RestartSec 10']
+    assert 'shim-config-missing' in found
+    result = plan(ev, RT, LOCAL)
+    assert any(e.startswith('/etc/systemd/system/image-cri-shim.service:7:') for e in result['errors'])
+    assert result['changes'] == [] or facts.shim_dropin() not in by_path(result)

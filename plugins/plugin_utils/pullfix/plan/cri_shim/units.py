@@ -9,7 +9,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
+from ...systemd_unit import unit_file_problems
 
 MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.'
 WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
@@ -22,8 +22,6 @@ VERIFY_SCRIPT = (
     'set -eu; d=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; mkdir "$d/$2.d"; '
     'printf \'[Service]\\nExecStart=/bin/true\\n\' > "$d/$2"; cp "$1" "$d/$2.d/$3"; systemd-analyze verify "$d/$2"')
 
-_SECTION_RE = re.compile(r'^\[[A-Za-z0-9 _.-]+\]$')
-_KEY_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]*[ \t]*=')
 
 
 def verify_argv(unit, name):
@@ -33,25 +31,8 @@ def verify_argv(unit, name):
 
 def unit_file_problem(text, path):
     """``path:line: words`` for the first line systemd could not read as a unit file line, or None."""
-    section = None
-    continued = False
-    for no, raw in enumerate((text or '').splitlines(), 1):
-        line = raw.strip()
-        if continued:
-            continued = line.endswith('\\')
-            continue
-        if not line or line.startswith(('#', ';')):
-            continue
-        if _SECTION_RE.match(line):
-            section = line
-            continue
-        if not _KEY_RE.match(line):
-            return '%s:%d: %r is neither a [Section] header nor Key=Value (expected a systemd unit file)' % (
-                path, no, line[:60])
-        if section is None:
-            return '%s:%d: Key=Value before any [Section] header (expected [Unit] or [Service] first)' % (path, no)
-        continued = line.endswith('\\')
-    return None
+    problems = unit_file_problems(text, path)
+    return '%s:%d: %s' % (path, problems[0][0], problems[0][1]) if problems else None
 
 
 def shim_dropin(runtime_unit, registry_unit, socket, registry_url, timeout, shim_socket):
