@@ -23,7 +23,6 @@ VERIFY_SCRIPT = (
     'printf \'[Service]\\nExecStart=/bin/true\\n\' > "$d/$2"; cp "$1" "$d/$2.d/$3"; systemd-analyze verify "$d/$2"')
 
 
-
 def verify_argv(unit, name):
     """validate argv for a candidate drop-in ``name`` of ``unit``."""
     return ['/bin/sh', '-c', VERIFY_SCRIPT, 'kubenode-pullfix-verify', '%s', unit, name]
