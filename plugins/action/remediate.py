@@ -11,9 +11,10 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, redact_url
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.kubelet import live_runtime_sockets
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, endpoint_path, redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import containerd as containerd_facts
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.endpoints import DEFAULT_ENDPOINTS
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.endpoints import DEFAULT_ENDPOINTS, SHIM_SOCKET
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.k3s import SERVICES
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
@@ -77,7 +78,17 @@ def wait_endpoint(restart, ev, runtime):
     for kind in SERVICES:
         if kind in restart:
             return 'unix://' + DEFAULT_ENDPOINTS[kind]
-    return (runtime or {}).get('endpoint')
+    endpoint = (runtime or {}).get('endpoint')
+    # An image-only proxy (image-cri-shim as kubelet's runtime endpoint) never answers Version,
+    # and may not even be up yet: wait for the runtime behind it.
+    path = endpoint_path(endpoint)
+    probe = ((ev.socket(path) or {}).get('runtime_probe') or {}) if path else {}
+    if path and (probe.get('outcome') == 'unimplemented' or path.replace('/var/run/', '/run/') ==
+                 SHIM_SOCKET.replace('/var/run/', '/run/')):
+        live = live_runtime_sockets(ev)
+        if live:
+            return 'unix://' + live[0]
+    return endpoint
 
 
 def conflicts(changes):

@@ -715,7 +715,53 @@ def socket_consumer_evidence(g, consumers):
     return units
 
 
-def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=()):
+# The node-local registry's catalogue (cri_shim compares it with the images kubeadm pulls): at
+# most this many repositories are listed, within this many seconds in all.
+REGISTRY_MAX_REPOSITORIES = 100
+REGISTRY_BUDGET = 5.0
+
+
+def local_registry_catalog(registry, timeout=1.0):
+    """Repositories and tags of a registry (``host[:port]``, plain http, or an http(s) URL).
+
+    Read-only GETs of /v2/_catalog and /v2/<repository>/tags/list, never through a proxy and
+    without credentials. Returns {"url", "repositories": {name: [tags]}, "truncated", "error"}.
+    """
+    import json
+    try:
+        from urllib.request import ProxyHandler, build_opener
+        from urllib.error import HTTPError, URLError
+    except ImportError:  # pragma: no cover - Python 2 sanity runs
+        return {"url": None, "repositories": {}, "truncated": False, "error": _error("unsupported", "Python 3 needed")}
+    base = registry.rstrip("/") if "://" in registry else "http://" + registry.rstrip("/")
+    out = {"url": base, "repositories": {}, "truncated": False, "error": None}
+    opener = build_opener(ProxyHandler({}))
+    deadline = time.monotonic() + REGISTRY_BUDGET
+
+    def get(path):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout()
+        with opener.open(base + path, timeout=min(timeout, remaining)) as response:
+            return json.loads(response.read(1048576).decode("utf-8"))
+
+    try:
+        names = get("/v2/_catalog?n=%d" % (REGISTRY_MAX_REPOSITORIES + 1)).get("repositories") or []
+        if len(names) > REGISTRY_MAX_REPOSITORIES:
+            names, out["truncated"] = names[:REGISTRY_MAX_REPOSITORIES], True
+        for name in names:
+            out["repositories"][str(name)] = sorted(str(t) for t in (get("/v2/%s/tags/list" % name).get("tags") or []))
+    except HTTPError as exc:
+        out["error"] = _error("unauthorized" if exc.code == 401 else "http_status", "HTTP %s from %s" % (exc.code, base))
+    except (socket.timeout, TimeoutError):
+        out["error"] = _error("timeout", "%s did not answer within %gs" % (base, timeout))
+        out["truncated"] = bool(out["repositories"])
+    except (URLError, OSError, ValueError, AttributeError) as exc:
+        out["error"] = _error("unreachable", "%s: %s" % (base, getattr(exc, "reason", None) or exc))
+    return out
+
+
+def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
     """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
     started = time.monotonic()
     g = _Gatherer(root, extra_files, probe_timeout, file_cap)
@@ -946,5 +992,6 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     evidence["files"] = g.files
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
+    evidence["local_registry"] = local_registry_catalog(local_registry, probe_timeout) if local_registry else None
     evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)
     return evidence

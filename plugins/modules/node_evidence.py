@@ -52,6 +52,12 @@ options:
       - Maximum number of bytes read from each file. Longer files are returned truncated.
     type: int
     default: 262144
+  local_registry:
+    description:
+      - The node-local registry (C(host[:port]), read over plain http, or an http(s) URL). Its C(/v2/_catalog)
+        and each repository's tags are listed (at most 100 repositories, 5 seconds in all, no proxy, no
+        credentials) in C(evidence.local_registry).
+    type: str
   wait_for:
     description:
       - A CRI endpoint (C(unix:///path)) to wait for before gathering, for example after the runtime was restarted.
@@ -309,6 +315,7 @@ def main():
             probe_timeout=dict(type="float", default=1.0),
             socket_consumers=dict(type="list", elements="str", default=[]),
             file_cap=dict(type="int", default=262144),
+            local_registry=dict(type="str"),
             wait_for=dict(type="str"),
             wait_timeout=dict(type="float", default=60),
             verify_images=dict(type="list", elements="str", default=[]),
@@ -341,6 +348,7 @@ def main():
         probe_timeout=module.params["probe_timeout"],
         file_cap=module.params["file_cap"],
         socket_consumers=module.params["socket_consumers"],
+        local_registry=module.params["local_registry"],
     )
     result["evidence"] = evidence
     if module.params["verify_images"]:

@@ -124,6 +124,9 @@ _CATALOGUE = {
     'shim-config-unparsable': ('error', '/etc/image-cri-shim.yaml cannot be parsed', MANUAL, 'pull'),
     'kubeadm-image-repository-not-local': ('error', 'kubeadm imageRepository is not the local registry', SHIM, 'pull'),
     'kubeadm-config-unparsable': ('warning', 'kubeadm configuration file cannot be parsed', MANUAL, 'hygiene'),
+    # Sealos image-cri-shim: what the cri_shim role refuses to rewrite
+    'shim-config-missing': ('error', 'image-cri-shim.service is installed but /etc/image-cri-shim.yaml does not exist', MANUAL, 'pull'),
+    'shim-unit-unparsable': ('warning', "A line of image-cri-shim's unit file or drop-ins that systemd ignores", MANUAL, 'hygiene'),
     'unrendered-template': ('error', 'A configuration value still holds an unrendered template ({{ ... }})', MANUAL, 'pull'),
     # evidence problems
     'evidence-read-error': ('warning', 'A file the diagnosis needs could not be read', MANUAL, 'hygiene'),

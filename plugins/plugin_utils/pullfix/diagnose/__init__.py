@@ -50,6 +50,7 @@ def diagnose(evidence, settings=None):
     checks_sockets.check_compat_link(ctx)
 
     checks_shim.check_unit(ctx)
+    checks_shim.check_unit_files(ctx)
     checks_shim.check_config(ctx)
     checks_shim.check_image_repository(ctx)
 

@@ -8,6 +8,7 @@
 - ``containerd``: config versions and tables, defaults, certs.d lookup, hosts.toml keys.
 - ``k3s``: registries.yaml locations, generated files, releases with known bugs, services.
 - ``endpoints``: well-known CRI sockets and where kubelet's endpoints are configured.
+- ``shim``: Sealos image-cri-shim (unit, config, socket) and the images kubeadm pulls per version.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -12,6 +12,7 @@ from . import PlanError
 from . import containerd_registry
 from . import registries_conf
 from . import runtime_socket
+from . import cri_shim
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -21,6 +22,7 @@ ROLES = {
     'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
     'registries_conf': (registries_conf.plan, ('search_registries', 'short_name_mode', 'short_name_aliases')),
     'runtime_socket': (runtime_socket.plan, ('socket_consumers', 'socket_compat_link', 'socket_group')),
+    'cri_shim': (cri_shim.plan, ('local_registry',)),
 }
 
 

@@ -44,3 +44,24 @@ def test_two_roles_planning_the_same_file_is_refused():
     errors = conflicts(changes)
     assert len(errors) == 1 and errors[0].startswith(cfg + ': planned by both containerd_registry and runtime_socket')
     assert conflicts(changes[:2]) == []
+
+
+def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
+    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    from pullfix_helpers import load, probe_fail, with_socket
+    ev = with_socket(load(), '/var/run/image-cri-shim.sock',
+                     runtime_probe=probe_fail('unimplemented', 12, 'unknown service runtime.v1.RuntimeService'))
+    shim = {'endpoint': 'unix:///var/run/image-cri-shim.sock'}
+    assert wait_endpoint(['kubelet'], Evidence(ev), shim) == 'unix:///run/containerd/containerd.sock'
+    assert wait_endpoint(['kubelet'], Evidence(ev), {'endpoint': 'unix:///run/containerd/containerd.sock'}) == \
+        'unix:///run/containerd/containerd.sock'
+
+
+def test_wait_for_the_runtime_when_the_shim_endpoint_is_not_up_yet():
+    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    from pullfix_helpers import load, with_socket
+    ev = with_socket(load(), '/var/run/image-cri-shim.sock', connect='missing')
+    assert wait_endpoint(['kubelet', 'image-cri-shim'], Evidence(ev), {'endpoint': 'unix:///var/run/image-cri-shim.sock'}) \
+        == 'unix:///run/containerd/containerd.sock'

@@ -538,7 +538,7 @@ def test_top_level_shape(root, no_probe):
     ev = run(root)
     assert ev["schema"] == 1
     assert set(ev) == {"schema", "hostname", "python", "elapsed_ms", "selinux", "var_run", "processes",
-                       "versions", "files", "dirs", "sockets", "systemd"}
+                       "versions", "files", "dirs", "sockets", "systemd", "local_registry"}
     assert isinstance(ev["elapsed_ms"], float)
     assert ev["selinux"] == {"mounted": False, "enforce": None}
     for entry in ev["sockets"].values():
@@ -653,3 +653,51 @@ def test_socket_consumers_join_the_one_systemctl_call_with_group_and_drop_ins(ro
     dropin = ev["files"]["/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf"]
     assert dropin["why"] == ["socket-consumer"] and "After=containerd.service" in dropin["content"]
     assert ev["files"]["/etc/tmpfiles.d/pullfix-runtime-socket.conf"]["stat"]["type"] == "missing"
+def _registry_server(handler_map):
+    """A loopback HTTP server answering GET paths from handler_map ({path: (status, body)})."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body = handler_map.get(self.path, (404, {}))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header('Content-Length', str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_local_registry_catalog_lists_repositories_and_tags():
+    server = _registry_server({
+        '/v2/_catalog?n=101': (200, {'repositories': ['pause', 'coredns/coredns']}),
+        '/v2/pause/tags/list': (200, {'name': 'pause', 'tags': ['3.9', '3.8']}),
+        '/v2/coredns/coredns/tags/list': (200, {'name': 'coredns/coredns', 'tags': None}),
+    })
+    try:
+        out = _evidence.local_registry_catalog('127.0.0.1:%d' % server.server_port)
+    finally:
+        server.shutdown()
+    assert out['error'] is None and not out['truncated']
+    assert out['repositories'] == {'pause': ['3.8', '3.9'], 'coredns/coredns': []}
+    assert out['url'] == 'http://127.0.0.1:%d' % server.server_port
+
+
+def test_local_registry_catalog_records_refusals():
+    server = _registry_server({'/v2/_catalog?n=101': (401, {'errors': []})})
+    try:
+        out = _evidence.local_registry_catalog('http://127.0.0.1:%d' % server.server_port)
+    finally:
+        server.shutdown()
+    assert out['error']['kind'] == 'unauthorized' and out['repositories'] == {}
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    assert _evidence.local_registry_catalog('127.0.0.1:%d' % port)['error']['kind'] == 'unreachable'

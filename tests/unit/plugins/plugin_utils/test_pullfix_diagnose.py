@@ -408,6 +408,18 @@ CASES = {
     'shim-cri-socket-missing': (
         E(lambda ev: (shim(ev, cri='/var/run/containerd.sock'), with_socket(ev, '/var/run/containerd.sock', 'missing'))),
         E(shim)),
+    'shim-config-missing': (
+        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'), ev['files'].update({SHIM_CFG: {
+            'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+            'error': {'kind': 'missing', 'message': 'No such file or directory'}, 'why': ['shim-config']}}))),
+        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'), shim(ev)))),
+    'shim-unit-unparsable': (
+        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'),
+                      with_file(ev, '/etc/systemd/system/image-cri-shim.service',
+                                '[Unit]\nDescription=x\n[Service]\nRestartSec 10\n', 'unit-file'))),
+        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'),
+                      with_file(ev, '/etc/systemd/system/image-cri-shim.service',
+                                '# c\n[Unit]\nDescription=x\n[Service]\nExecStart=/bin/a \\\n  -f x\n', 'unit-file')))),
     'shim-config-unparsable': (
         E(lambda ev: with_file(ev, SHIM_CFG, 'shim: /var/run/image-cri-shim.sock\ncri: [\n', 'shim-config')),
         E(shim)),

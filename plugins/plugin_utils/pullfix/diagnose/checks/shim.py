@@ -9,11 +9,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...evidence import endpoint_path, url_host
+from ...facts.shim import DEFAULT_REPOSITORY, REGISTRY_UNIT, RUNTIME_UNITS, SHIM_CONFIG, SHIM_UNIT
+from ...systemd_unit import unit_file_problems
 
-SHIM_CONFIG = '/etc/image-cri-shim.yaml'
-SHIM_UNIT = 'image-cri-shim.service'
-REQUIRED_AFTER = ('containerd.service', 'registry.service')
-DEFAULT_REPOSITORY = 'registry.k8s.io'
+
+def required_after(ctx):
+    """Units the shim must start after: the runtime's unit and the local registry's."""
+    runtime = RUNTIME_UNITS.get((ctx.runtime or {}).get('name'), RUNTIME_UNITS['containerd'])
+    registry = ctx.settings.get('shim_registry_unit') or REGISTRY_UNIT
+    if isinstance(registry, str) and '.' not in registry:
+        registry += '.service'
+    return (runtime, registry)
 
 
 def _list(value):
@@ -38,7 +44,7 @@ def check_unit(ctx):
     if not u:
         return
     after = _list(u.get('After'))
-    missing = [x for x in REQUIRED_AFTER if x not in after]
+    missing = [x for x in required_after(ctx) if x not in after]
     if missing:
         ctx.findings.add('shim-unit-unordered', [
             '%s: After=%s' % (u.get('FragmentPath') or SHIM_UNIT, ' '.join(after)),
@@ -46,6 +52,29 @@ def check_unit(ctx):
             '%s has no After= on %s, so at boot it can start before them and kubelet gets "dial unix '
             '/var/run/image-cri-shim.sock: connect: connection refused" or images are not rewritten to the '
             'local registry.' % (SHIM_UNIT, ' and '.join(missing))))
+
+
+def check_unit_files(ctx):
+    """Lines of the shim's unit file and drop-ins that systemd ignores (the cri_shim role does
+    not change a unit it cannot read), and a missing configuration file."""
+    u = ctx.ev.unit(SHIM_UNIT)
+    if not u:
+        return
+    for path in [u.get('FragmentPath')] + list(u.get('DropInPaths') or []):
+        text = ctx.ev.text(path) if path else None
+        if text is None:
+            continue
+        ctx.needed_paths.add(path)
+        problems = unit_file_problems(text, path)
+        if problems:
+            ctx.findings.add('shim-unit-unparsable', [ctx.cite(path, no) for no, _words in problems], (
+                '%s: systemd ignores %s (%s); kubenode.pullfix.cri_shim leaves this unit alone until it is '
+                'fixed by hand.' % (path, 'this line' if len(problems) == 1 else 'these lines', problems[0][1])))
+    if ctx.ev.file(SHIM_CONFIG) and not ctx.ev.exists(SHIM_CONFIG):
+        ctx.findings.add('shim-config-missing', ['%s: missing' % SHIM_CONFIG, '%s: %s' % (
+            u.get('FragmentPath') or SHIM_UNIT, u.get('ExecStart') or '')], (
+            '%s is installed but %s does not exist: the shim does not start and kubelet gets "dial unix '
+            '/var/run/image-cri-shim.sock: connect: no such file or directory".' % (SHIM_UNIT, SHIM_CONFIG)))
 
 
 def check_config(ctx):
