@@ -62,9 +62,9 @@ def main(argv):
         return 0
     pulls_ok = bool(verify) and all(v.get("ok") for v in verify)
     if rc == 2 and pulls_ok and changes and fixed and still_open:
-        print("demo: done. fix-pull failed %s as it should: the %d error finding(s) still open have no "
-              "remediation yet and are left for a person. The rest was fixed and the pulls proven, so the "
-              "demo exits 0." % (host, len(still_open)))
+        print("demo: done. fix-pull failed %s as it should: the %d error finding(s) still open are left for "
+              "a person (the report says why: a setting the demo does not give, or no remediation yet). The "
+              "rest was fixed and the pulls proven, so the demo exits 0." % (host, len(still_open)))
         return 0
     reasons = []
     if rc != 2:
