@@ -40,8 +40,14 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        verify = args.get('verify')
+        wanted = image_endpoint(None)
         try:
             diagnosis = diagnose(args['evidence'], args.get('settings') or {})
+            wanted = image_endpoint(diagnosis['runtime'])
+            if verify and verify.get('endpoint') and verify.get('endpoint') == wanted:
+                # the registry's own answers: failed pulls become findings of their class
+                diagnosis = diagnose(args['evidence'], args.get('settings') or {}, verify=verify)
         except MissingLibrary as exc:
             raise AnsibleActionFail(str(exc))
         findings = diagnosis['findings']
@@ -52,10 +58,9 @@ class ActionModule(ActionBase):
             runtime=diagnosis['runtime'],
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
+            routes=diagnosis.get('routes') or [],
         )
-        verify = args.get('verify')
         if verify:
-            wanted = image_endpoint(diagnosis['runtime'])
             if verify.get('endpoint') and verify.get('endpoint') == wanted:
                 result['verify'] = {'endpoint': wanted, 'results': verify.get('results') or []}
             else:

@@ -44,6 +44,7 @@ def host_entry(name, hostvars):
         'changes': [dict((k, c.get(k)) for k in ('path', 'action', 'backup', 'role', 'reason'))
                     for c in (hv.get('pullfix_remediation') or {}).get('changes') or []],
         'verify': (diagnosis.get('verify') or {}).get('results') or [],
+        'routes': list(diagnosis.get('routes') or []),
     }
 
 

@@ -42,3 +42,21 @@ def wildcard_fixed_in(version):
 
 def is_generated(path):
     return path.startswith(GENERATED_PREFIXES)
+
+
+# ---------------------------------------------------------------- the route of a pull
+# k3s/RKE2 write registries.yaml into certs.d/<registry>/hosts.toml at start (pkg/agent/containerd
+# config.go, k3s-io/k3s): the mirror's endpoints become [host."<url>"] tables in order (a
+# scheme-less endpoint gets https://), each with the mirror's `rewrite` rules (applied to the
+# repository before the request, Go regexp syntax, first match wins); an endpoint that is the
+# registry's own default endpoint is not repeated; the default endpoint comes last as `server`
+# unless `disable-default-registry-endpoint: true` in config.yaml. "*" is written to `_default`
+# and used only for registries without an entry of their own.
+DISABLE_DEFAULT_KEY = 'disable-default-registry-endpoint'
+
+
+def default_endpoint(registry):
+    """The registry's own endpoint k3s appends last ("*": the registry of the image)."""
+    if registry == 'docker.io':
+        return 'https://registry-1.docker.io'
+    return 'https://' + registry
