@@ -14,6 +14,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import route_lines
 
 ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},
@@ -59,6 +60,8 @@ class ActionModule(ActionBase):
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
             routes=diagnosis.get('routes') or [],
+            # the routes as text, one line per lookup step and endpoint (playbooks/explain.yml)
+            route_text=[line for r in diagnosis.get('routes') or [] for line in route_lines(r)],
         )
         if verify:
             if verify.get('endpoint') and verify.get('endpoint') == wanted:
