@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from . import PlanError
 from . import containerd_registry
+from . import proxy_env
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -18,6 +19,7 @@ PREFIX = 'kubenode.pullfix.'
 ROLES = {
     'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
 }
+ROLES['proxy_env'] = (proxy_env.plan, ())  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
 
 
 def wanted(diagnosis, settings):

@@ -91,37 +91,55 @@ def _cite(env, name):
     return None
 
 
-def check_proxies(ctx, routes):
+def runtime_units(ctx):
+    """The runtime's units present on the node (their environment is what its pulls see)."""
     name = (ctx.runtime or {}).get('name')
-    units = [u for u in RUNTIME_UNITS.get(name, ()) if ctx.ev.unit(u)]
-    seen = set()
-    for unit in units:
+    return [u for u in RUNTIME_UNITS.get(name, ()) if ctx.ev.unit(u)]
+
+
+def unbypassed(ctx, routes):
+    """{unit: (env, proxy, [(endpoint, route)])}: endpoints on the routes a runtime unit's proxy would take.
+
+    The registry's own upstream is left out: reaching it is what a proxy is for."""
+    out = {}
+    for unit in runtime_units(ctx):
         env = unit_environment(ctx, unit)
         proxy = _proxy(env)
         if not proxy['HTTP_PROXY'] and not proxy['HTTPS_PROXY']:
             continue
+        hits = []
+        seen = set()
         for route in routes or ():
             for ep in route.get('endpoints') or ():
                 scheme = ep['url'].split('://', 1)[0]
-                via = pfacts.proxy_for(dict((k, v) for k, v in proxy.items()), scheme)
-                if not via or ep['host'] in seen:
+                if ep['host'] in seen or not pfacts.proxy_for(proxy, scheme):
+                    continue
+                if ep['host'] in (route.get('registry'), cfacts.default_host(route.get('registry') or '')):
                     continue
                 if pfacts.bypasses(proxy['NO_PROXY'], ep['host'], scheme):
                     continue
-                if ep['host'] in (route.get('registry'), cfacts.default_host(route.get('registry') or '')):
-                    continue  # the registry itself: reaching it is what the proxy is for
                 seen.add(ep['host'])
-                lines = [_cite(env, 'HTTPS_PROXY' if scheme == 'https' else 'HTTP_PROXY'),
-                         _cite(env, 'NO_PROXY') or '%s: NO_PROXY not set' % unit,
-                         '%s (%s) on the route of %s' % (ep['url'], ep.get('from'), route.get('image'))]
-                ctx.findings.add('proxy-no-proxy-missing', [x for x in lines if x], (
-                    '%s sends requests for %s through the proxy %s: NO_PROXY (%s) does not cover %s by Go\'s rules '
-                    '(a name covers itself and its subdomains, an IP or CIDR covers IP hosts only, loopback is '
-                    'never proxied). A mirror or local registry behind the proxy fails or leaks pulls to it. Add '
-                    '%s to NO_PROXY (kubenode.pullfix.proxy_env writes the collection\'s own drop-in).' % (
-                        unit, ep['host'], via, proxy['NO_PROXY'] or 'empty', ep['host'],
-                        pfacts.no_proxy_entry(ep['host']))))
-    _check_units_differ(ctx, units)
+                hits.append((ep, route))
+        out[unit] = (env, proxy, hits)
+    return out
+
+
+def check_proxies(ctx, routes):
+    for unit, (env, proxy, hits) in sorted(unbypassed(ctx, routes).items()):
+        for ep, route in hits:
+            scheme = ep['url'].split('://', 1)[0]
+            via = pfacts.proxy_for(proxy, scheme)
+            lines = [_cite(env, 'HTTPS_PROXY' if scheme == 'https' else 'HTTP_PROXY'),
+                     _cite(env, 'NO_PROXY') or '%s: NO_PROXY not set' % unit,
+                     '%s (%s) on the route of %s' % (ep['url'], ep.get('from'), route.get('image'))]
+            ctx.findings.add('proxy-no-proxy-missing', [x for x in lines if x], (
+                '%s sends requests for %s through the proxy %s: NO_PROXY (%s) does not cover %s by Go\'s rules '
+                '(a name covers itself and its subdomains, an IP or CIDR covers IP hosts only, loopback is '
+                'never proxied). A mirror or local registry behind the proxy fails or leaks pulls to it. Add '
+                '%s to NO_PROXY (kubenode.pullfix.proxy_env writes the collection\'s own drop-in).' % (
+                    unit, ep['host'], via, proxy['NO_PROXY'] or 'empty', ep['host'],
+                    pfacts.no_proxy_entry(ep['host']))))
+    _check_units_differ(ctx, runtime_units(ctx))
 
 
 def _check_units_differ(ctx, used):
