@@ -87,9 +87,13 @@ def registries_seen(host, since, repo, tag):
     return seen
 
 
+def containerd_routes(host):
+    return dict((r["image"], r) for r in report(host, "before")["routes"] if r["runtime"].startswith("containerd"))
+
+
 @pytest.mark.parametrize("image", sorted(ROUTE_CASES))
 def test_route_is_the_order_the_registries_saw(host, image):
-    routes = dict((r["image"], r) for r in report(host, "before")["routes"])
+    routes = containerd_routes(host)
     route = routes[image]
     hosts = [ep["host"] for ep in route["endpoints"]]
     repo, holder = ROUTE_CASES[image]
@@ -104,21 +108,34 @@ def test_route_is_the_order_the_registries_saw(host, image):
 
 
 def test_fallback_tries_both_mirrors_then_the_server(host):
-    route = dict((r["image"], r) for r in report(host, "before")["routes"])["docker.io/library/fb:1"]
+    route = containerd_routes(host)["docker.io/library/fb:1"]
     assert [ep["url"] for ep in route["endpoints"]] == [
         "http://127.0.0.1:5000/v2", "http://127.0.0.1:5002/v2", "http://127.0.0.1:5001/v2"]
 
 
 def test_the_shadowed_directory_is_not_on_the_route(host):
-    route = dict((r["image"], r) for r in report(host, "before")["routes"])["127.0.0.1:5003/pullfix/sh:1"]
+    route = containerd_routes(host)["127.0.0.1:5003/pullfix/sh:1"]
     assert "127.0.0.1:5000" not in [ep["host"] for ep in route["endpoints"]]
     assert route["lookup"][0].startswith("/etc/containerd/certs.d/127.0.0.1_5003_: used")
 
 
 def test_wildcard_ends_with_the_implicit_upstream(host):
-    route = dict((r["image"], r) for r in report(host, "before")["routes"])["127.0.0.1:5001/pullfix/st:1"]
+    route = containerd_routes(host)["127.0.0.1:5001/pullfix/st:1"]
     assert route["endpoints"][-1]["from"].startswith("implicit upstream"), route
     assert route["endpoints"][-1]["host"] == "127.0.0.1:5001"
+
+
+def test_podman_route_is_the_order_the_registries_saw(host):
+    image = "only.example/pullfix/mo:1"
+    route = [r for r in report(host, "before")["routes"] if r["runtime"] == "podman" and r["image"] == image][0]
+    hosts = [ep["host"] for ep in route["endpoints"]]
+    assert hosts == ["127.0.0.1:5000", "127.0.0.1:5003", "127.0.0.1:5002"]
+    assert route["endpoints"][0]["from"].startswith("/etc/containers/registries.conf.d/50-explain.conf:")
+    host.run("podman rmi -f %s" % image)
+    since = cursor(host)
+    pulled = host.run("podman pull -q %s" % image)
+    assert pulled.rc == 0, pulled.stderr
+    assert registries_seen(host, since, "pullfix/mo", "1") == hosts
 
 
 @pytest.mark.parametrize("fid", sorted(FAILURES))

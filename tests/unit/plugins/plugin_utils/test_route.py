@@ -396,6 +396,12 @@ def test_failed_endpoint(message, want):
     assert checks_routes.failed_endpoint(message) == want
 
 
+def test_a_lookup_that_fails_on_the_dns_server_is_no_such_host():
+    msg = ('failed to do request: Head "https://podman.example/v2/x/manifests/1": dial tcp: lookup podman.example on '
+           '10.255.255.53:53: dial udp 10.255.255.53:53: connect: network is unreachable')
+    assert checks_routes.classify(msg) == 'pull-no-such-host'
+
+
 def test_docker_hub_denied_is_unauthorized_and_the_next_step_names_credentials():
     msg = ('failed to pull and unpack image "docker.io/library/privat:1": failed to resolve reference '
            '"docker.io/library/privat:1": pull access denied, repository does not exist or may require '

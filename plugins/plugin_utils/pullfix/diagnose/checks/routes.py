@@ -95,8 +95,10 @@ PULL_CLASSES = (
     ('pull-unauthorized', re.compile(
         r'401 Unauthorized|403 Forbidden|pull access denied|unauthorized|denied:|authorization failed|'
         r'no basic auth credentials|failed to authorize', re.I)),
+    # "dial tcp: lookup <name> on <dns>: ..." is a name that did not resolve, whatever the DNS answered
+    ('pull-no-such-host', re.compile(r'no such host|server misbehaving|Temporary failure in name resolution|'
+                                     r'dial tcp: lookup ', re.I)),
     ('pull-connection-refused', re.compile(r'connect: connection refused', re.I)),
-    ('pull-no-such-host', re.compile(r'no such host|server misbehaving|Temporary failure in name resolution', re.I)),
     ('pull-timeout', re.compile(r'i/o timeout|TLS handshake timeout|context deadline exceeded|'
                                 r'Client\.Timeout exceeded|network is unreachable|no route to host', re.I)),
     ('pull-manifest-unknown', re.compile(r'manifest unknown|: not found$|: not found\b|404 Not Found', re.I)),
