@@ -12,6 +12,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.routes import carry_unverified
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import route_lines
@@ -53,6 +54,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(str(exc))
         findings = diagnosis['findings']
         if args.get('previous'):
+            findings = carry_unverified(args['previous'].get('findings'), findings, verify)
             findings = mark_fixed(args['previous'].get('findings'), findings)
         result.update(
             changed=False,

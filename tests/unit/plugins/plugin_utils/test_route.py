@@ -418,3 +418,24 @@ def test_a_cri_endpoint_failure_is_not_a_registry_answer():
         'endpoint': 'unix:///run/containerd/containerd.sock',
         'results': [{'image': 'x:1', 'ok': False, 'error': 'connection refused', 'error_kind': 'refused'}]}})
     assert not [i for i in ids(result) if i.startswith('pull-')]
+
+
+def test_containerd_names_no_endpoint_then_the_route_s_only_host_is_named():
+    msg = ('failed to pull and unpack image "auth.example/pullfix/x:1": failed to resolve reference '
+           '"auth.example/pullfix/x:1": pull access denied, repository does not exist or may require authorization: '
+           'authorization failed: no basic auth credentials')
+    ev = node(hosts={'auth.example': 'server = "http://127.0.0.1:5444"\n[host."http://127.0.0.1:5444"]\n'})
+    result = run(ev, {'verify_images': ['auth.example/pullfix/x:1'], '_verify': {
+        'endpoint': 'unix:///run/containerd/containerd.sock',
+        'results': [{'image': 'auth.example/pullfix/x:1', 'ok': False, 'error': msg, 'error_kind': 'grpc'}]}})
+    f = get(result, 'pull-unauthorized')
+    assert 'failed endpoint: 127.0.0.1:5444 (the only one on the route)' in f['evidence']
+    assert '127.0.0.1:5444' in f['explanation']
+
+
+def test_a_pull_failure_not_pulled_again_stays_open():
+    before = [{'id': 'pull-unauthorized', 'evidence': ['a:1: denied'], 'fixed': False},
+              {'id': 'pull-proxy-connect', 'evidence': ['b:1: proxyconnect tcp'], 'fixed': False}]
+    verify = {'results': [{'image': 'b:1', 'ok': True}]}
+    kept = checks_routes.carry_unverified(before, [], verify)
+    assert [f['id'] for f in kept] == ['pull-unauthorized']

@@ -190,6 +190,32 @@ def check_pull_failures(ctx, verify, routes):
         evidence = ['%s: %s' % (image, message)]
         if url or host:
             evidence.append('failed endpoint: %s' % (url or host))
+        else:
+            # containerd did not name it (e.g. "no basic auth credentials"): the route's only host did answer
+            hosts = sorted(set(ep['host'] for ep in (route or {}).get('endpoints') or ()))
+            if len(hosts) == 1 and fid != 'pull-manifest-unknown':
+                host = hosts[0]
+                evidence.append('failed endpoint: %s (the only one on the route)' % host)
         if route and route.get('endpoints'):
             evidence.append('route: %s' % ' -> '.join(ep['url'] for ep in route['endpoints']))
         ctx.findings.add(fid, evidence, 'Pulling %s failed: %s' % (image, _next_step(fid, host, route, ctx)))
+
+
+def carry_unverified(previous, current, verify):
+    """Earlier pull findings whose images were not pulled again: still open, not fixed.
+
+    A re-diagnosis after a fix pulls only the images it was asked to; a failure of another image
+    is not known to be gone."""
+    pulled = set(r.get('image') for r in (verify or {}).get('results') or ())
+    now = set(f['id'] for f in current)
+    out = list(current)
+    for f in previous or ():
+        if f.get('fixed') or f['id'] in now or f['id'] not in PULL_IDS:
+            continue
+        images = set(line.split(': ', 1)[0] for line in f.get('evidence') or () if ': ' in line)
+        if images and not images & pulled:
+            out.append(dict(f))
+    return out
+
+
+PULL_IDS = frozenset(fid for fid, _rx in PULL_CLASSES) | frozenset(['pull-failed'])
