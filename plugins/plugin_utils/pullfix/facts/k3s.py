@@ -51,7 +51,11 @@ def is_generated(path):
 # repository before the request, Go regexp syntax, first match wins); an endpoint that is the
 # registry's own default endpoint is not repeated; the default endpoint comes last as `server`
 # unless `disable-default-registry-endpoint: true` in config.yaml. "*" is written to `_default`
-# and used only for registries without an entry of their own.
+# and used only for registries without an entry of their own. The k3s docs ("Default Endpoint
+# Fallback", docs.k3s.io/installation/private-registry) confirm: the default endpoint is tried last,
+# rewrites are not applied to it. They name https://index.docker.io/v2 for docker.io; the
+# embedded containerd's own default host for docker.io is registry-1.docker.io (both serve the
+# Docker Hub API), which the route shows.
 DISABLE_DEFAULT_KEY = 'disable-default-registry-endpoint'
 
 
