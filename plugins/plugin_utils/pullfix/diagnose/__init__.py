@@ -55,8 +55,9 @@ def diagnose(evidence, settings=None, verify=None):
     checks_shim.check_image_repository(ctx)
 
     routes = checks_routes.build(ctx, eff, roots if checks_containerd.containerd_in_use(ctx) else [])
-    checks_routes.check_pull_failures(ctx, verify, routes)
-    checks_proxy.check_proxies(ctx, routes)
+    runtime_routes = checks_routes.of_runtime(routes)  # podman's own routes are shown, not judged
+    checks_routes.check_pull_failures(ctx, verify, runtime_routes)
+    checks_proxy.check_proxies(ctx, runtime_routes)
 
     checks_evidence.check_read_errors(ctx)
     checks_evidence.check_truncated(ctx)

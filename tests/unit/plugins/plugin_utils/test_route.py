@@ -439,3 +439,28 @@ def test_a_pull_failure_not_pulled_again_stays_open():
     verify = {'results': [{'image': 'b:1', 'ok': True}]}
     kept = checks_routes.carry_unverified(before, [], verify)
     assert [f['id'] for f in kept] == ['pull-unauthorized']
+
+
+def test_podman_routes_beside_do_not_decide_the_failed_endpoint():
+    msg = ('failed to pull and unpack image "auth.example/pullfix/x:1": failed to resolve reference '
+           '"auth.example/pullfix/x:1": pull access denied, repository does not exist or may require authorization: '
+           'authorization failed: no basic auth credentials')
+    ev = node(hosts={'auth.example': 'server = "http://127.0.0.1:5444"\n[host."http://127.0.0.1:5444"]\n'})
+    result = run(ev, {'verify_images': ['auth.example/pullfix/x:1'], 'explain_podman': True, '_verify': {
+        'endpoint': 'unix:///run/containerd/containerd.sock',
+        'results': [{'image': 'auth.example/pullfix/x:1', 'ok': False, 'error': msg, 'error_kind': 'grpc'}]}})
+    assert [r['runtime'] for r in result['routes']] == ['containerd 1.7.24', 'podman']
+    f = get(result, 'pull-unauthorized')
+    assert 'failed endpoint: 127.0.0.1:5444 (the only one on the route)' in f['evidence']
+    assert f['evidence'][-1] == 'route: http://127.0.0.1:5444/v2 -> http://127.0.0.1:5444/v2'
+
+
+@pytest.mark.parametrize('message', [
+    # containerd 2.1.9 (transfer service) and 1.7.24 wording of the same 404s
+    'failed to pull and unpack image "docker.io/library/hit:nope": failed to resolve image: '
+    'docker.io/library/hit:nope: not found',
+    'failed to pull and unpack image "docker.io/library/hit:nope": failed to resolve reference '
+    '"docker.io/library/hit:nope": docker.io/library/hit:nope: not found',
+])
+def test_not_found_per_version(message):
+    assert checks_routes.classify(message) == 'pull-manifest-unknown'

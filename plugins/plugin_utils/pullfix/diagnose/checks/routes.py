@@ -81,6 +81,11 @@ def build(ctx, eff, roots):
     return out
 
 
+def of_runtime(routes):
+    """The routes of the runtime kubelet pulls through (without the podman routes shown beside them)."""
+    return [r for r in routes or () if r.get('runtime') != 'podman']
+
+
 # ---------------------------------------------------------------- the registry's own answer
 # Error texts containerd's CRI returns from PullImage (grpc-message), most specific first. Each
 # class has its finding id and the next step. Texts: Go net/http, crypto/x509, containerd

@@ -19,6 +19,7 @@ from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256
 from ..settings import plain
 from ...diagnose import diagnose
 from ...diagnose.checks.proxy import unbypassed
+from ...diagnose.checks.routes import of_runtime
 from ...diagnose.context import Context
 from ...evidence import Evidence
 from ...facts import proxy as pfacts
@@ -61,7 +62,7 @@ def plan(ev, runtime, settings):
     diagnosis = diagnose(ev, settings)
     ctx = Context(ev, settings)
     ctx.runtime = dict(diagnosis['runtime'])
-    for unit, (env, proxy, hits) in sorted(unbypassed(ctx, diagnosis.get('routes')).items()):
+    for unit, (env, proxy, hits) in sorted(unbypassed(ctx, of_runtime(diagnosis.get('routes'))).items()):
         if not hits:
             continue
         path = dropin_path(unit)
