@@ -2,6 +2,7 @@
 answers become findings of their class; a proxy in the way is named and fixed."""
 import json
 import os
+import re
 
 import pytest
 
@@ -68,20 +69,38 @@ def cursor(host):
     return out.strip().rsplit("cursor: ", 1)[-1]
 
 
+_TIME_RE = re.compile(r'time="([^"]+)"')
+
+
+def _when(stamp):
+    """A registry's own log time (RFC 3339 with nanoseconds, trailing zeros trimmed) as a sortable key."""
+    day, _sep, rest = stamp.rstrip("Z").partition("T")
+    clock, _dot, frac = rest.partition(".")
+    return (day, clock, frac.ljust(9, "0"))
+
+
 def registries_seen(host, since, repo, tag):
-    """The registries, in the order their access logs saw a manifest request for repo:tag."""
+    """The registries, in the order they answered a manifest request for repo:tag.
+
+    Ordered by the time each registry logged ("response completed", nanoseconds), not by the
+    journal's arrival order: journald reads the registries' streams in any order under load."""
     units = " ".join("-u '%s'" % u for u in UNITS)
     out = host.check_output("journalctl %s --after-cursor '%s' --no-pager -o json" % (units, since))
-    seen = []
-    needle = "/v2/%s/manifests/%s" % (repo, tag)
+    hits = []
+    needle = 'http.request.uri="/v2/%s/manifests/%s' % (repo, tag)
     for line in out.splitlines():
         entry = json.loads(line)
         message = entry.get("MESSAGE")
         if isinstance(message, list):
             message = bytes(message).decode("utf-8", "replace")
-        if needle not in (message or "") or "response completed" in message:
+        message = message or ""
+        rest = message.split(needle, 1)[1] if needle in message else None
+        if rest is None or rest[:1] not in ('"', "?") or "response completed" not in message:
             continue
-        hostport = UNITS[entry["_SYSTEMD_UNIT"]]
+        stamp = _TIME_RE.search(message)
+        hits.append((_when(stamp.group(1)) if stamp else ("", "", ""), UNITS[entry["_SYSTEMD_UNIT"]]))
+    seen = []
+    for _when_, hostport in sorted(hits):
         if not seen or seen[-1] != hostport:
             seen.append(hostport)
     return seen
