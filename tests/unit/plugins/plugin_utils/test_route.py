@@ -464,3 +464,47 @@ def test_podman_routes_beside_do_not_decide_the_failed_endpoint():
 ])
 def test_not_found_per_version(message):
     assert checks_routes.classify(message) == 'pull-manifest-unknown'
+
+
+# PullImage messages captured from containerd 1.7.24 in the explain Molecule scenario (cri_pull
+# results; the CRI client's "CRI endpoint ... (PullImage): " prefix and grpc-status suffix kept).
+CAPTURED_1_7 = {
+    'pull-http-to-https': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "plain.example/pullfix/x:1": failed to resolve reference "plain.example/pullfix/x:1": failed to '
+        'do request: Head "https://127.0.0.1:5002/v2/pullfix/x/manifests/1?ns=plain.example": http: server gave HTTP '
+        'response to HTTPS client [grpc-status 2 UNKNOWN]', '127.0.0.1:5002'),
+    'pull-tls-unknown-authority': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "selfsigned.example/pullfix/x:1": failed to resolve reference "selfsigned.example/pullfix/x:1": '
+        'failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/x/manifests/1?ns=selfsigned.example": tls: '
+        'failed to verify certificate: x509: certificate signed by unknown authority [grpc-status 2 UNKNOWN]',
+        '127.0.0.1:5443'),
+    'pull-unauthorized': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "auth.example/pullfix/x:1": failed to resolve reference "auth.example/pullfix/x:1": pull access '
+        'denied, repository does not exist or may require authorization: authorization failed: no basic auth '
+        'credentials [grpc-status 2 UNKNOWN]', None),
+    'pull-manifest-unknown': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "docker.io/library/hit:nope": failed to resolve reference "docker.io/library/hit:nope": '
+        'docker.io/library/hit:nope: not found [grpc-status 5 NOT_FOUND]', None),
+    'pull-connection-refused': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "closed.example/pullfix/x:1": failed to resolve reference "closed.example/pullfix/x:1": failed '
+        'to do request: Head "http://127.0.0.1:5999/v2/pullfix/x/manifests/1?ns=closed.example": dial tcp '
+        '127.0.0.1:5999: connect: connection refused [grpc-status 2 UNKNOWN]', '127.0.0.1:5999'),
+    'pull-proxy-connect': (
+        'CRI endpoint unix:///run/containerd/containerd.sock (runtime.v1.ImageService/PullImage): failed to pull and '
+        'unpack image "proxied.example/pullfix/px:1": failed to resolve reference "proxied.example/pullfix/px:1": '
+        'failed to do request: Head "http://192.0.2.10:5005/v2/pullfix/px/manifests/1?ns=proxied.example": '
+        'proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: connection refused [grpc-status 2 UNKNOWN]',
+        '192.0.2.10:5005'),
+}
+
+
+@pytest.mark.parametrize('fid', sorted(CAPTURED_1_7))
+def test_captured_containerd_messages(fid):
+    message, host = CAPTURED_1_7[fid]
+    assert checks_routes.classify(message) == fid
+    assert checks_routes.failed_endpoint(message)[1] == host
