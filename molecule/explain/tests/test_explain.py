@@ -71,6 +71,7 @@ def cursor(host):
 
 
 _TIME_RE = re.compile(r'time="([^"]+)"')
+_URI_RE = re.compile(r'http\.request\.uri="?(/v2/[^" ]+)')
 
 
 def _when(stamp):
@@ -98,15 +99,16 @@ def _registries_seen(host, since, repo, tag):
     units = " ".join("-u '%s'" % u for u in UNITS)
     out = host.check_output("journalctl %s --after-cursor '%s' --no-pager -o json" % (units, since))
     hits = []
-    needle = 'http.request.uri="/v2/%s/manifests/%s' % (repo, tag)
+    wanted = "/v2/%s/manifests/%s" % (repo, tag)
     for line in out.splitlines():
         entry = json.loads(line)
         message = entry.get("MESSAGE")
         if isinstance(message, list):
             message = bytes(message).decode("utf-8", "replace")
         message = message or ""
-        rest = message.split(needle, 1)[1] if needle in message else None
-        if rest is None or rest[:1] not in ('"', "?") or "response completed" not in message:
+        # logrus quotes the value only when it needs to (a "?ns=" query does)
+        uri = _URI_RE.search(message)
+        if "response completed" not in message or not uri or uri.group(1).split("?", 1)[0] != wanted:
             continue
         stamp = _TIME_RE.search(message)
         hits.append((_when(stamp.group(1)) if stamp else ("", "", ""), UNITS[entry["_SYSTEMD_UNIT"]]))
