@@ -72,6 +72,7 @@ def cursor(host):
 
 _TIME_RE = re.compile(r'time="([^"]+)"')
 _URI_RE = re.compile(r'http\.request\.uri="?(/v2/[^" ]+)')
+_ACCESS_RE = re.compile(r'"(?:HEAD|GET) (/v2/[^ ]+) HTTP/')
 
 
 def _when(stamp):
@@ -84,13 +85,17 @@ def _when(stamp):
 def registries_seen(host, since, repo, tag, last=None):
     """The registries, in the order they answered a manifest request for repo:tag.
 
-    Ordered by the time each registry logged ("response completed", nanoseconds), not by the
-    journal's arrival order: journald reads the registries' streams in any order under load.
-    A registry logs after it answered, so the line of ``last`` may arrive after the pull: wait for it."""
-    for _attempt in range(20):
+    Ordered by the time each registry logged its "response completed" line (nanoseconds), not by
+    the journal's arrival order: journald reads the registries' streams in any order under load.
+    A registry whose structured line is not there (yet) counts by its access-log line, at the
+    time the journal received it. Lines arrive after the answer: wait until ``last`` is there and
+    nothing new came for a second."""
+    seen, before = None, None
+    for _attempt in range(30):
         seen = _registries_seen(host, since, repo, tag)
-        if last is None or (seen and seen[-1] == last):
+        if seen == before and (last is None or (seen and seen[-1] == last)):
             break
+        before = seen
         time.sleep(0.5)
     return seen
 
@@ -98,25 +103,30 @@ def registries_seen(host, since, repo, tag, last=None):
 def _registries_seen(host, since, repo, tag):
     units = " ".join("-u '%s'" % u for u in UNITS)
     out = host.check_output("journalctl %s --after-cursor '%s' --no-pager -o json" % (units, since))
-    hits = []
     wanted = "/v2/%s/manifests/%s" % (repo, tag)
+    first = {}  # registry -> (time it answered, structured line or not)
     for line in out.splitlines():
         entry = json.loads(line)
         message = entry.get("MESSAGE")
         if isinstance(message, list):
             message = bytes(message).decode("utf-8", "replace")
         message = message or ""
-        # logrus quotes the value only when it needs to (a "?ns=" query does)
-        uri = _URI_RE.search(message)
-        if "response completed" not in message or not uri or uri.group(1).split("?", 1)[0] != wanted:
-            continue
+        hostport = UNITS[entry["_SYSTEMD_UNIT"]]
+        uri = _URI_RE.search(message)  # logrus quotes the value only when it needs to
         stamp = _TIME_RE.search(message)
-        hits.append((_when(stamp.group(1)) if stamp else ("", "", ""), UNITS[entry["_SYSTEMD_UNIT"]]))
-    seen = []
-    for _when_, hostport in sorted(hits):
-        if not seen or seen[-1] != hostport:
-            seen.append(hostport)
-    return seen
+        if "response completed" in message and uri and stamp and uri.group(1).split("?", 1)[0] == wanted:
+            when = _when(stamp.group(1))
+        elif _ACCESS_RE.search(message) and _ACCESS_RE.search(message).group(1).split("?", 1)[0] == wanted:
+            micros = int(entry["__REALTIME_TIMESTAMP"])
+            when = _when(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(micros // 1000000)) +
+                         ".%06dZ" % (micros % 1000000))
+            if hostport in first:
+                continue
+        else:
+            continue
+        if hostport not in first or when < first[hostport]:
+            first[hostport] = when
+    return [hostport for hostport, _when_ in sorted(first.items(), key=lambda kv: kv[1])]
 
 
 def containerd_routes(host):
