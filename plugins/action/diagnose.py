@@ -17,6 +17,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import PREFIX, ROLES
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain_settings
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import route_lines
 
@@ -55,6 +56,15 @@ def verification(runtime, verify, images):
     return {'verify_pending': bool(wanted)}, None
 
 
+def fix_follows(findings):
+    """Whether an open error names a remediation role (fix-pull then applies it and verifies after)."""
+    for f in findings or ():
+        name = f.get('remediation') or ''
+        if not f.get('fixed') and f.get('severity') == 'error' and name.startswith(PREFIX) and name[len(PREFIX):] in ROLES:
+            return True
+    return False
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -67,6 +77,9 @@ class ActionModule(ActionBase):
             settings = plain_settings(args.get('settings') or {})
             diagnosis = diagnose(args['evidence'], settings)
             kept, pull = verification(diagnosis['runtime'], args.get('verify'), args['verify_images'])
+            if pull and fix_follows(diagnosis['findings']):
+                # a remediation will run and its handlers pull again after the fix: not twice
+                kept, pull = {'verify_pending': True}, None
             if pull:
                 pulled = self._execute_module(module_name=PULL_MODULE, module_args=pull, task_vars=task_vars)
                 if pulled.get('failed'):
