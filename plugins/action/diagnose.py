@@ -12,11 +12,14 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.routes import carry_unverified
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import PREFIX, ROLES
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain_settings
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import route_lines
 
 ARGUMENT_SPEC = {
     'evidence': {'type': 'dict', 'required': True},
@@ -53,6 +56,15 @@ def verification(runtime, verify, images):
     return {'verify_pending': bool(wanted)}, None
 
 
+def fix_follows(findings):
+    """Whether an open error names a remediation role (fix-pull then applies it and verifies after)."""
+    for f in findings or ():
+        name = f.get('remediation') or ''
+        if not f.get('fixed') and f.get('severity') == 'error' and name.startswith(PREFIX) and name[len(PREFIX):] in ROLES:
+            return True
+    return False
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -62,26 +74,38 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            diagnosis = diagnose(args['evidence'], plain_settings(args.get('settings') or {}))
+            settings = plain_settings(args.get('settings') or {})
+            diagnosis = diagnose(args['evidence'], settings)
+            kept, pull = verification(diagnosis['runtime'], args.get('verify'), args['verify_images'])
+            if pull and fix_follows(diagnosis['findings']):
+                # a remediation will run and its handlers pull again after the fix: not twice
+                kept, pull = {'verify_pending': True}, None
+            if pull:
+                pulled = self._execute_module(module_name=PULL_MODULE, module_args=pull, task_vars=task_vars)
+                if pulled.get('failed'):
+                    results = [{'image': i, 'ok': False, 'error': pulled.get('msg') or 'the pull did not run'}
+                               for i in pull['images']]
+                else:
+                    results = pulled.get('results') or []
+                kept = {'verify': {'endpoint': pull['endpoint'], 'results': results}}
+            counted = kept.get('verify')
+            if counted:
+                # the registry's own answers: failed pulls become findings of their class
+                diagnosis = diagnose(args['evidence'], settings, verify=counted)
         except (MissingLibrary, PlanError) as exc:
             raise AnsibleActionFail(redact_url(str(exc)))
         findings = diagnosis['findings']
         if args.get('previous'):
+            findings = carry_unverified(args['previous'].get('findings'), findings, counted)
             findings = mark_fixed(args['previous'].get('findings'), findings)
         result.update(
             changed=False,
             runtime=diagnosis['runtime'],
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
+            routes=diagnosis.get('routes') or [],
+            # the routes as text, one line per lookup step and endpoint (playbooks/explain.yml)
+            route_text=[line for r in diagnosis.get('routes') or [] for line in route_lines(r)],
         )
-        kept, pull = verification(diagnosis['runtime'], args.get('verify'), args['verify_images'])
         result.update(kept)
-        if pull:
-            pulled = self._execute_module(module_name=PULL_MODULE, module_args=pull, task_vars=task_vars)
-            if pulled.get('failed'):
-                results = [{'image': i, 'ok': False, 'error': pulled.get('msg') or 'the pull did not run'}
-                           for i in pull['images']]
-            else:
-                results = pulled.get('results') or []
-            result['verify'] = {'endpoint': pull['endpoint'], 'results': results}
         return result

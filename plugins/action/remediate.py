@@ -37,6 +37,9 @@ SHOWN = ('path', 'action', 'reason', 'role', 'restart', 'mode')
 RELOAD = 'reload:'
 
 
+UNIT_DIRS = ('/etc/systemd/system/', '/run/systemd/system/', '/usr/lib/systemd/system/', '/lib/systemd/system/')
+
+
 def restart_units(restart, evidence):
     """systemd units to restart for the restart keys of the changed files.
 
@@ -158,6 +161,10 @@ class ActionModule(ActionBase):
             if key in applied:
                 result[key] = applied[key]
         result['changed'] = bool(applied.get('changed'))
+        # A changed unit file or drop-in takes effect only after a daemon-reload, before the restart.
+        if any(str(c.get('path') or '').startswith(UNIT_DIRS) for c in result.get('changes') or ()) and \
+                'systemd' not in result.get('restart', []):
+            result['restart'] = list(result.get('restart') or []) + ['systemd']
         result['restart_units'] = restart_units(result['restart'], evidence)
         result['reload_units'] = reload_units(result['restart'], evidence)
         result['wait_endpoint'] = wait_endpoint(result['restart'], Evidence(evidence), diagnosis.get('runtime'))

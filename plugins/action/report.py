@@ -47,6 +47,7 @@ def host_entry(name, hostvars):
                      for c in (hv.get('pullfix_remediation') or {}).get('commands') or []],
         'notes': list((hv.get('pullfix_remediation') or {}).get('notes') or []),
         'verify': (diagnosis.get('verify') or {}).get('results') or [],
+        'routes': list(diagnosis.get('routes') or []),
     }
 
 

@@ -761,6 +761,24 @@ def local_registry_catalog(registry, timeout=1.0):
     return out
 
 
+_ENVIRONMENT_FILE_RE = re.compile(r"^[ \t]*EnvironmentFile[ \t]*=[ \t]*(.*?)[ \t]*$", re.M)
+
+
+def read_unit_environment_files(g):
+    """The files the units' EnvironmentFile= lines name (why "unit-env"): their proxies are evidence.
+
+    A leading "-" (the file may be missing) is dropped; paths with systemd specifiers are skipped."""
+    for path in sorted(g.files):
+        entry = g.files[path]
+        if "unit-file" not in entry["why"] or not entry["content"]:
+            continue
+        for match in _ENVIRONMENT_FILE_RE.finditer(entry["content"]):
+            for value in match.group(1).split():
+                value = value.lstrip("-").strip("\"'")
+                if value.startswith("/") and "%" not in value:
+                    g.read_file(value, "unit-env")
+
+
 def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
     """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
     started = time.monotonic()
@@ -971,6 +989,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         for path in [unit.get("FragmentPath")] + list(unit.get("DropInPaths") or []):
             if path and path.startswith("/"):
                 g.read_file(path, "unit-file")
+    read_unit_environment_files(g)
     evidence["systemd"] = systemd
 
     # 10. Versions.

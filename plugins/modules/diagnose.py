@@ -33,7 +33,7 @@ options:
     description:
       - The user's C(pullfix_*) variables without the prefix, for example V(runtime), V(registry_mirrors),
         V(search_registries), V(short_name_mode), V(local_registry), V(sandbox_image), V(verify_images),
-        V(socket_group).
+        V(socket_group), V(explain_images), V(explain_podman).
       - Some findings only apply when a setting is given, for example C(search-registries-mismatch) needs
         V(search_registries) and C(sandbox-image-not-local) needs V(local_registry) or V(sandbox_image).
     type: dict
@@ -50,6 +50,8 @@ options:
       - Returned as RV(verify) when its endpoint is the image endpoint this diagnosis finds for kubelet;
         otherwise the images of O(verify_images) are pulled again through that endpoint (one more node call)
         and returned as RV(verify); without O(verify_images), RV(verify_pending) is true.
+      - A failed pull through that endpoint becomes a finding of its class (C(pull-unauthorized),
+        C(pull-tls-unknown-authority), ...) naming the endpoint that failed.
     type: dict
   verify_images:
     description:
@@ -162,6 +164,23 @@ verify:
   type: dict
   sample: {"endpoint": "unix:///run/containerd/containerd.sock",
            "results": [{"image": "registry.k8s.io/pause:3.10", "ok": true, "image_ref": "sha256:873ed751"}]}
+routes:
+  description:
+    - For each image of the settings V(verify_images) and V(explain_images), the endpoints the runtime tries, in
+      order, each with the file and line (or the rule) that put it there. See C(docs/explain.md).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"image": "nginx:1.27", "name": "docker.io/library/nginx:1.27", "runtime": "containerd 1.7.24",
+            "endpoints": [{"url": "http://127.0.0.1:5000/v2",
+                           "from": "/etc/containerd/certs.d/docker.io/hosts.toml:3 [host.\"http://127.0.0.1:5000\"]"},
+                          {"url": "https://registry-1.docker.io/v2",
+                           "from": "/etc/containerd/certs.d/docker.io/hosts.toml:1 server = \"https://registry-1.docker.io\""}]}]
+route_text:
+  description: RV(routes) as text lines, as C(playbooks/explain.yml) prints them.
+  returned: always
+  type: list
+  elements: str
 verify_pending:
   description: The pulls of O(verify) went through another endpoint and must be made again.
   returned: when O(verify) was given and its endpoint is not kubelet's image endpoint

@@ -135,6 +135,24 @@ _CATALOGUE = {
     'remediation-refused': ('error', 'A remediation refused to write anything on this host (settings or a file in the way)', MANUAL, 'pull'),
 }
 
+# The registry's own answer to a failed verification pull, one id per class, and the proxies in
+# the way of a route (docs/explain.md).
+PROXY_ENV = _P + 'proxy_env'
+_CATALOGUE.update({
+    'pull-tls-unknown-authority': ('error', "A pull failed: the endpoint's certificate is signed by an unknown authority", MANUAL, 'pull'),
+    'pull-http-to-https': ('error', 'A pull failed: the endpoint gave an HTTP response to an HTTPS client', MANUAL, 'pull'),
+    'pull-unauthorized': ('error', 'A pull failed: the endpoint answered unauthorized or denied', MANUAL, 'pull'),
+    'pull-manifest-unknown': ('error', 'A pull failed: no endpoint on the route has the manifest (tag or digest)', MANUAL, 'pull'),
+    'pull-rate-limited': ('error', 'A pull failed: the endpoint answered 429 Too Many Requests', MANUAL, 'pull'),
+    'pull-connection-refused': ('error', 'A pull failed: the endpoint refused the connection', MANUAL, 'pull'),
+    'pull-no-such-host': ('error', "A pull failed: the endpoint's host name does not resolve", MANUAL, 'pull'),
+    'pull-timeout': ('error', 'A pull failed: the endpoint did not answer in time (i/o timeout)', MANUAL, 'pull'),
+    'pull-proxy-connect': ('error', 'A pull failed: the runtime could not connect through its HTTP(S) proxy', PROXY_ENV, 'pull'),
+    'pull-failed': ('error', 'A pull failed for a reason the doctor does not classify', MANUAL, 'pull'),
+    'proxy-no-proxy-missing': ('error', 'A proxy is set for the runtime and an endpoint on a route is not in NO_PROXY', PROXY_ENV, 'pull'),
+    'proxy-units-differ': ('warning', 'HTTP(S)_PROXY is set for one runtime unit but not for another that serves kubelet', MANUAL, 'pull'),
+})
+
 # symptom id -> the ids that cause it, most specific first. A symptom found together with one of
 # its causes carries ``caused_by`` (the first cause present); reports list it under that cause.
 CAUSES = {
@@ -148,6 +166,7 @@ CAUSES = {
     'sandbox-image-not-local': ('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
     'multiple-cri-endpoints': ('cri-dockerd-without-docker',),
 }
+CAUSES['pull-proxy-connect'] = ('proxy-no-proxy-missing',)
 
 # Ids the report adds itself (the diagnosis never produces them).
 REPORT_ONLY = frozenset(['host-not-diagnosed', 'remediation-refused'])

@@ -50,6 +50,7 @@ def normalize_host(entry):
         'commands': [dict(c) for c in entry.get('commands') or []],
         'notes': [str(n) for n in entry.get('notes') or []],
         'verify': [dict(v) for v in entry.get('verify') or []],
+        'routes': [dict(r) for r in entry.get('routes') or []],
     }
 
 
@@ -165,7 +166,34 @@ def render_summary_md(hosts):
                 out.append('- %s `%s`%s' % ('ok' if v.get('ok') else 'FAILED', v.get('image'),
                                             ': %s' % _md(v['error']) if v.get('error') else
                                             (' %s' % v['image_ref'] if v.get('image_ref') else '')))
+        if h['routes']:
+            out.extend(['', '### Routes', ''])
+            for r in h['routes']:
+                out.extend(_md(line) for line in route_lines(r))
+                out.append('')
     return '\n'.join(out).rstrip('\n') + '\n'
+
+
+def route_lines(route):
+    """A route as text lines: the image, then each endpoint tried, in order, with its source."""
+    lines = ['%s (%s, %s)%s' % (route.get('image'), route.get('name') or '-', route.get('runtime') or '-',
+                                ': %s' % route['error'] if route.get('error') else '')]
+    for step in route.get('lookup') or ():
+        lines.append('  lookup: %s' % step)
+    for i, ep in enumerate(route.get('endpoints') or (), 1):
+        extra = []
+        if ep.get('repository'):
+            extra.append('repository %s' % ep['repository'])
+        if ep.get('https_first'):
+            extra.append('https first, then http')
+        if ep.get('insecure'):
+            extra.append('insecure: http allowed')
+        lines.append('  %d. %s%s  <- %s' % (i, ep.get('url'), ' [%s]' % ', '.join(extra) if extra else '', ep.get('from')))
+    for ep in route.get('skipped') or ():
+        lines.append('  -  %s skipped (%s)  <- %s' % (ep.get('url'), ep.get('why'), ep.get('from')))
+    for note in route.get('notes') or ():
+        lines.append('  note: %s' % note)
+    return lines
 
 
 def render_junit(hosts):

@@ -12,15 +12,19 @@ from . import runtime
 from .checks import (consumers as checks_consumers, containerd as checks_containerd, evidence as checks_evidence,
                      k3s as checks_k3s, kubelet as checks_kubelet, registries as checks_registries,
                      shim as checks_shim, sockets as checks_sockets, templates as checks_templates)
+from .checks import proxy as checks_proxy, routes as checks_routes
 from .context import Context
 from ..findings import counts, sort_key
 
 RUNTIME_KEYS = ('name', 'version', 'endpoint', 'image_endpoint', 'source', 'containerd_version')
 
 
-def diagnose(evidence, settings=None):
+def diagnose(evidence, settings=None, verify=None):
     """Diagnose one host's evidence. Deterministic; never raises on odd evidence shapes
-    except ``parse.MissingLibrary`` when PyYAML is absent on the controller."""
+    except ``parse.MissingLibrary`` when PyYAML is absent on the controller.
+
+    ``verify``: node_evidence's verification pulls through kubelet's image endpoint; a failed
+    pull becomes a finding of its class. The result carries the route of every image."""
     ctx = Context(evidence, settings)
     runtime.detect(ctx)
 
@@ -54,11 +58,16 @@ def diagnose(evidence, settings=None):
     checks_shim.check_config(ctx)
     checks_shim.check_image_repository(ctx)
 
+    routes = checks_routes.build(ctx, eff, roots if checks_containerd.containerd_in_use(ctx) else [])
+    runtime_routes = checks_routes.of_runtime(routes)  # podman's own routes are shown, not judged
+    checks_routes.check_pull_failures(ctx, verify, runtime_routes)
+    checks_proxy.check_proxies(ctx, runtime_routes)
+
     checks_evidence.check_read_errors(ctx)
     checks_evidence.check_truncated(ctx)
 
     rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
-    return {'runtime': rt, 'findings': ctx.findings.result()}
+    return {'runtime': rt, 'findings': ctx.findings.result(), 'routes': routes}
 
 
 def mark_fixed(previous, current):

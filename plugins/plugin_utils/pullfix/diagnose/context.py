@@ -23,6 +23,8 @@ DEFAULT_SETTINGS = {
     'sandbox_image': None,
     'verify_images': [],
     'socket_group': None,
+    'explain_images': [],
+    'explain_podman': False,
 }
 
 _SECRET_TABLE_RE = re.compile(r'(header|auth)', re.I)

@@ -418,3 +418,88 @@ def socket_of(ev):
         if isinstance(address, str) and address.startswith('/'):
             return address
     return SOCKET
+
+
+# ---------------------------------------------------------------- the route of a pull
+# How the CRI plugin turns an image's registry into the ordered endpoints it tries. Read from
+# remotes/docker/config/hosts.go (v1.6.20, v1.7.24), core/remotes/docker/config/hosts.go (v2.1.9),
+# pkg/cri/server/image_pull.go (1.x) and internal/cri/server/images/image_pull.go (2.x).
+# - hostDirFromRoots: each config_path root in turn; in a root <host>_<port>_, <host:port>,
+#   _default (config_unix.go hostPaths); the first directory that exists wins.
+# - loadHostDir: a missing or empty hosts.toml, or one that fails to decode, leaves only the
+#   directory's certificate files: one host entry without a name, filled in as the upstream.
+# - parseHostsFile: [host."<url>"] tables in file order, then the top-level entry (`server`) last;
+#   a missing server is filled in as the implicit upstream (docker.io -> registry-1.docker.io).
+# - parseHostConfig: "https://" is prepended when the value does not start with "http"; the path
+#   is cleaned and "/v2" appended unless it ends with /v2 or override_path = true; no capabilities
+#   means pull, resolve and push; an unknown capability fails the whole file.
+# - Resolver.Resolve: a tag is resolved only on hosts with pull AND resolve, a digest on hosts
+#   with pull; every host is tried in order after a connection error, a 404 or any status > 399.
+# - 1.7+: an http host with TLS settings (ca, client or skip_verify) on a port other than 80 is
+#   tried as https first and falls back to http (NewHTTPFallback); 1.6.20 has no such fallback.
+# - The implicit upstream of a loopback registry (localhost, 127.0.0.0/8, ::1): 1.6 http with
+#   verification off; 1.7+ https for no port or 443, else http with the https-first fallback.
+# - Without config_path, the deprecated `mirrors` table: mirrors[<host>] else mirrors["*"],
+#   scheme-less endpoints get http for loopback hosts and https otherwise, an endpoint keeps its
+#   path ("/v2" only when it has none), and the registry's own endpoint is appended unless an
+#   endpoint already names the registry host (registryEndpoints).
+DOCKER_HUB_API = 'registry-1.docker.io'
+HTTP_TLS_FALLBACK_SINCE = (1, 7, 0)
+CAPABILITIES = ('pull', 'resolve', 'push')
+
+
+def is_loopback_host(hostport):
+    """docker.IsLocalhost: localhost or a loopback IP, with or without a port."""
+    host = hostport
+    if host.startswith('['):
+        host = host[1:].split(']', 1)[0]
+    elif host.count(':') == 1:
+        host = host.split(':', 1)[0]
+    if host == 'localhost':
+        return True
+    if host == '::1':
+        return True
+    parts = host.split('.')
+    return len(parts) == 4 and parts[0] == '127' and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def host_port(hostport):
+    """(host, port or '') of host[:port] / [v6]:port."""
+    if hostport.startswith('['):
+        host, _sep, rest = hostport[1:].partition(']')
+        return host, rest.lstrip(':')
+    if hostport.count(':') == 1:
+        host, port = hostport.split(':', 1)
+        return host, port
+    return hostport, ''
+
+
+def http_tls_fallback(version):
+    """Whether an http host with TLS settings is tried as https first (1.7+; None: assume yes)."""
+    return version is None or version >= HTTP_TLS_FALLBACK_SINCE
+
+
+def implicit_upstream(registry, version):
+    """(scheme, host, https_first_fallback, why) of the endpoint containerd fills in for ``registry``."""
+    if registry == 'docker.io':
+        return 'https', DOCKER_HUB_API, False, 'Docker Hub\'s API host'
+    if is_loopback_host(registry):
+        _host, port = host_port(registry)
+        if version is not None and version < HTTP_TLS_FALLBACK_SINCE:
+            return 'http', registry, False, 'a loopback registry is plain http (containerd 1.6)'
+        if port in ('', '443'):
+            return 'https', registry, False, 'a loopback registry on the https port'
+        if port == '80':
+            return 'http', registry, False, 'a loopback registry on port 80'
+        return 'http', registry, True, 'a loopback registry: https first, then http'
+    return 'https', registry, False, 'the registry itself'
+
+
+def legacy_scheme(hostport):
+    """Scheme the deprecated mirrors table gives a scheme-less endpoint (defaultScheme)."""
+    return 'http' if is_loopback_host(hostport) else 'https'
+
+
+def default_host(registry):
+    """docker.DefaultHost: the API host of a registry name."""
+    return DOCKER_HUB_API if registry == 'docker.io' else registry

@@ -9,6 +9,18 @@ both the doctor and the registries_conf planner read.
 Read from containers/image at df7e80d2 (pkg/sysregistriesv2/system_registries_v2.go,
 shortnames.go, docker/reference/regexp.go) and the containers-registries.conf(5) and
 containers-registries.conf.d(5) pages; the v1 drop-in refusal was verified with podman 4.3.
+
+How a name becomes pull sources (the route, pkg/shortnames/shortnames.go):
+- a short name (no registry part) is first looked up in [aliases] (name without tag or digest);
+  otherwise it is tried with every unqualified-search-registry in order; short-name-mode
+  `enforcing` refuses a short name that would need more than one search registry.
+- a qualified name uses the [[registry]] whose prefix matches it longest (a prefix matches on a
+  path boundary; "*.example.com" matches subdomains); the prefix defaults to the location.
+- pull sources: the mirrors in order (pull-from-mirror `all` default, `digest-only`, `tag-only`;
+  mirror-by-digest-only = true on the registry means digest-only for every mirror), then the
+  location itself; the reference's remainder after the prefix is appended to each location.
+- `blocked = true` refuses the pull; `insecure = true` allows http and unverified TLS.
+- Docker Hub: "docker.io" is served by registry-1.docker.io, and one-component names get "library/".
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +41,7 @@ V2_KEYS = ('unqualified-search-registries', 'registry', 'short-name-mode', 'alia
 # The v1 format: [registries.search] / [registries.insecure] / [registries.block], each `registries = [...]`.
 V1_TABLES = ('search', 'insecure', 'block')
 SHORT_NAME_MODES = ('enforcing', 'permissive', 'disabled')
+PULL_FROM_MIRROR = ('all', 'digest-only', 'tag-only')
 # registries.conf's own default when no file sets short-name-mode (shortnames.go).
 DEFAULT_SHORT_NAME_MODE = 'permissive'
 
@@ -290,3 +303,19 @@ def crio_resolves_with(version, configured):
         return None, 'CRI-O version unknown'
     return CRIO_DEFAULT_MODE, 'CRI-O %s: [crio.image] short_name_mode not set (default enforcing)' % (
         '.'.join(str(v) for v in version))
+
+
+def prefix_matches(prefix, name):
+    """Whether a [[registry]] prefix matches the repository ``name`` (host/path, no tag)."""
+    if prefix.startswith('*.'):
+        host = name.split('/', 1)[0]
+        return host.endswith(prefix[1:]) and host != prefix[2:]
+    if name == prefix:
+        return True
+    return name.startswith(prefix) and (prefix.endswith('/') or name[len(prefix)] in '/')
+
+
+def api_host(location):
+    """The host that serves a location's API (Docker Hub's differs from its name)."""
+    host = location.split('/', 1)[0]
+    return 'registry-1.docker.io' if host in ('docker.io', 'index.docker.io') else host

@@ -78,3 +78,25 @@ def registries_shape_problems(data):
                     if entry.get(sub) is not None and not isinstance(entry.get(sub), dict):
                         out.append(((section, key, sub), entry.get(sub), 'a mapping'))
     return out
+
+
+# ---------------------------------------------------------------- the route of a pull
+# k3s/RKE2 write registries.yaml into certs.d/<registry>/hosts.toml at start (pkg/agent/containerd
+# config.go, k3s-io/k3s): the mirror's endpoints become [host."<url>"] tables in order (a
+# scheme-less endpoint gets https://), each with the mirror's `rewrite` rules (applied to the
+# repository before the request, Go regexp syntax, first match wins); an endpoint that is the
+# registry's own default endpoint is not repeated; the default endpoint comes last as `server`
+# unless `disable-default-registry-endpoint: true` in config.yaml. "*" is written to `_default`
+# and used only for registries without an entry of their own. The k3s docs ("Default Endpoint
+# Fallback", docs.k3s.io/installation/private-registry) confirm: the default endpoint is tried last,
+# rewrites are not applied to it. They name https://index.docker.io/v2 for docker.io; the
+# embedded containerd's own default host for docker.io is registry-1.docker.io (both serve the
+# Docker Hub API), which the route shows.
+DISABLE_DEFAULT_KEY = 'disable-default-registry-endpoint'
+
+
+def default_endpoint(registry):
+    """The registry's own endpoint k3s appends last ("*": the registry of the image)."""
+    if registry == 'docker.io':
+        return 'https://registry-1.docker.io'
+    return 'https://' + registry

@@ -13,6 +13,7 @@ from . import containerd_registry
 from . import registries_conf
 from . import runtime_socket
 from . import cri_shim
+from . import proxy_env
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -24,6 +25,7 @@ ROLES = {
     'runtime_socket': (runtime_socket.plan, ('socket_consumers', 'socket_compat_link', 'socket_group')),
     'cri_shim': (cri_shim.plan, ('local_registry',)),
 }
+ROLES['proxy_env'] = (proxy_env.plan, ())  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
 
 
 def wanted(diagnosis, settings):

@@ -29,3 +29,13 @@ def test_without_images_the_pulls_are_pending():
     runtime = {'endpoint': CONTAINERD, 'image_endpoint': SHIM}
     assert verification(runtime, PULLS, []) == ({'verify_pending': True}, None)
     assert verification(runtime, None, ['a:1']) == ({}, None)
+
+
+def test_no_pull_before_a_fix_that_pulls_after_it():
+    from ansible_collections.kubenode.pullfix.plugins.action.diagnose import fix_follows
+    fixable = {'id': 'containerd-config-path-unset', 'severity': 'error',
+               'remediation': 'kubenode.pullfix.containerd_registry'}
+    assert fix_follows([fixable])
+    assert not fix_follows([dict(fixable, fixed=True)])
+    assert not fix_follows([dict(fixable, severity='warning')])
+    assert not fix_follows([dict(fixable, remediation='manual')])

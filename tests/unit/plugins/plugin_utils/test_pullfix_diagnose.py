@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import pytest
 
+from explain_cases import EXPLAIN_CASES
 from pullfix_helpers import (load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
                              without_process, with_unit, with_version, set_containerd_version, probe_ok,
                              probe_fail, run, ids, get)
@@ -443,6 +444,7 @@ CASES = {
         E(lambda ev: with_file(ev, '/etc/crio/crio.conf', '[crio]\n', 'crio-config', truncated=True)),
         E()),
 }
+CASES.update(EXPLAIN_CASES)  # routes, pull failures and proxies (explain_cases.py)
 
 
 def ef(ev):

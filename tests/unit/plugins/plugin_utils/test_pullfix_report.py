@@ -36,7 +36,7 @@ def fleet():
 def test_host_json_shape():
     hosts = fleet()
     data = json.loads(report.render_host_json(hosts[1]))
-    assert sorted(data) == ['changes', 'commands', 'findings', 'host', 'notes', 'runtime', 'verify']
+    assert sorted(data) == ['changes', 'commands', 'findings', 'host', 'notes', 'routes', 'runtime', 'verify']
     assert data['host'] == 'node1' and data['runtime']['name'] == 'containerd'
     want = ['search-registries-mismatch', 'socket-world-accessible', 'search-registries-effective']
     assert [f['id'] for f in data['findings']] == want

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""proxy_env: the collection's own systemd drop-in that adds the routes' endpoints to NO_PROXY.
+
+Only when a runtime unit has HTTP(S)_PROXY and an endpoint on a route (a mirror, a local
+registry) is not covered by its NO_PROXY (Go's rules, ``facts.proxy``); the proxy itself is never
+touched. The drop-in sorts last among the unit's drop-ins, so its NO_PROXY is the one in effect.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+
+from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
+from ..settings import plain
+from ...diagnose import diagnose
+from ...diagnose.checks.proxy import unbypassed
+from ...diagnose.checks.routes import of_runtime
+from ...diagnose.context import Context
+from ...evidence import Evidence
+from ...facts import proxy as pfacts
+
+ROLE = 'proxy_env'
+DROPIN = 'zz-kubenode-pullfix-no-proxy.conf'
+MARKER = '# Managed by kubenode.pullfix (proxy_env). Local edits are overwritten.'
+# The restart key of each runtime unit (plan Change ``restart``).
+RESTART_KEYS = {'containerd.service': 'containerd', 'k3s.service': 'k3s', 'k3s-agent.service': 'k3s',
+                'rke2-server.service': 'rke2', 'rke2-agent.service': 'rke2', 'crio.service': 'crio',
+                'docker.service': 'docker'}
+
+
+def dropin_path(unit):
+    return '/etc/systemd/system/%s.d/%s' % (unit, DROPIN)
+
+
+def _quote(value):
+    if any(c in value for c in '"\\\n'):
+        raise PlanError('NO_PROXY value %r cannot be written into a systemd Environment= line' % value)
+    return value
+
+
+def render(unit, no_proxy, added):
+    return '\n'.join([
+        MARKER,
+        '# NO_PROXY of %s plus the endpoints on the image routes the proxy would otherwise take:' % unit,
+        '# %s. Go reads NO_PROXY first; no_proxy is kept equal for other tools.' % ', '.join(added),
+        '[Service]',
+        'Environment="NO_PROXY=%s" "no_proxy=%s"' % (_quote(no_proxy), _quote(no_proxy)),
+        '',
+    ])
+
+
+def plan(ev, runtime, settings):
+    """Plan the proxy_env role: one drop-in per runtime unit whose proxy sits in a route's way."""
+    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
+    settings = plain(settings or {}, 'settings')
+    result = new_plan()
+    diagnosis = diagnose(ev, settings)
+    ctx = Context(ev, settings)
+    ctx.runtime = dict(diagnosis['runtime'])
+    for unit, (env, proxy, hits) in sorted(unbypassed(ctx, of_runtime(diagnosis.get('routes'))).items()):
+        if not hits:
+            continue
+        path = dropin_path(unit)
+        state, text = file_state(ev, path)
+        if state not in ('missing', 'file'):
+            result['errors'].append('%s: %s' % (path, state_reason(ev, path, state)))
+            continue
+        if state == 'file' and not is_owned(text, MARKER):
+            result['errors'].append('%s exists and was not written by kubenode.pullfix: left as it is' % path)
+            continue
+        current = [e.strip() for e in (proxy.get('NO_PROXY') or '').split(',') if e.strip()]
+        added = []
+        for ep, _route in hits:
+            entry = pfacts.no_proxy_entry(ep['host'])
+            if entry not in current and entry not in added:
+                added.append(entry)
+        content = render(unit, ','.join(current + added), added)
+        if text == content:
+            continue
+        result['changes'].append(change(
+            posixpath.normpath(path), 'update' if state == 'file' else 'create', content,
+            'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, mode='0644',
+            restart=RESTART_KEYS.get(unit, unit[:-len('.service')] if unit.endswith('.service') else unit),
+            expect=sha256_text(text) if state == 'file' else None))
+    if not result['changes'] and not result['errors']:
+        result['notes'].append('proxy_env: no proxy stands in the way of a route; nothing to do')
+    return finish(result)
