@@ -633,6 +633,8 @@ def test_a_file_where_a_directory_belongs_is_named(root, no_probe):
     err = ev["files"]["/var/lib/kubelet/config.yaml"]["error"]
     assert err["kind"] == "parent_not_directory"
     assert err["message"] == "/var/lib/kubelet is a file, not a directory"
+
+
 def test_socket_consumers_join_the_one_systemctl_call_with_group_and_drop_ins(root, no_probe):
     # The fake systemctl records its arguments, so the consumer units are proven to be asked for.
     mkdir(root, "/run/systemd/system")
@@ -653,6 +655,8 @@ def test_socket_consumers_join_the_one_systemctl_call_with_group_and_drop_ins(ro
     dropin = ev["files"]["/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf"]
     assert dropin["why"] == ["socket-consumer"] and "After=containerd.service" in dropin["content"]
     assert ev["files"]["/etc/tmpfiles.d/pullfix-runtime-socket.conf"]["stat"]["type"] == "missing"
+
+
 def _registry_server(handler_map):
     """A loopback HTTP server answering GET paths from handler_map ({path: (status, body)})."""
     from http.server import BaseHTTPRequestHandler, HTTPServer
