@@ -166,6 +166,16 @@ def test_runtime_socket_path_that_is_no_socket_plans_nothing_and_says_why(kind, 
     assert len(result['notes']) == 1 and REAL in result['notes'][0] and words in result['notes'][0]
 
 
+def test_a_runtime_socket_that_does_not_exist_is_never_pointed_at():
+    # k3s detected but not running (or listening elsewhere): writing crictl.yaml for its socket
+    # would break crictl's working defaults.
+    ev = k3s_like()
+    with_socket(ev, REAL, 'missing')
+    result = plan(ev, {'name': 'k3s'}, {})
+    assert result['changes'] == [] and result['commands'] == [] and result['errors'] == []
+    assert len(result['notes']) == 1 and REAL in result['notes'][0] and 'does not exist' in result['notes'][0]
+
+
 def test_consumer_without_a_unit_is_named_and_the_others_still_planned():
     ev = k3s_like()
     ev['systemd'].setdefault('not_found', []).append('nosuch.service')

@@ -323,6 +323,12 @@ def plan(ev, runtime, settings):
         result['notes'].append('the runtime and its socket are not known on this node; nothing planned')
         return finish(result)
     kind = facts.socket_kind(ev, real)
+    if kind in (None, 'missing'):
+        # Pointing crictl, consumers or a link at a socket nothing listens on would break what works
+        # now (crictl's defaults, for one): the runtime must be up first, and the doctor says why not.
+        result['notes'].append('%s: the runtime socket does not exist (the runtime is not running, or not '
+                               'where it is expected); nothing is pointed at it' % real)
+        return finish(result)
     if kind in ('file', 'dir', 'dangling', 'other'):
         what = {'file': 'a regular file', 'dir': 'a directory', 'dangling': 'a symlink to nothing',
                 'other': 'a special file'}[kind]
