@@ -114,12 +114,12 @@ _demo:
 	  { tail -n 25 $(BUILD)/demo-up.log; exit 1; }; \
 	echo "=== Before: the doctor (playbooks/diagnose.yml, read-only)"; \
 	$(BIN)/ansible-playbook $(DEMO) playbooks/diagnose.yml; \
-	echo "=== The main job: playbooks/fix-pull.yml"; \
-	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix-pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
+	echo "=== The main job: playbooks/fix_pull.yml"; \
+	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix_pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
 	$(BIN)/python tests/demo/outcome.py $$rc $(DEMO_REPORT)/pullfix-demo.json
 
 .PHONY: hostile
-hostile: venv ## Hostile-input cases on real test nodes through diagnose.yml and fix-pull.yml
+hostile: venv ## Hostile-input cases on real test nodes through diagnose.yml and fix_pull.yml
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images
 	$(WITH_DOCKER) $(BIN)/python tests/hostile/run.py $(HOSTILE_ARGS)
 

@@ -2,7 +2,7 @@
 
 Usage: python tests/demo/outcome.py RC REPORT_JSON
 
-RC is ansible-playbook's exit code for playbooks/fix-pull.yml, REPORT_JSON the host's
+RC is ansible-playbook's exit code for playbooks/fix_pull.yml, REPORT_JSON the host's
 report (<report_dir>/<host>.json, removed before the run so it is this run's). It prints
 what was changed (with backups), the verified pulls, what was fixed and what is still
 open, then exits:

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Hostile-input harness: runs the cases of tests/hostile/cases/ on real systemd test
-nodes through playbooks/diagnose.yml and playbooks/fix-pull.yml.
+nodes through playbooks/diagnose.yml and playbooks/fix_pull.yml.
 
 For every case it asserts:
   expect     the finding ids and/or output substrings the case declares (naming the file
@@ -607,7 +607,7 @@ def run_wave(number, assignments, args, out_dir, all_canaries):
     timeout = max(case["timeout"] for case, dummy in assignments)
     timing = {}
 
-    for key, playbook in (("diagnose", "diagnose.yml"), ("fix_pull", "fix-pull.yml")):
+    for key, playbook in (("diagnose", "diagnose.yml"), ("fix_pull", "fix_pull.yml")):
         report_dir = os.path.join(wave_dir, "report-" + key)
         rc, out, elapsed = run_playbook(playbook, wave_dir, inventory, report_dir, timeout, forks)
         timing[key] = round(elapsed, 1)
