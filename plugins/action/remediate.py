@@ -17,7 +17,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts imp
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.endpoints import DEFAULT_ENDPOINTS, SHIM_SOCKET
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.k3s import SERVICES
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, merge_changes
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import plan_roles, wanted
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain, plain_settings
 
@@ -94,19 +94,6 @@ def wait_endpoint(restart, ev, runtime):
     return endpoint
 
 
-def conflicts(changes):
-    """Errors for files that two roles planned each from the same original: applying both would
-    lose one role's edit (e.g. config.toml: config_path and [grpc] gid)."""
-    first, out = {}, []
-    for c in changes:
-        role = first.setdefault(c['path'], c.get('role'))
-        if role != c.get('role'):
-            other = c.get('role')
-            out.append('%s: planned by both %s and %s from the same original; nothing was written. Run '
-                       'kubenode.pullfix.%s first, then kubenode.pullfix.%s' % (c['path'], role, other, role, other))
-    return out
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -143,7 +130,8 @@ class ActionModule(ActionBase):
             notes.extend('%s: %s' % (role, n) for n in plan['notes'])
             errors.extend('%s: %s' % (role, e) for e in plan['errors'])
             secrets.extend(s for s in plan.get('secrets') or () if s)
-        errors.extend(conflicts(changes))
+        # A file two roles edit goes to the node once, with both edits (planned in turn).
+        changes = merge_changes(changes)
         result.update(changed=False, roles=dict(chosen), notes=notes, changes=[], restart=[], restart_units=[],
                       reload_units=[], wait_endpoint=None, errors=[redact_url(e) for e in errors],
                       planned=[dict((k, c.get(k)) for k in SHOWN) for c in changes],

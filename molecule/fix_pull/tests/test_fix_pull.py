@@ -10,7 +10,7 @@ REPORT_DIR = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report")
 FIXED = {
     "fix-mirrors-d12": {"containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service"},
     "fix-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service"},
-    "fix-nopath-c21": {"containerd-config-path-unset"},
+    "fix-nopath-c21": {"containerd-config-path-unset", "socket-world-accessible"},
 }
 
 
@@ -42,3 +42,18 @@ def test_first_run_reported_what_it_fixed(host):
     assert {c["path"] for c in first["changes"]} >= {"/etc/containerd/config.toml",
                                                      "/etc/containerd/certs.d/docker.io/hosts.toml"}
     assert all(c["action"] in ("created", "updated", "removed") for c in first["changes"])
+
+
+def test_two_roles_edit_config_toml_in_one_change(host):
+    # containerd_registry sets config_path, runtime_socket sets [grpc] gid: one file, both edits.
+    if host.backend.get_hostname() != "fix-nopath-c21":
+        pytest.skip("only this node asks for a socket group")
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "first-report", "fix-nopath-c21.json")) as f:
+        first = json.load(f)
+    cfg = [c for c in first["changes"] if c["path"] == "/etc/containerd/config.toml"]
+    assert len(cfg) == 1 and cfg[0]["role"] == "containerd_registry, runtime_socket"
+    gid = host.group("crisock").gid
+    config = host.file("/etc/containerd/config.toml").content_string
+    assert "config_path" in config and ("gid = %d" % gid) in config
+    sock = host.file("/run/containerd/containerd.sock")
+    assert sock.is_socket and sock.mode == 0o660 and sock.gid == gid

@@ -102,3 +102,83 @@ def state_reason(ev, path, state):
 
 def is_owned(text, marker):
     return bool(text) and text.lstrip('\ufeff').split('\n', 1)[0].rstrip('\r') == marker
+
+
+def overlay(ev, changes):
+    """The evidence as the node will hold it once ``changes`` are applied, for the next planner.
+
+    Roles are planned one after another, each on what the roles before it will have written, so
+    two roles can edit one file (config.toml: ``config_path`` and ``[grpc] gid``) without one
+    losing the other's edit. Only the files change; directory listings stay as gathered.
+    """
+    if not changes:
+        return ev
+    raw = dict(ev.raw)
+    files = dict(raw.get('files') or {})
+    for c in changes:
+        entry = dict(files.get(c['path']) or {'why': ['planned']})
+        stat = dict(entry.get('stat') or {})
+        if c['action'] == 'remove':
+            stat.update(type='missing', size=None)
+            entry.update(stat=stat, content=None, error={'kind': 'missing', 'message': 'removed by the plan'},
+                         truncated=False)
+        else:
+            content = c.get('content') or ''
+            if stat.get('type') not in ('file', 'symlink'):
+                stat['type'] = 'file'
+            stat.update(size=len(content.encode('utf-8', 'surrogatepass')))
+            if c.get('mode'):
+                stat['mode'] = c['mode']
+            entry.update(stat=stat, content=content, error=None, truncated=False)
+        files[c['path']] = entry
+    raw['files'] = files
+    return type(ev)(raw)
+
+
+def _keys(restart):
+    if not restart:
+        return []
+    return [restart] if isinstance(restart, str) else list(restart)
+
+
+def merge_changes(changes):
+    """One change per path: a file that several roles edit (each planned on the previous one's
+    result, see ``overlay``) goes to the node once, checked against the original, with the last
+    content, every role's reason and every restart its edits need. A file created and then removed
+    within one plan is dropped."""
+    by_path, order = {}, []
+    for c in changes:
+        if c['path'] not in by_path:
+            by_path[c['path']] = [c]
+            order.append(c['path'])
+        else:
+            by_path[c['path']].append(c)
+    out = []
+    for path in order:
+        group = by_path[path]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        first, last = group[0], group[-1]
+        existed = first['action'] != 'create'
+        if last['action'] == 'remove':
+            if not existed:
+                continue
+            action = 'remove'
+        else:
+            action = 'update' if existed else 'create'
+        restart, roles = [], []
+        for c in group:
+            restart.extend(k for k in _keys(c.get('restart')) if k not in restart)
+            if c.get('role') and c['role'] not in roles:
+                roles.append(c['role'])
+        merged = dict(last)
+        merged.update(
+            action=action, expect=first.get('expect'), role=', '.join(roles),
+            reason='; '.join('%s: %s' % (c.get('role'), c.get('reason')) for c in group),
+            restart=(restart[0] if len(restart) == 1 else restart) or None,
+            secret=any(c.get('secret') for c in group),
+            mode=next((c['mode'] for c in reversed(group) if c.get('mode')), None),
+            validate=next((c['validate'] for c in reversed(group) if c.get('validate')), None))
+        out.append(merged)
+    return out

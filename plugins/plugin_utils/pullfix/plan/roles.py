@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from . import PlanError
+from . import PlanError, overlay
 from . import containerd_registry
 from . import registries_conf
 from . import runtime_socket
@@ -48,11 +48,17 @@ def wanted(diagnosis, settings):
 
 
 def plan_roles(roles, ev, runtime, settings):
-    """Plan every role; returns {role: plan}. Raises PlanError (invalid settings) before anything is planned."""
+    """Plan every role, in the order given, each on the files as the roles before it leave them
+    (``overlay``); returns {role: plan}. Raises PlanError (invalid settings) before anything is planned."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise PlanError('unknown remediation role %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(ROLES))))
-    return dict((role, ROLES[role][0](ev, runtime, settings)) for role in roles)
+    plans = {}
+    for role in roles:
+        plans[role] = ROLES[role][0](ev, runtime, settings)
+        if not plans[role]['errors']:
+            ev = overlay(ev, plans[role]['changes'])
+    return plans
 
 
 def remediates(role):

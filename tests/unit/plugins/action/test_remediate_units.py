@@ -36,16 +36,6 @@ def test_reload_skips_inactive_and_restarted_units():
     assert reload_units(['reload:crio', 'reload:crio.service'], ev) == ['crio.service']
 
 
-def test_two_roles_planning_the_same_file_is_refused():
-    from ansible_collections.kubenode.pullfix.plugins.action.remediate import conflicts
-    cfg = '/etc/containerd/config.toml'
-    changes = [{'path': cfg, 'role': 'containerd_registry'}, {'path': '/etc/crictl.yaml', 'role': 'runtime_socket'},
-               {'path': cfg, 'role': 'runtime_socket'}]
-    errors = conflicts(changes)
-    assert len(errors) == 1 and errors[0].startswith(cfg + ': planned by both containerd_registry and runtime_socket')
-    assert conflicts(changes[:2]) == []
-
-
 def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
     from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
