@@ -35,8 +35,8 @@ def node():
     return ev
 
 
-def planned(settings=SETTINGS, roles=('containerd_registry', 'runtime_socket')):
-    plans = plan_roles(list(roles), Evidence(node()), RT, settings)
+def planned(roles=('containerd_registry', 'runtime_socket')):
+    plans = plan_roles(list(roles), Evidence(node()), RT, SETTINGS)
     changes = [c for r in roles for c in plans[r]['changes']]
     return plans, merge_changes(changes)
 
