@@ -17,7 +17,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import PREFIX, ROLES
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import fixed_by
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import plain_settings
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import route_lines
 
@@ -58,11 +58,7 @@ def verification(runtime, verify, images):
 
 def fix_follows(findings):
     """Whether an open error names a remediation role (fix-pull then applies it and verifies after)."""
-    for f in findings or ():
-        name = f.get('remediation') or ''
-        if not f.get('fixed') and f.get('severity') == 'error' and name.startswith(PREFIX) and name[len(PREFIX):] in ROLES:
-            return True
-    return False
+    return any(f.get('severity') == 'error' and fixed_by(f) for f in findings or ())
 
 
 class ActionModule(ActionBase):

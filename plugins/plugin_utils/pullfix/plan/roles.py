@@ -28,6 +28,14 @@ ROLES = {
 ROLES['proxy_env'] = (proxy_env.plan, ())  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
 
 
+def fixed_by(finding):
+    """The remediation role that fixes an open finding, or None (fixed already, or left for a person)."""
+    name = finding.get('remediation') or ''
+    if finding.get('fixed') or not name.startswith(PREFIX) or name[len(PREFIX):] not in ROLES:
+        return None
+    return name[len(PREFIX):]
+
+
 def wanted(diagnosis, settings):
     """Roles to run on a host: those an open finding names, and those the user's settings ask for.
 
@@ -35,11 +43,9 @@ def wanted(diagnosis, settings):
     """
     out = {}
     for finding in (diagnosis or {}).get('findings') or ():
-        if finding.get('fixed'):
-            continue
-        name = (finding.get('remediation') or '')
-        if name.startswith(PREFIX) and name[len(PREFIX):] in ROLES:
-            out.setdefault(name[len(PREFIX):], 'finding %s' % finding.get('id'))
+        role = fixed_by(finding)
+        if role:
+            out.setdefault(role, 'finding %s' % finding.get('id'))
     for role, (_planner, keys) in ROLES.items():
         asked = [k for k in keys if settings.get(k)]
         if asked and role not in out:
