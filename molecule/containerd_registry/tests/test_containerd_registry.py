@@ -22,37 +22,24 @@ def cri_pull(host, image):
     return host.ansible("kubenode.pullfix.cri_pull", json.dumps(args), check=False)["results"][0]
 
 
-class Witness:
-    """What a registry logged after this point (journal cursor, not wall time)."""
-
-    def __init__(self, host, unit):
-        self.host, self.unit = host, unit
-        out = host.check_output("journalctl -u %s -n 0 --show-cursor --no-pager" % unit)
-        self.cursor = out.strip().rsplit("cursor: ", 1)[-1]
-
-    def saw(self, path):
-        log = self.host.check_output("journalctl -u %s --after-cursor '%s' --no-pager -o cat" % (self.unit, self.cursor))
-        return path in log
-
-
-def test_a_image_in_the_mirror_comes_from_the_mirror(host):
-    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+def test_a_image_in_the_mirror_comes_from_the_mirror(host, witness):
+    mirror, upstream = witness(MIRROR), witness(UPSTREAM)
     result = cri_pull(host, "docker.io/library/a:1")
     assert result["ok"], result["error"]
     assert mirror.saw("/v2/library/a/manifests/1")
     assert not upstream.saw("/v2/library/a/")
 
 
-def test_b_image_only_upstream_falls_back(host):
-    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+def test_b_image_only_upstream_falls_back(host, witness):
+    mirror, upstream = witness(MIRROR), witness(UPSTREAM)
     result = cri_pull(host, "docker.io/library/b:1")
     assert result["ok"], result["error"]
     assert mirror.saw("/v2/library/b/manifests/1")      # tried first, answered 404
     assert upstream.saw("/v2/library/b/manifests/1")    # then the upstream served it
 
 
-def test_c_mirror_only_never_falls_back(host):
-    upstream = Witness(host, UPSTREAM)
+def test_c_mirror_only_never_falls_back(host, witness):
+    upstream = witness(UPSTREAM)
     # library/b exists only on 127.0.0.1:5001 itself, but that registry is mirror-only.
     result = cri_pull(host, "127.0.0.1:5001/library/b:1")
     assert not result["ok"]
@@ -62,8 +49,8 @@ def test_c_mirror_only_never_falls_back(host):
     assert cri_pull(host, "127.0.0.1:5001/library/a:1")["ok"]
 
 
-def test_d_wildcard_serves_an_arbitrary_registry_name(host):
-    mirror = Witness(host, MIRROR)
+def test_d_wildcard_serves_an_arbitrary_registry_name(host, witness):
+    mirror = witness(MIRROR)
     result = cri_pull(host, "anything.pullfix.test/library/a:1")
     assert result["ok"], result["error"]
     assert mirror.saw("/v2/library/a/manifests/1")

@@ -33,19 +33,6 @@ def platform(host):
     return host.ansible.get_variables()
 
 
-class Witness:
-    """What a registry logged after this point (journal cursor, not wall time)."""
-
-    def __init__(self, host, unit):
-        self.host, self.unit = host, unit
-        out = host.check_output("journalctl -u %s -n 0 --show-cursor --no-pager" % unit)
-        self.cursor = out.strip().rsplit("cursor: ", 1)[-1]
-
-    def saw(self, path):
-        log = self.host.check_output("journalctl -u %s --after-cursor '%s' --no-pager -o cat" % (self.unit, self.cursor))
-        return path in log
-
-
 def config_digest(host, registry):
     """The config digest of pullfix/hello:1 in one registry: what PullImage returns as image_ref."""
     return host.check_output(
@@ -104,8 +91,8 @@ def test_config_names_certs_d_in_the_registry_table_of_its_version(host):
     assert 'config_path = "/etc/containerd/certs.d"' in table
 
 
-def test_cri_pull_through_certs_d_mirror_lands_in_k8s_namespace(host):
-    mirror = Witness(host, MIRROR)
+def test_cri_pull_through_certs_d_mirror_lands_in_k8s_namespace(host, witness):
+    mirror = witness(MIRROR)
     result = cri_pull(host, IMAGE)
     assert result["ok"], result["error"]
     assert result["image_ref"] == config_digest(host, "127.0.0.1:5000")
@@ -113,8 +100,8 @@ def test_cri_pull_through_certs_d_mirror_lands_in_k8s_namespace(host):
     assert mirror.saw(MANIFEST)
 
 
-def test_config_path_sends_a_registry_with_port_to_its_mirror(host):
-    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+def test_config_path_sends_a_registry_with_port_to_its_mirror(host, witness):
+    mirror, upstream = witness(MIRROR), witness(UPSTREAM)
     result = cri_pull(host, UPSTREAM_IMAGE)
     assert result["ok"], result["error"]
     assert result["image_ref"] == config_digest(host, "127.0.0.1:5000")
@@ -134,11 +121,11 @@ def config_without_config_path(host):
         restart_containerd(host)
 
 
-def test_without_config_path_certs_d_is_not_read_and_the_registry_itself_serves(host, config_without_config_path):
+def test_without_config_path_certs_d_is_not_read_and_the_registry_itself_serves(host, config_without_config_path, witness):
     # Proven here for containerd 1.6, 1.7 and 2.1: none of them defaults config_path for CRI pulls.
     assert "config_path" not in host.file(CONFIG).content_string
     assert host.file("/etc/containerd/certs.d/127.0.0.1:5001/hosts.toml").exists
-    mirror, upstream = Witness(host, MIRROR), Witness(host, UPSTREAM)
+    mirror, upstream = witness(MIRROR), witness(UPSTREAM)
     result = cri_pull(host, UPSTREAM_IMAGE)
     assert result["ok"], result["error"]
     assert result["image_ref"] == config_digest(host, "127.0.0.1:5001")

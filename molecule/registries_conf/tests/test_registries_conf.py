@@ -33,22 +33,9 @@ def outcome(host, label, image):
             "digest": host.file(base + ".digest").content_string.strip()}
 
 
-class Witness:
-    """What a registry logged after this point (journal cursor, not wall time)."""
-
-    def __init__(self, host, unit):
-        self.host, self.unit = host, unit
-        out = host.check_output("journalctl -u %s -n 0 --show-cursor --no-pager" % unit)
-        self.cursor = out.strip().rsplit("cursor: ", 1)[-1]
-
-    def saw(self, path):
-        log = self.host.check_output("journalctl -u %s --after-cursor '%s' --no-pager -o cat" % (self.unit, self.cursor))
-        return path in log
-
-
 @pytest.fixture(scope="module")
-def after(host):
-    quay = Witness(host, QUAY)
+def after(host, witness):
+    quay = witness(QUAY)
     host.check_output("pullfix-short-name-pulls after")
     return quay
 
@@ -228,7 +215,7 @@ def test_z_convert_v1_main_when_asked(host):
     host.run("podman rmi -a -f")
 
 
-def test_z_mirrors_and_aliases_are_read_by_podman(host):
+def test_z_mirrors_and_aliases_are_read_by_podman(host, witness):
     name = host.backend.get_hostname()
     if name != "rcf-order-d12":
         pytest.skip("runs once, on rcf-order-d12")
@@ -242,7 +229,7 @@ def test_z_mirrors_and_aliases_are_read_by_podman(host):
         assert '[[registry.mirror]]\nlocation = "127.0.0.1:5001"\ninsecure = true\n' in text
         # the owned [[registry]] replaces the fixture's docker.io entry (same prefix, later file):
         # podman now reaches 127.0.0.1:5001 as a mirror of docker.io, and the alias resolves
-        hub = Witness(host, HUB)
+        hub = witness(HUB)
         host.run("podman rmi -a -f")
         pull = host.run("podman pull hubboth:1")
         assert pull.rc == 0, pull.stderr
