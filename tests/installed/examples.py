@@ -39,7 +39,7 @@ def main(argv):
         selections = selections[2:]
     tasks = []
     for selection in selections:
-        module, _, names = selection.partition(':')
+        module, dummy, names = selection.partition(':')
         found = examples(module)
         if names:
             wanted = names.split('|')

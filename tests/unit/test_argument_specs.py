@@ -27,7 +27,7 @@ def _load(role, *parts):
 
 def _imports_shared(role):
     pattern = re.compile(r'name:\s*kubenode\.pullfix\.%s\b' % SHARED)
-    for dirpath, _, filenames in os.walk(os.path.join(ROLES, role, 'tasks')):
+    for dirpath, dummy, filenames in os.walk(os.path.join(ROLES, role, 'tasks')):
         for name in filenames:
             with open(os.path.join(dirpath, name)) as f:
                 if pattern.search(f.read()):

@@ -53,13 +53,13 @@ def tarball(tmp_path_factory):
 
 
 def test_no_development_tooling_in_the_tarball(tarball):
-    _, names = tarball
+    names = tarball[1]
     leaked = sorted(n for n in names if any(fnmatch.fnmatch(n, p) for p in FORBIDDEN))
     assert leaked == []
 
 
 def test_every_playbook_role_and_plugin_is_in_the_tarball(tarball):
-    _, names = tarball
+    names = tarball[1]
     expected = (_checkout_files('playbooks', ('.yml',)) | _checkout_files('roles', ('.yml', '.j2'))
                 | _checkout_files('plugins', ('.py',)) | _checkout_files('docs', ('.md',)))
     assert sorted(expected - names) == []
@@ -68,14 +68,14 @@ def test_every_playbook_role_and_plugin_is_in_the_tarball(tarball):
 
 def test_every_playbook_is_addressable_by_fqcn(tarball):
     # ansible-playbook kubenode.pullfix.<name> finds playbooks/<name>.yml; a hyphen is no FQCN.
-    _, names = tarball
+    names = tarball[1]
     playbooks = {os.path.basename(n)[:-4] for n in names if n.startswith('playbooks/') and n.endswith('.yml')}
     assert {'fix_pull', 'diagnose', 'explain'} <= playbooks
     assert sorted(p for p in playbooks if p != 'fix-pull' and not p.isidentifier()) == []
 
 
 def test_manifest_version_matches_galaxy_and_changelog(tarball):
-    path, _ = tarball
+    path = tarball[0]
     with open(os.path.join(ROOT, 'galaxy.yml')) as f:
         version = yaml.safe_load(f)['version']
     with open(os.path.join(ROOT, 'changelogs', 'changelog.yaml')) as f:
@@ -96,12 +96,10 @@ def _role_references(node):
                 for role in value:
                     yield role.get('role', role.get('name')) if isinstance(role, dict) else role
             else:
-                for found in _role_references(value):
-                    yield found
+                yield from _role_references(value)
     elif isinstance(node, list):
         for item in node:
-            for found in _role_references(item):
-                yield found
+            yield from _role_references(item)
 
 
 def test_playbooks_and_roles_use_roles_by_fqcn():
