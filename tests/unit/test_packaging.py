@@ -2,6 +2,7 @@
 every playbook, role and plugin of the checkout, and none of the development tooling."""
 import fnmatch
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -115,3 +116,25 @@ def test_playbooks_and_roles_use_roles_by_fqcn():
     wrong = {ref: where for ref, where in refs.items()
              if not (ref.startswith('kubenode.pullfix.') and ref.split('.', 2)[2] in roles)}
     assert wrong == {}
+
+
+def _pins(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return dict(line.strip().split('==', 1) for line in f if '==' in line and not line.startswith('#'))
+
+
+def test_execution_environment_pins_what_the_project_tests_with():
+    # The EE's controller libraries and ansible-core are the versions requirements-dev.txt pins.
+    with open(os.path.join(ROOT, 'execution-environment.yml')) as f:
+        ee = yaml.safe_load(f)
+    assert ee['version'] == 3
+    dev = {name.lower(): version for name, version in _pins('requirements-dev.txt').items()}
+    wanted = list(ee['dependencies']['python']) + [ee['dependencies']['ansible_core']['package_pip']]
+    pins = dict(p.split('==', 1) for p in wanted)
+    assert {'tomlkit', 'PyYAML', 'ruamel.yaml', 'ansible-core'} <= set(pins)
+    assert {name: version for name, version in pins.items() if dev.get(name.lower()) != version} == {}
+    # Every controller library the collection declares for users is in the EE too.
+    with open(os.path.join(ROOT, 'requirements.txt')) as f:
+        declared = {re.split(r'[<>=!~ ]', line.strip(), maxsplit=1)[0].lower() for line in f
+                    if line.strip() and not line.startswith('#')}
+    assert sorted(declared - {n.lower() for n in pins}) == []
