@@ -149,7 +149,7 @@ build: venv ## ansible-galaxy collection build into .build/dist
 	$(BIN)/ansible-galaxy collection build --output-path $(DIST) .
 
 .PHONY: installed
-installed: venv ## Install the built tarball into an empty path; run fix_pull, diagnose and module EXAMPLES from it on a test node
+installed: venv ## Install the built tarball into an empty path; run fix_pull, diagnose, explain and module EXAMPLES from it on a test node
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images
 	$(WITH_DOCKER) tests/installed/run.sh
 
@@ -159,6 +159,13 @@ ee: build ## Execution environment: ansible-builder create writes its build cont
 	rm -rf $(BUILD)/ee
 	$(ANSIBLE_BUILDER) create -f execution-environment.yml -c $(BUILD)/ee --output-filename Containerfile
 	test -s $(BUILD)/ee/Containerfile && test -s $(BUILD)/ee/_build/dist/kubenode-pullfix.tar.gz
+	@# What an EE including the installed collection adds for it (meta/execution-environment.yml).
+	rm -rf $(BUILD)/ee-collections
+	env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/ee-collections $(BIN)/ansible-galaxy collection install \
+	  --no-deps --force -p $(BUILD)/ee-collections $(DIST)/kubenode-pullfix.tar.gz >/dev/null
+	$(ANSIBLE_BUILDER) introspect --sanitize $(BUILD)/ee-collections | tee $(BUILD)/ee-introspect.txt
+	grep -q "^- 'tomlkit.*from collection kubenode.pullfix" $(BUILD)/ee-introspect.txt
+	grep -q "^- 'openssh-client .*from collection kubenode.pullfix" $(BUILD)/ee-introspect.txt
 
 .PHONY: ee-build
 ee-build: ee ## Build the execution environment image (needs quay.io, not reachable from the test machines)
