@@ -31,7 +31,7 @@ help: ## List the targets
 .PHONY: test
 test: system-deps venv ## Everything, from a fresh machine: setup, lint, sanity, unit, every Molecule scenario, hostile inputs
 	@start=$$(date +%s); \
-	$(WITH_DOCKER) $(MAKE) --no-print-directory images lint sanity unit molecule-all hostile; \
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images lint sanity unit ee installed molecule-all hostile; \
 	echo "make test: passed in $$(( $$(date +%s) - start )) s"
 
 .PHONY: system-deps
@@ -63,8 +63,9 @@ images: ## Build the offline test node images (only when their recipe changed)
 	tests/nodes/build.sh
 
 .PHONY: lint
-lint: venv ## ansible-lint --profile production
+lint: venv ## ansible-lint --profile production, antsibull-changelog lint
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 .PHONY: sanity
 sanity: venv ## ansible-test sanity on a copy under ansible_collections/kubenode/pullfix
@@ -138,3 +139,34 @@ BENCH_FLEET_ARGS ?=
 bench-fleet: venv ## ping, doctor and fix-pull on 10 and 30 test nodes; writes docs/benchmarks.md
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images
 	$(WITH_DOCKER) $(BIN)/python tests/bench/bench_fleet.py --json $(BUILD)/bench-fleet.json $(BENCH_FLEET_ARGS)
+
+# The collection as users get it: the built tarball, installed into an empty collections path.
+DIST := $(BUILD)/dist
+ANSIBLE_BUILDER ?= $(BIN)/ansible-builder
+.PHONY: build
+build: venv ## ansible-galaxy collection build into .build/dist
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	$(BIN)/ansible-galaxy collection build --output-path $(DIST) .
+
+.PHONY: installed
+installed: venv ## Install the built tarball into an empty path; run fix_pull, diagnose, explain and module EXAMPLES from it on a test node
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	$(WITH_DOCKER) tests/installed/run.sh
+
+.PHONY: ee
+ee: build ## Execution environment: ansible-builder create writes its build context to .build/ee
+	mv $(DIST)/kubenode-pullfix-*.tar.gz $(DIST)/kubenode-pullfix.tar.gz
+	rm -rf $(BUILD)/ee
+	$(ANSIBLE_BUILDER) create -f execution-environment.yml -c $(BUILD)/ee --output-filename Containerfile
+	test -s $(BUILD)/ee/Containerfile && test -s $(BUILD)/ee/_build/dist/kubenode-pullfix.tar.gz
+	@# What an EE including the installed collection adds for it (meta/execution-environment.yml).
+	rm -rf $(BUILD)/ee-collections
+	env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/ee-collections $(BIN)/ansible-galaxy collection install \
+	  --no-deps --force -p $(BUILD)/ee-collections $(DIST)/kubenode-pullfix.tar.gz >/dev/null
+	$(ANSIBLE_BUILDER) introspect --sanitize $(BUILD)/ee-collections | tee $(BUILD)/ee-introspect.txt
+	grep -q "^- 'tomlkit.*from collection kubenode.pullfix" $(BUILD)/ee-introspect.txt
+	grep -q "^- 'openssh-client .*from collection kubenode.pullfix" $(BUILD)/ee-introspect.txt
+
+.PHONY: ee-build
+ee-build: ee ## Build the execution environment image (needs quay.io, not reachable from the test machines)
+	$(ANSIBLE_BUILDER) build -f execution-environment.yml -c $(BUILD)/ee -t kubenode-pullfix-ee:$$(sed -n 's/^version: //p' galaxy.yml)
