@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...evidence import endpoint_path
+from ...facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS
 from ..runtime import classify_socket
 
 _CONNECT_IDS = {
@@ -31,8 +32,6 @@ KUBEADM_KNOWN = (
     ('crio', '/var/run/crio/crio.sock'),
     ('cri-dockerd', '/var/run/cri-dockerd.sock'),
 )
-CRI_DOCKERD_SOCKETS = ('/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock')
-CRI_DOCKERD_UNITS = ('cri-docker.service', 'cri-docker.socket', 'cri-dockerd.service')
 
 
 def _sock_desc(sock, path):
