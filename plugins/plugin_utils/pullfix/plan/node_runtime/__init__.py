@@ -27,7 +27,7 @@ from ..cri_shim import plan_kubelet
 from ..runtime_socket import crictl_text
 from ...evidence import Evidence, endpoint_path
 from ...facts import sockets as socket_facts
-from ...facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS
+from ...facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS, KUBELET_CONFIG, KUBELET_FLAG_FILES
 
 ROLE = 'node_runtime'
 # Runtimes the role provisions from distribution packages (CRI-O: Debian 12 and 13 carry no
@@ -57,6 +57,8 @@ def plan_stale_cri_dockerd(ev, runtime, want, remove, result):
     """Stop and disable a cri-dockerd the runtime does not use; remove the socket it leaves."""
     units = [u for u in CRI_DOCKERD_UNITS if ev.unit(u) and (ev.unit_active(u) or ev.unit_enabled(u))]
     sockets = [p for p in CRI_DOCKERD_SOCKETS if ev.socket_is_present(p)]
+    if ev.var_run_is_run():  # /var/run is /run: one file under two names
+        sockets = sorted(set(p.replace('/var/run/', '/run/', 1) for p in sockets))
     if not units and not sockets:
         return
     used = [endpoint_path((runtime or {}).get(k)) for k in ('endpoint', 'image_endpoint')]
@@ -101,6 +103,11 @@ def plan_crictl(ev, sock, result):
 
 def plan_kubelet_endpoints(ev, runtime, settings, sock, result):
     """kubelet's runtime and image endpoints set to the runtime's own socket (cri_shim's edit)."""
+    if not ev.processes_named('kubelet') and not any(
+            file_state(ev, p)[0] == 'file' for p in KUBELET_FLAG_FILES + (KUBELET_CONFIG,)):
+        result['notes'].append('no kubelet configuration on this node yet: kubelet\'s endpoints are left to '
+                               'kubeadm (criSocket: unix://%s)' % sock)
+        return
     sub = new_plan()
     plan_kubelet(ev, runtime, settings, sock, sock, sub)
     for c in sub['changes']:
