@@ -139,6 +139,13 @@ def plan(ev, runtime, settings):
         result['notes'].append('%s: the %s socket does not answer yet; crictl and kubelet are not pointed at '
                                'it' % (sock or '(unknown socket)', want))
         return finish(result)
+    if want == 'docker':
+        others = [p for p in (socket_facts.CONVENTIONAL,) if ev.socket_is_present(p)]
+        if others:
+            # Docker Engine runs on containerd, whose socket stays: kubeadm sees both.
+            result['notes'].append('kubeadm also finds %s (the containerd under Docker Engine): give kubeadm '
+                                   'criSocket: unix://%s (--cri-socket), or it stops with "Found multiple CRI '
+                                   'endpoints on the host"' % (', '.join(others), sock))
     plan_crictl(ev, sock, result)
     plan_kubelet_endpoints(ev, runtime, settings, sock, result)
     return finish(result)
