@@ -21,7 +21,7 @@ KUBEADM_KNOWN_CRI_SOCKETS = (
     "unix:///var/run/cri-dockerd.sock",
 )
 LOG_PREFIX = re.compile(r"^\S+ \S+ p=\d+ u=\S+ n=ansible \w+\| ")
-CRI_DOCKERD_TASK = re.compile(r"TASK \[kubenode\.pullfix\.node_runtime : cri-dockerd")
+CRI_DOCKERD_TASK = re.compile(r"TASK \[kubenode\.pullfix\.node_runtime : Docker CRI \(cri-dockerd\)")
 
 
 def kubeadm_detected(host):
@@ -61,7 +61,7 @@ def test_cri_dockerd_tasks_were_visibly_skipped(host):
         log = "\n".join(LOG_PREFIX.sub("", line) for line in f.read().splitlines())
     name = host.backend.get_hostname()
     # the message task ran and says why
-    assert "cri-dockerd: skipped, the runtime is containerd" in log
+    assert "Docker CRI (cri-dockerd): skipped, the runtime is containerd" in log
     assert "cri-dockerd is not installed: it serves Docker Engine only and pullfix_runtime is containerd" in " ".join(
         log.split())
     # every task of the cri-dockerd install was skipped on this host, none ran
