@@ -17,4 +17,4 @@ cd "$dest"
 # Run as root, apt-get cannot hand the download to the _apt user in a root-owned directory.
 apt-get -q -o APT::Sandbox::User=root download "${packages[@]}" >/dev/null
 dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null
-echo "$dest: $(ls ./*.deb | wc -l) packages"
+echo "$dest: $(find . -maxdepth 1 -name '*.deb' | wc -l) packages"

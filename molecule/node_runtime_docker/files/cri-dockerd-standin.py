@@ -1,8 +1,8 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, kubenode.pullfix maintainers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# (prepare.yml turns it into the artifact the role installs, with a python3 shebang)
 """STAND-IN for cri-dockerd (test fixture of the node_runtime_docker Molecule scenario).
 
 The real cri-dockerd cannot be downloaded on the machines that run the tests. The role installs

@@ -10,7 +10,6 @@ import os
 testinfra_hosts = ["ansible://all"]
 
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENDPOINT = "unix:///var/run/cri-dockerd.sock"
 UNITS = "/etc/systemd/system/cri-docker.service /etc/systemd/system/cri-docker.socket"
 
@@ -36,7 +35,7 @@ def test_docker_engine_runs(host):
 
 
 def test_cri_dockerd_installed_from_the_checked_file(host):
-    with open(os.path.join(HERE, "files", "cri-dockerd-standin.py"), "rb") as f:
+    with open(os.path.join(EPHEMERAL, "cri-dockerd-standin"), "rb") as f:
         want = hashlib.sha256(f.read()).hexdigest()
     binary = host.file("/usr/local/bin/cri-dockerd")
     assert binary.sha256sum == want

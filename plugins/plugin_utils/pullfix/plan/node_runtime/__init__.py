@@ -93,8 +93,8 @@ def plan_crictl(ev, sock, result):
     state, _text = file_state(ev, socket_facts.CRICTL)
     if state != 'missing' or sock != socket_facts.CONVENTIONAL:
         if state not in ('missing', 'file'):
-            result['notes'].append('%s: %s; not changed' % (socket_facts.CRICTL, state_reason(ev, socket_facts.CRICTL,
-                                                                                                state)))
+            why = state_reason(ev, socket_facts.CRICTL, state)
+            result['notes'].append('%s: %s; not changed' % (socket_facts.CRICTL, why))
         return
     text, reasons = crictl_text('', 'unix://' + sock, lambda _value: False)
     result['changes'].append(change(socket_facts.CRICTL, 'create', text, 'crictl endpoints: ' + '; '.join(reasons),
