@@ -6,31 +6,31 @@ registry are real.
 import json
 import os
 import re
-import stat
 
 testinfra_hosts = ["ansible://all"]
 
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
 SOCKET = "unix:///run/containerd/containerd.sock"
-# kubeadm's defaultKnownCRISockets (cmd/kubeadm/app/util/runtime/runtime.go, Kubernetes 1.24 and
-# later): with no criSocket given, kubeadm keeps every entry whose path is an existing socket and
-# stops with "Found multiple CRI endpoints on the host" when more than one is left.
+# kubeadm's defaultKnownCRISockets (cmd/kubeadm/app/util/runtime/runtime.go, with the constants of
+# cmd/kubeadm/app/constants/constants_unix.go; Kubernetes 1.24 and later): with no criSocket given,
+# kubeadm keeps each entry that isExistingSocket accepts and stops with "found multiple CRI
+# endpoints on the host" when more than one is left. isExistingSocket dials the socket
+# (net.Dial("unix", path)); kubeadm before 1.24 only stat()ed it and knew docker.sock instead.
 KUBEADM_KNOWN_CRI_SOCKETS = (
     "unix:///var/run/containerd/containerd.sock",
     "unix:///var/run/crio/crio.sock",
     "unix:///var/run/cri-dockerd.sock",
 )
+DIAL = "import socket, sys; s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])"
 LOG_PREFIX = re.compile(r"^\S+ \S+ p=\d+ u=\S+ n=ansible \w+\| ")
 CRI_DOCKERD_TASK = re.compile(r"TASK \[kubenode\.pullfix\.node_runtime : Docker CRI \(cri-dockerd\)")
 
 
 def kubeadm_detected(host):
-    """What kubeadm's detection finds: each known URL whose path stat()s as a socket."""
+    """What kubeadm's detection finds: each known URL whose socket accepts a connection."""
     found = []
     for url in KUBEADM_KNOWN_CRI_SOCKETS:
-        path = url[len("unix://"):]
-        out = host.run("stat -L -c %%f %s" % path)
-        if out.rc == 0 and stat.S_ISSOCK(int(out.stdout.strip(), 16)):
+        if host.run("python3 -c '%s' %s" % (DIAL, url[len("unix://"):])).rc == 0:
             found.append(url)
     return found
 

@@ -77,7 +77,8 @@ def plan_stale_cri_dockerd(ev, runtime, want, remove, result):
         result['commands'].append({'argv': ['systemctl', 'disable', '--now'] + units,
                                    'reason': 'cri-dockerd is not used by the %s runtime: stopped and disabled (%s)' % (
                                        want, ', '.join(units))})
-    # A stopped socket unit leaves its file unless RemoveOnStop=yes; kubeadm only looks for the file.
+    # A stopped socket unit leaves its file unless RemoveOnStop=yes. kubeadm 1.24+ dials each known
+    # socket (a dead file does not count), older kubeadm and crictl's defaults only stat() it.
     for path in sockets:
         result['commands'].append({'argv': ['rm', '-f', '--', path],
                                    'reason': 'stale cri-dockerd socket %s removed (kubeadm counts it as a CRI '
