@@ -176,3 +176,15 @@ def test_keys_per_config_version():
     assert cfacts.systemd_cgroup_key(2)[:2] == ('plugins', 'io.containerd.grpc.v1.cri')
     assert cfacts.systemd_cgroup_key(3)[:2] == ('plugins', 'io.containerd.cri.v1.runtime')
     assert cfacts.runc_type_needed(1) and not cfacts.runc_type_needed(2)
+
+
+def test_a_dead_cri_dockerd_socket_file_is_no_kubeadm_error():
+    # kubeadm 1.24+ dials its known sockets: a file nothing listens on is not an endpoint
+    ev = load()
+    with_socket(ev, '/run/cri-dockerd.sock', connect='refused')
+    with_socket(ev, '/var/run/cri-dockerd.sock', connect='refused')
+    found = ids(run(ev, {'runtime': 'containerd'}))
+    assert 'multiple-cri-endpoints' not in found
+    assert 'cri-dockerd-without-docker' in found
+    # and the planner still removes the file (older kubeadm and crictl only stat() it)
+    assert ['rm', '-f', '--', '/run/cri-dockerd.sock'] in argvs(plan(ev, RT, {'runtime': 'containerd'}))
