@@ -115,6 +115,34 @@ def sandbox_key(config_version):
     return cri_table(config_version) + ('sandbox_image',)
 
 
+# runc's cgroup driver. kubelet and the runtime must use the same driver; on a host whose init
+# is systemd, that is systemd (kubeadm's default cgroupDriver since Kubernetes 1.22). The key
+# lives in the runc runtime's options table of the CRI plugin: version 2 files (1.x)
+# plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options, version 3 files (2.x)
+# plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options.
+RUNC_TYPE = 'io.containerd.runc.v2'
+# containerd 1.x decodes a runtimes.<name> table over the default map entry, not into it: a file
+# that sets only runc.options leaves runtime_type = "" (checked with `containerd config dump` on
+# 1.6.20 and 1.7 with such a file); 2.x merges plugin tables deeply and keeps the default type.
+RUNC_TABLE_REPLACED_BEFORE = (2, 0, 0)
+
+
+def runc_table(config_version):
+    """Key path of the runc runtime table (holds runtime_type and options)."""
+    base = ('plugins', RUNTIME_V3) if config_version == 3 else cri_table(config_version)
+    return base + ('containerd', 'runtimes', 'runc')
+
+
+def systemd_cgroup_key(config_version):
+    """Key path of runc's SystemdCgroup option for a config file version."""
+    return runc_table(config_version) + ('options', 'SystemdCgroup')
+
+
+def runc_type_needed(major_version):
+    """Whether a runc table written by hand must carry runtime_type itself (see RUNC_TABLE_REPLACED_BEFORE)."""
+    return major_version < RUNC_TABLE_REPLACED_BEFORE[0]
+
+
 def default_config_path(version):
     """The certs.d roots containerd's CRI plugin reads when config_path is absent (a list, maybe empty).
 

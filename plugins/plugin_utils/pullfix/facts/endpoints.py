@@ -24,3 +24,8 @@ KUBELET_FLAG_FILES = ('/var/lib/kubelet/kubeadm-flags.env', '/etc/default/kubele
 KUBELET_CONFIG = '/var/lib/kubelet/config.yaml'
 RUNTIME_FLAG = '--container-runtime-endpoint'
 IMAGE_FLAG = '--image-service-endpoint'
+
+# cri-dockerd: the sockets it listens on (upstream units: /run/cri-dockerd.sock, kubeadm looks
+# at /var/run/cri-dockerd.sock) and the unit names its packages and installers use.
+CRI_DOCKERD_SOCKETS = ('/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock')
+CRI_DOCKERD_UNITS = ('cri-docker.service', 'cri-docker.socket', 'cri-dockerd.service')

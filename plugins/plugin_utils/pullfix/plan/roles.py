@@ -14,6 +14,7 @@ from . import registries_conf
 from . import runtime_socket
 from . import cri_shim
 from . import proxy_env
+from . import node_runtime
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
@@ -26,6 +27,7 @@ ROLES = {
     'cri_shim': (cri_shim.plan, ('local_registry',)),
 }
 ROLES['proxy_env'] = (proxy_env.plan, ())  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
+ROLES['node_runtime'] = (node_runtime.plan, ())  # one CRI runtime per node (docs/remediations/node_runtime.md)
 
 
 def fixed_by(finding):

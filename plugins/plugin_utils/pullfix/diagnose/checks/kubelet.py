@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...evidence import endpoint_path
+from ...facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS
 from ..runtime import classify_socket
 
 _CONNECT_IDS = {
@@ -31,8 +32,6 @@ KUBEADM_KNOWN = (
     ('crio', '/var/run/crio/crio.sock'),
     ('cri-dockerd', '/var/run/cri-dockerd.sock'),
 )
-CRI_DOCKERD_SOCKETS = ('/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock')
-CRI_DOCKERD_UNITS = ('cri-docker.service', 'cri-docker.socket', 'cri-dockerd.service')
 
 
 def _sock_desc(sock, path):
@@ -150,11 +149,16 @@ def check_multiple_endpoints(ctx):
         return
     run_alias = ev.var_run_is_run()
     found = []
+
+    def counted(path):
+        # kubeadm 1.24+ dials each known socket (isExistingSocket): a file nothing listens on
+        # does not count, a listening socket unit does.
+        return ev.socket_is_present(path) and (ev.socket(path) or {}).get('connect') in (None, 'ok', 'timeout')
     for kind, path in KUBEADM_KNOWN:
         alt = path.replace('/var/run/', '/run/', 1)
-        if ev.socket_is_present(path):
+        if counted(path):
             found.append((kind, path))
-        elif run_alias and ev.socket_is_present(alt):
+        elif run_alias and counted(alt):
             found.append((kind, alt))
     if len(found) < 2 or _kubeadm_cri_socket_set(ctx):
         return

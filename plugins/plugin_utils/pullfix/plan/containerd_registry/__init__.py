@@ -177,7 +177,7 @@ def _cri_owner(order, version):
     return owner
 
 
-def edit_configs(ev, path, version, sandbox, result):
+def edit_configs(ev, path, version, sandbox, result, systemd_cgroup=None):
     """Edits of config.toml and its imports: (owner edit, [(path, text, edit)]), or (None, None) after an error."""
     major = facts.major(version)
     order = config_closure(ev, path, result, version)
@@ -206,7 +206,8 @@ def edit_configs(ev, path, version, sandbox, result):
     owner_edit = None
     for fpath, text, _data in order:
         mine = fpath == owner
-        edit = edit_config(text, major, facts.CERTS_D, sandbox if mine else None, fpath, registry=mine)
+        edit = edit_config(text, major, facts.CERTS_D, sandbox if mine else None, fpath, registry=mine,
+                           systemd_cgroup=systemd_cgroup if mine else None)
         if edit['errors']:
             result['errors'].extend(edit['errors'])
             return None, None
@@ -222,10 +223,23 @@ def edit_configs(ev, path, version, sandbox, result):
     return owner_edit, edits
 
 
+def systemd_cgroup_wanted(ev, value):
+    """runc's SystemdCgroup as the setting asks: true/false, "auto" (true when systemd is the init,
+    answered systemctl during the evidence), None (leave the file as it is)."""
+    if value is None or value == '':
+        return None
+    if value == 'auto':
+        return bool(ev.systemd_available)
+    if isinstance(value, bool):
+        return value
+    raise PlanError('pullfix_containerd_systemd_cgroup: %r is not true, false, "auto" or null' % (value,))
+
+
 def plan_containerd(ev, runtime, settings, mirrors, result):
     version = facts.version_of(ev, runtime)
     path = facts.config_file(ev)
-    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result)
+    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result,
+                               systemd_cgroup_wanted(ev, settings.get('systemd_cgroup')))
     if edit is None:
         return result
     for _p, _t, e in edits:
@@ -331,6 +345,7 @@ def plan(ev, runtime, settings):
     sandbox = settings.get('sandbox_image')
     if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):
         raise PlanError('pullfix_sandbox_image: %s is not an image reference' % redact_url(repr(sandbox)))
+    systemd_cgroup_wanted(ev, settings.get('systemd_cgroup'))  # refuses a bad value before planning
     takeover = settings.get('registry_takeover', True)
     if not isinstance(takeover, bool):
         raise PlanError('pullfix_registry_takeover: %r is not a boolean (expected true or false)' % (takeover,))

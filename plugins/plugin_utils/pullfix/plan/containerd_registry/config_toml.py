@@ -25,7 +25,8 @@ from ... import parse
 from .. import PlanError
 from ..settings import check_registry_name, check_url
 from ...evidence import redact_url, url_host
-from ...facts.containerd import CONFIG, CRI_PLUGIN_NAMES, V1_PLUGIN_URIS, cri_table, sandbox_key
+from ...facts.containerd import (CONFIG, CRI_PLUGIN_NAMES, RUNC_TYPE, V1_PLUGIN_URIS, cri_table, runc_type_needed,
+                                 sandbox_key, systemd_cgroup_key)
 
 
 def _require_tomlkit():
@@ -88,7 +89,8 @@ def _set_key(table, key, value, indented, depth, ops, keypath):
     table[key] = value
     ops.append(('set', tuple(keypath), value))
     if not existed and indented and not isinstance(table, tomlkit.items.InlineTable):
-        table[key].trivia.indent = '  ' * depth
+        # a boolean reads back as a plain bool: set the indentation on its item
+        (table.item(key) if hasattr(table, 'item') else table[key]).trivia.indent = '  ' * depth
     return True
 
 
@@ -261,7 +263,7 @@ def _expected(base, ops):
     return data
 
 
-def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True):
+def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True, systemd_cgroup=None):
     """Minimal edit of containerd's config.toml text (None: no file).
 
     Returns a dict: text (new text), certs_dir (the directory config_path names), mirrors
@@ -269,13 +271,14 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True
     skip_verify}} removed), auth_hosts, secrets (credential strings the file holds), reasons,
     notes, errors (an error means: do not change the file). ``registry`` false: the CRI plugin
     table of this file is replaced by an import's, so only disabled_plugins is edited.
+    ``systemd_cgroup`` true/false sets runc's SystemdCgroup option (None: left as it is).
     A UTF-8 byte order mark and CRLF line endings are kept as the file had them.
     """
     _require_tomlkit()
     out = {'text': text, 'certs_dir': certs_dir, 'mirrors': {}, 'tls': {}, 'auth_hosts': [], 'secrets': [],
            'reasons': [], 'notes': [], 'errors': [], 'version': None, 'data': {}}
     try:
-        return _edit(out, text, major, certs_dir, sandbox, path, registry)
+        return _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup)
     except PlanError as exc:
         out['errors'].append('%s; the file is left as it is' % exc)
     except Exception as exc:  # pylint: disable=broad-except
@@ -286,7 +289,7 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True
     return out
 
 
-def _edit(out, text, major, certs_dir, sandbox, path, registry):
+def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=None):
     bom = text is not None and text.startswith('\ufeff')
     source = (text or '').lstrip('\ufeff') if bom else (text or '')
     crlf = '\r\n' in source
@@ -448,7 +451,22 @@ def _edit(out, text, major, certs_dir, sandbox, path, registry):
         holder = _ensure_table(doc, list(key[:-1]), indented, ops)
         if _set_key(holder, key[-1], sandbox, indented, len(key) - 1, ops, key):
             out['reasons'].append('sandbox image %s' % sandbox)
+    if systemd_cgroup is not None:
+        _set_systemd_cgroup(doc, version, major, bool(systemd_cgroup), indented, ops, out)
     return _finish(out, doc, base, ops, path, bom, crlf, text)
+
+
+def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
+    """runc's SystemdCgroup option; on 1.x the runc table also needs its runtime_type (facts)."""
+    key = systemd_cgroup_key(version)
+    runc_key = key[:-2]
+    runc = _ensure_table(doc, list(runc_key), indented, ops)
+    if runc_type_needed(major) and runc.get('runtime_type') is None:
+        _set_key(runc, 'runtime_type', RUNC_TYPE, indented, len(runc_key), ops, runc_key + ('runtime_type',))
+        out['reasons'].append('runc runtime_type = %s (1.x replaces the default runc entry)' % RUNC_TYPE)
+    options = _ensure_table(doc, list(key[:-1]), indented, ops)
+    if _set_key(options, key[-1], value, indented, len(key) - 1, ops, key):
+        out['reasons'].append('SystemdCgroup = %s' % ('true' if value else 'false'))
 
 
 def _finish(out, doc, base, ops, path, bom, crlf, text):
