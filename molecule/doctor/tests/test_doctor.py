@@ -17,7 +17,8 @@ EXPECTED = {
         "containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service",
         "socket-world-accessible", "containerd-config-path-missing",
     },
-    "doctor-kubekey-d12": {"multiple-cri-endpoints", "cri-dockerd-without-docker"},
+    # kubelet already runs on containerd: the extra socket only stops the next kubeadm join/reset
+    "doctor-kubekey-d12": {"multiple-cri-endpoints-kubelet-set", "cri-dockerd-without-docker"},
     "doctor-sealos-d13": {
         "cri-endpoint-missing", "shim-cri-socket-missing", "shim-unit-unordered",
         "kubeadm-image-repository-not-local",
@@ -64,7 +65,7 @@ def test_every_finding_is_explained(name):
 # Symptoms the real nodes show, each under the root cause that explains it.
 CAUSED_BY = {
     "doctor-mirrors-d13": {"cri-endpoint-no-cri-service": "containerd-mirrors-with-config-path"},
-    "doctor-kubekey-d12": {"multiple-cri-endpoints": "cri-dockerd-without-docker"},
+    "doctor-kubekey-d12": {"multiple-cri-endpoints-kubelet-set": "cri-dockerd-without-docker"},
 }
 
 

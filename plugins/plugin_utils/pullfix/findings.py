@@ -41,6 +41,8 @@ _CATALOGUE = {
     'cri-endpoint-image-only': ('error', 'The runtime endpoint is an image-only proxy (unknown service runtime.v1.RuntimeService)', SHIM, 'pull'),
     'cri-endpoint-no-cri-service': ('error', 'The runtime answers but serves no CRI service (CRI plugin not loaded)', CONTAINERD, 'pull'),
     'multiple-cri-endpoints': ('error', 'More than one CRI socket among kubeadm\'s known defaults', NODE, 'consumer'),
+    'multiple-cri-endpoints-kubelet-set': ('warning', 'More than one CRI socket among kubeadm\'s known defaults; kubelet names its '
+                                           'own, but kubeadm run without criSocket stops', MANUAL, 'consumer'),
     'cri-dockerd-without-docker': ('warning', 'cri-dockerd is present although the runtime is not docker', NODE, 'hygiene'),
     'kubelet-config-unparsable': ('error', 'Kubelet configuration file cannot be parsed', MANUAL, 'pull'),
     # containerd config.toml
@@ -165,6 +167,7 @@ CAUSES = {
     'containerd-config-path-unset': ('containerd-import-replaces-cri-table',),
     'sandbox-image-not-local': ('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
     'multiple-cri-endpoints': ('cri-dockerd-without-docker',),
+    'multiple-cri-endpoints-kubelet-set': ('cri-dockerd-without-docker',),
 }
 CAUSES['pull-proxy-connect'] = ('proxy-no-proxy-missing',)
 

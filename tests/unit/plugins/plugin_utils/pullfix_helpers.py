@@ -104,6 +104,14 @@ def without_process(ev, name):
     return ev
 
 
+def without_kubelet(ev):
+    """A node kubeadm has not joined yet: no kubelet process and none of its configuration files."""
+    without_process(ev, 'kubelet')
+    for path in [p for p, entry in ev['files'].items() if 'kubelet-config' in (entry.get('why') or ())]:
+        ev['files'].pop(path)
+    return ev
+
+
 def with_unit(ev, name, **props):
     unit = {'LoadState': 'loaded', 'ActiveState': 'active', 'SubState': 'running', 'UnitFileState': 'enabled',
             'FragmentPath': '/etc/systemd/system/' + name, 'DropInPaths': [], 'After': [], 'Wants': [],

@@ -20,7 +20,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cont
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.node_runtime import plan
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import ROLES, wanted
 
-from pullfix_helpers import ids, load, run, with_file, with_socket, with_unit, without_file
+from pullfix_helpers import ids, load, run, with_file, with_socket, with_unit, without_file, without_kubelet
 
 CONV = '/run/containerd/containerd.sock'
 RT = {'name': 'containerd', 'version': '1.7.24', 'endpoint': 'unix://' + CONV}
@@ -78,12 +78,22 @@ def test_kubelet_on_cri_dockerd_is_refused():
 
 
 def test_doctor_names_this_role_for_incident_4():
-    ev = stale()
-    diagnosis = run(ev, {'runtime': 'containerd'})
+    # kubeadm not run yet (no kubelet configuration): kubeadm join stops now
+    diagnosis = run(stale(without_kubelet(load())), {'runtime': 'containerd'})
     assert {'multiple-cri-endpoints', 'cri-dockerd-without-docker'} <= set(ids(diagnosis))
     assert ('node_runtime', 'finding cri-dockerd-without-docker') in wanted(diagnosis, {}) or \
         ('node_runtime', 'finding multiple-cri-endpoints') in wanted(diagnosis, {})
     assert 'node_runtime' in ROLES
+
+
+def test_stale_cri_dockerd_on_a_running_node_is_a_warning_still_fixed():
+    # kubelet names containerd: nothing fails now, but the stale cri-dockerd is still removed
+    diagnosis = run(stale(), {'runtime': 'containerd'})
+    found = dict((f['id'], f) for f in diagnosis['findings'])
+    assert 'multiple-cri-endpoints' not in found
+    assert found['multiple-cri-endpoints-kubelet-set']['severity'] == 'warning'
+    assert found['multiple-cri-endpoints-kubelet-set']['caused_by'] == 'cri-dockerd-without-docker'
+    assert ('node_runtime', 'finding cri-dockerd-without-docker') in wanted(diagnosis, {})
 
 
 def test_bad_settings_are_named():

@@ -11,7 +11,7 @@ __metaclass__ = type
 import pytest
 
 from explain_cases import EXPLAIN_CASES
-from pullfix_helpers import (load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
+from pullfix_helpers import (without_kubelet, load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
                              without_process, with_unit, with_version, set_containerd_version, probe_ok,
                              probe_fail, run, ids, get)
 
@@ -141,9 +141,14 @@ CASES = {
                                  image_probe=probe_fail('unimplemented', 12))),
         E(lambda ev: with_socket(ev, '/var/run/containerd/containerd.sock', runtime_probe=probe_fail('unimplemented', 12),
                                  image_probe=probe_fail('unimplemented', 12)))),
+    # a node being provisioned (no kubelet configuration yet): kubeadm join stops now
     'multiple-cri-endpoints': (
+        E(lambda ev: with_socket(without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))),
+        E(lambda ev: with_socket(without_kubelet(ev), '/run/docker.sock', runtime_probe=probe_fail('protocol')))),
+    # kubelet already names containerd: nothing fails now, the next kubeadm join/reset needs criSocket
+    'multiple-cri-endpoints-kubelet-set': (
         E(lambda ev: with_socket(ev, '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))),
-        E(lambda ev: with_socket(ev, '/run/docker.sock', runtime_probe=probe_fail('protocol')))),
+        E(lambda ev: with_socket(without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7')))),
     'cri-dockerd-without-docker': (
         E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='active')),
         E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='inactive', UnitFileState='disabled'))),

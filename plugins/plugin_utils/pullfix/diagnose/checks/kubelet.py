@@ -143,6 +143,14 @@ def _kubeadm_cri_socket_set(ctx):
     return False
 
 
+def _run_path(path):
+    return '/run/' + path[len('/var/run/'):] if path.startswith('/var/run/') else path
+
+
+def _same_socket(path, paths):
+    return _run_path(path) in [_run_path(p) for p in paths]
+
+
 def check_multiple_endpoints(ctx):
     ev = ctx.ev
     if (ctx.runtime or {}).get('name') in ('k3s', 'rke2', 'k0s'):
@@ -162,7 +170,19 @@ def check_multiple_endpoints(ctx):
             found.append((kind, alt))
     if len(found) < 2 or _kubeadm_cri_socket_set(ctx):
         return
-    ctx.findings.add('multiple-cri-endpoints', ['%s (%s): socket present' % (p, kind) for kind, p in found], (
+    lines = ['%s (%s): socket present' % (p, kind) for kind, p in found]
+    k = ctx.kubelet or {}
+    chosen = endpoint_path(k.get('runtime_endpoint')) if k.get('runtime_endpoint') else None
+    if chosen and _same_socket(chosen, [p for _kind, p in found]):
+        # A node kubelet already runs on (a Docker Engine node always shows containerd's socket
+        # next to cri-dockerd's): nothing fails now; the next kubeadm join/reset needs criSocket.
+        ctx.findings.add('multiple-cri-endpoints-kubelet-set', lines + [
+            'kubelet: --container-runtime-endpoint %s (%s)' % (k['runtime_endpoint'], k.get('runtime_source'))], (
+            'kubelet already names its runtime endpoint, so its pulls do not depend on this; but kubeadm '
+            '(join, reset) run here without criSocket stops with "Found multiple CRI endpoints on the host". '
+            'Pass --cri-socket %s, or remove the socket of the runtime this node does not use.' % k['runtime_endpoint']))
+        return
+    ctx.findings.add('multiple-cri-endpoints', lines, (
         'kubeadm looks for the CRI sockets of containerd, CRI-O and cri-dockerd and found %d (%s); '
         'it stops with "Found multiple CRI endpoints on the host. Please define which one do you wish to use '
         'by setting the \'criSocket\' field in the kubeadm configuration file". Only the chosen runtime '
