@@ -29,6 +29,8 @@ ARGUMENT_SPEC = {
     # false: a refusal (invalid settings, a file in the way) is returned in `errors` and the
     # host carries on to its report; the play decides when to fail it.
     'fail_on_errors': {'type': 'bool', 'default': True},
+    # Roles this run may plan (fix_pull.yml passes the selected tags); null: every role.
+    'only': {'type': 'list', 'elements': 'str'},
 }
 APPLY_MODULE = 'kubenode.pullfix.apply_changes'
 # The fields a change carries to the node; the report and the play output get all but content.
@@ -123,6 +125,8 @@ class ActionModule(ActionBase):
                 chosen = wanted(diagnosis, settings)
             else:
                 chosen = [(role, 'asked for') for role in args['roles']]
+            if args.get('only') is not None:
+                chosen = [(role, why) for role, why in chosen if role in args['only']]
             plans = plan_roles([role for role, _why in chosen], Evidence(evidence),
                                plain(diagnosis.get('runtime') or {}, 'runtime'), settings)
         except PlanError as exc:
