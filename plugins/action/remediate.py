@@ -173,5 +173,7 @@ class ActionModule(ActionBase):
         result['reload_units'] = reload_units(result['restart'], evidence)
         result['wait_endpoint'] = wait_endpoint(result['restart'], Evidence(evidence), diagnosis.get('runtime'))
         if applied.get('failed'):
-            result.update(failed=True, msg=applied.get('msg') or 'applying the changes failed')
+            # apply_error outlives a failed_when that keeps the host going to its report
+            msg = redact_url(applied.get('msg') or 'applying the changes failed')
+            result.update(failed=True, msg=msg, apply_error=msg)
         return result

@@ -49,8 +49,8 @@ def host_entry(name, hostvars, check_mode=False):
             for c in remediation.get('changes') or []],
             'The services were restarted with the restored files; the verification below is of that state.'))
         outcome = 'rolled back'
-    elif remediation.get('failed') and not refused:
-        findings.insert(0, report_finding('remediation-failed', [remediation.get('msg') or 'the apply call failed'],
+    elif remediation.get('apply_error'):
+        findings.insert(0, report_finding('remediation-failed', [remediation['apply_error']],
                                           'Files are whole: old, or new where listed under changes.'))
         outcome = 'apply failed'
     elif refused:
@@ -138,15 +138,15 @@ class ActionModule(ActionBase):
         result['changed'] = False
         if not report_dir:
             return result
-        check_mode = bool(self._task.check_mode)
+        # The report is written in check mode too: it is output on the controller, not state of
+        # the fleet, and a dry run's report (outcome "would change") is what its user reads.
         try:
             if not os.path.isdir(report_dir):
-                if not check_mode:
-                    os.makedirs(report_dir, 0o755)
+                os.makedirs(report_dir, 0o755)
             for name, text in sorted(render_all(hosts).items()):
                 path = os.path.join(report_dir, name)
                 result['files'].append(path)
-                if write_if_changed(path, to_bytes(text, errors='surrogate_or_strict'), check_mode):
+                if write_if_changed(path, to_bytes(text, errors='surrogate_or_strict')):
                     result['changed_files'].append(path)
         except (IOError, OSError) as exc:
             raise AnsibleActionFail('cannot write the report in %s: %s' % (report_dir, to_native(exc)))

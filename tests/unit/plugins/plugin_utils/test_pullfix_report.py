@@ -175,8 +175,8 @@ def test_report_action_says_what_the_run_did_to_each_host():
     hostvars = {
         'later': {},
         'rolled': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'changes': [change]},
-                   'pullfix_rollback': {'failed': True, 'msg': 'containerd.service did not answer'}},
-        'failed': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'failed': True, 'msg': 'Read-only file system'}},
+                   'pullfix_rollback': {'failed': False, 'changed': True, 'msg': 'containerd.service did not answer'}},
+        'failed': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'failed': False, 'apply_error': 'Read-only file system'}},
         'fixed': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'changes': [change]},
                   'pullfix_rollback': {'skipped': True}},
     }
