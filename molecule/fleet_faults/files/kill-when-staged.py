@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """Test fixture: wait until kubenode.pullfix.apply_changes has staged a file next to its target
 (a hidden ".<name>.pullfix-*" file in one of the watched directories), then SIGKILL every process
 running that module, and record what was staged and what was killed in the given file.
 
-Usage: pullfix-kill-when-staged RECORD DIR... (gives up after 120 s)."""
+Usage: python3 pullfix-kill-when-staged.py RECORD DIR... (gives up after 120 s)."""
 import json
 import os
 import signal

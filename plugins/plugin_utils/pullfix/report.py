@@ -179,9 +179,9 @@ def render_summary_md(hosts):
         if vc or h['verify']:
             out.extend(['', '### Verify', ''])
         if vc:
-            out.append('- %s CRI Version on `%s`%s' % ('ok' if vc.get('ok') else 'FAILED', vc.get('endpoint') or '-',
-                                                     ': %s %s' % (vc.get('runtime_name'), vc.get('runtime_version'))
-                                                     if vc.get('ok') else ': %s' % _md(vc.get('outcome'))))
+            answer = (': %s %s' % (vc.get('runtime_name'), vc.get('runtime_version')) if vc.get('ok')
+                      else ': %s' % _md(vc.get('outcome')))
+            out.append('- %s CRI Version on `%s`%s' % ('ok' if vc.get('ok') else 'FAILED', vc.get('endpoint') or '-', answer))
         if h['verify']:
             for v in h['verify']:
                 out.append('- %s `%s`%s' % ('ok' if v.get('ok') else 'FAILED', v.get('image'),
