@@ -48,7 +48,8 @@ HELPER = HELPER_DIR + "/node_helper.py"
 CRI_LIB = HELPER_DIR + "/lib/ansible_collections/kubenode/pullfix/plugins/module_utils"
 ENDPOINT = "unix:///run/containerd/containerd.sock"
 PLATFORMS = ("debian12", "debian13")
-PREFIX = "hostile-"
+# HOSTILE_PREFIX names the nodes (docker containers): runs from different checkouts must not share names.
+PREFIX = os.environ.get("HOSTILE_PREFIX", "hostile-")
 CRASH_MARKERS = (
     "Traceback (most recent call last)", "MODULE FAILURE", "MODULE_FAILURE",
     "An exception occurred during task execution", "Unexpected failure during module execution",

@@ -22,8 +22,7 @@ FLEET_CHECKER = "flt-healthy-d13"
 FIXED = {
     "flt-mirrors-d12": {"containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service", "socket-world-accessible"},
     "flt-noversion-d12": {"containerd-config-version-missing", "hosts-toml-unparsable", "containerd-config-path-unset"},
-    "flt-sealos-d12": {"shim-unit-unordered", "shim-cri-socket-missing", "kubeadm-image-repository-not-local",
-                       "sandbox-image-not-local"},
+    "flt-sealos-d12": {"shim-unit-unordered", "kubeadm-image-repository-not-local", "sandbox-image-not-local"},
     "flt-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service", "containerd-config-path-unset"},
     "flt-hostdir-d13": {"certs-d-dir-never-matches"},
     "flt-spegel-d13": {"cri-endpoint-missing", "socket-world-accessible", "socket-compat-link-missing",
