@@ -132,3 +132,17 @@ def test_c_a_read_only_config_directory_fails_clearly_and_leaves_no_partial_file
         assert host.service("containerd").is_running and pulls(host)
     finally:
         host.run("umount /etc/containerd")
+
+
+def test_d_a_tag_plans_only_its_remediation_and_the_report_still_runs(host):
+    only_on(host, READONLY)  # still missing config_path after the failed run
+    planned = {}
+    for label, extra in (("tag-other", ["--tags", "registries_conf"]), ("tag-skip", ["--skip-tags", "containerd_registry"]),
+                         ("tag-own", ["--tags", "containerd_registry"])):
+        run, report_dir = run_fix(label, "--limit", READONLY, "--check", *extra)
+        entry = report(report_dir, READONLY)  # gathered, diagnosed and reported whatever the tag
+        assert "containerd-config-path-unset" in [f["id"] for f in entry["findings"]], label
+        planned[label] = (entry["outcome"], sorted(c["path"] for c in entry["changes"]))
+    assert planned["tag-other"] == ("broken", []) and planned["tag-skip"] == ("broken", [])
+    assert planned["tag-own"] == ("would change", ["/etc/containerd/certs.d/docker.io/hosts.toml",
+                                                    "/etc/containerd/config.toml"])
