@@ -13,7 +13,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose, mark_fixed
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.routes import carry_unverified
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_url
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, endpoint_path, redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import counts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
@@ -61,6 +61,17 @@ def fix_follows(findings):
     return any(f.get('severity') == 'error' and fixed_by(f) for f in findings or ())
 
 
+def version_check(evidence, runtime):
+    """CRI Version on kubelet's runtime endpoint, as the gathering probed it: the other half of the
+    verification (the pulls prove the image endpoint)."""
+    endpoint = (runtime or {}).get('endpoint')
+    path = endpoint_path(endpoint) if endpoint else None
+    probe = ((Evidence(evidence).socket(path) or {}).get('runtime_probe') or {}) if path else {}
+    version = probe.get('version') or {}
+    return {'endpoint': endpoint, 'ok': bool(probe.get('ok')), 'outcome': probe.get('outcome') or 'not probed',
+            'runtime_name': version.get('runtime_name'), 'runtime_version': version.get('runtime_version')}
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -100,6 +111,7 @@ class ActionModule(ActionBase):
             findings=findings,
             counts=counts(f for f in findings if not f.get('fixed')),
             routes=diagnosis.get('routes') or [],
+            version_check=version_check(args['evidence'], diagnosis['runtime']),
             # the routes as text, one line per lookup step and endpoint (playbooks/explain.yml)
             route_text=[line for r in diagnosis.get('routes') or [] for line in route_lines(r)],
         )

@@ -29,6 +29,8 @@ ARGUMENT_SPEC = {
     # false: a refusal (invalid settings, a file in the way) is returned in `errors` and the
     # host carries on to its report; the play decides when to fail it.
     'fail_on_errors': {'type': 'bool', 'default': True},
+    # Roles this run may plan (fix_pull.yml passes the selected tags); null: every role.
+    'only': {'type': 'list', 'elements': 'str'},
 }
 APPLY_MODULE = 'kubenode.pullfix.apply_changes'
 # The fields a change carries to the node; the report and the play output get all but content.
@@ -110,6 +112,8 @@ class ActionModule(ActionBase):
                 chosen = wanted(diagnosis, settings)
             else:
                 chosen = [(role, 'asked for') for role in args['roles']]
+            if args.get('only') is not None:
+                chosen = [(role, why) for role, why in chosen if role in args['only']]
             plans = plan_roles([role for role, _why in chosen], Evidence(evidence),
                                plain(diagnosis.get('runtime') or {}, 'runtime'), settings)
         except PlanError as exc:
@@ -157,5 +161,7 @@ class ActionModule(ActionBase):
         result['reload_units'] = reload_units(result['restart'], evidence)
         result['wait_endpoint'] = wait_endpoint(result['restart'], Evidence(evidence), diagnosis.get('runtime'))
         if applied.get('failed'):
-            result.update(failed=True, msg=applied.get('msg') or 'applying the changes failed')
+            # apply_error outlives a failed_when that keeps the host going to its report
+            msg = redact_url(applied.get('msg') or 'applying the changes failed')
+            result.update(failed=True, msg=msg, apply_error=msg)
         return result

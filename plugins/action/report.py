@@ -26,18 +26,42 @@ ARGUMENT_SPEC = {
 }
 
 
-def host_entry(name, hostvars):
+def host_entry(name, hostvars, check_mode=False):
     """A host's report dict from the variables the collection's roles register."""
     hv = hostvars.get(name) or {}
     diagnosis = hv.get('pullfix_diagnosis') or {}
     if not diagnosis.get('findings') and not diagnosis.get('runtime'):
-        return {'host': name, 'runtime': {'name': 'unknown'}, 'findings': [not_diagnosed(name)]}
+        if 'pullfix_evidence' not in hv and 'pullfix_diagnosis' not in hv:
+            # No task of the play ran on it: a serial rollout stopped (or has not yet come) before its batch.
+            return {'host': name, 'runtime': {'name': 'unknown'}, 'outcome': 'not reached', 'findings': [report_finding(
+                'host-not-reached', ['%s: the rollout stopped before its batch' % name],
+                'Nothing ran on this host in this run; its files are as they were.')]}
+        return {'host': name, 'runtime': {'name': 'unknown'}, 'findings': [not_diagnosed(name)],
+                'outcome': 'not diagnosed'}
     findings = list(diagnosis.get('findings') or [])
-    refused = (hv.get('pullfix_remediation') or {}).get('errors') or []
-    if refused:
+    remediation = hv.get('pullfix_remediation') or {}
+    refused = remediation.get('errors') or []
+    outcome = None
+    rollback = hv.get('pullfix_rollback') or {}
+    if rollback and not rollback.get('skipped'):
+        findings.insert(0, report_finding('remediation-rolled-back', [rollback.get('msg') or 'rolled back'] + [
+            '%s restored from %s' % (c.get('path'), c.get('backup') or 'nothing (it was created: removed)')
+            for c in remediation.get('changes') or []],
+            'The services were restarted with the restored files; the verification below is of that state.'))
+        outcome = 'rolled back'
+    elif remediation.get('apply_error'):
+        findings.insert(0, report_finding('remediation-failed', [remediation['apply_error']],
+                                          'Files are whole: old, or new where listed under changes.'))
+        outcome = 'apply failed'
+    elif refused:
         findings.insert(0, report_finding('remediation-refused', list(refused),
                                           'Nothing of any remediation was written on this host; see the evidence.'))
+        outcome = 'refused'
+    elif check_mode and (remediation.get('changes') or remediation.get('commands')):
+        outcome = 'would change'
     return {
+        'outcome': outcome,
+        'version_check': diagnosis.get('version_check') or {},
         'host': name,
         'runtime': diagnosis.get('runtime') or {},
         'findings': findings,
@@ -104,7 +128,7 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         hostvars = (task_vars or {}).get('hostvars', {})
-        hosts = [host_entry(h, hostvars) if isinstance(h, str) else h for h in args['hosts']]
+        hosts = [host_entry(h, hostvars, bool(self._task.check_mode)) if isinstance(h, str) else h for h in args['hosts']]
         report_dir = args.get('report_dir')
         result['summary'] = summary_lines(hosts)
         result['open_findings'] = finding_lines(hosts)
@@ -114,15 +138,15 @@ class ActionModule(ActionBase):
         result['changed'] = False
         if not report_dir:
             return result
-        check_mode = bool(self._task.check_mode)
+        # The report is written in check mode too: it is output on the controller, not state of
+        # the fleet, and a dry run's report (outcome "would change") is what its user reads.
         try:
             if not os.path.isdir(report_dir):
-                if not check_mode:
-                    os.makedirs(report_dir, 0o755)
+                os.makedirs(report_dir, 0o755)
             for name, text in sorted(render_all(hosts).items()):
                 path = os.path.join(report_dir, name)
                 result['files'].append(path)
-                if write_if_changed(path, to_bytes(text, errors='surrogate_or_strict'), check_mode):
+                if write_if_changed(path, to_bytes(text, errors='surrogate_or_strict')):
                     result['changed_files'].append(path)
         except (IOError, OSError) as exc:
             raise AnsibleActionFail('cannot write the report in %s: %s' % (report_dir, to_native(exc)))

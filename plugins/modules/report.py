@@ -43,7 +43,8 @@ options:
     type: path
 attributes:
   check_mode:
-    description: In check mode no file is written; RV(changed_files) and C(changed) tell what would be rewritten.
+    description: The report is written in check mode too (it is output on the controller, not state of a node); a host
+      whose files would change has the outcome C(would change).
     support: full
   diff_mode:
     description: No diff is produced.
@@ -97,7 +98,7 @@ files:
   elements: str
   sample: ["/tmp/pullfix/node1.json", "/tmp/pullfix/junit.xml", "/tmp/pullfix/summary.md"]
 changed_files:
-  description: The report files whose bytes changed (or would change in check mode).
+  description: The report files whose bytes changed.
   returned: always
   type: list
   elements: str

@@ -48,7 +48,8 @@ HELPER = HELPER_DIR + "/node_helper.py"
 CRI_LIB = HELPER_DIR + "/lib/ansible_collections/kubenode/pullfix/plugins/module_utils"
 ENDPOINT = "unix:///run/containerd/containerd.sock"
 PLATFORMS = ("debian12", "debian13")
-PREFIX = "hostile-"
+# HOSTILE_PREFIX names the nodes (docker containers): runs from different checkouts must not share names.
+PREFIX = os.environ.get("HOSTILE_PREFIX", "hostile-")
 CRASH_MARKERS = (
     "Traceback (most recent call last)", "MODULE FAILURE", "MODULE_FAILURE",
     "An exception occurred during task execution", "Unexpected failure during module execution",
@@ -469,6 +470,9 @@ def first_line_with(lines, needle):
 def run_playbook(playbook, wave_dir, inventory, report_dir, timeout, forks):
     argv = [_bin("ansible-playbook"), os.path.join(ROOT, "playbooks", playbook), "-i", inventory,
             "-e", "pullfix_report_dir=" + report_dir]
+    if playbook == "fix_pull.yml":
+        # Every node of a wave is a case of its own: one batch, and no failed case stops the others.
+        argv += ["-e", "pullfix_serial=100%", "-e", "pullfix_max_fail_percentage=100"]
     started = time.monotonic()
     rc, out = sh(argv, timeout=timeout, env=ansible_env(forks), limit=True)
     elapsed = time.monotonic() - started

@@ -174,6 +174,16 @@ CAUSES['pull-proxy-connect'] = ('proxy-no-proxy-missing',)
 # Ids the report adds itself (the diagnosis never produces them).
 REPORT_ONLY = frozenset(['host-not-diagnosed', 'remediation-refused'])
 
+# fix_pull.yml across a fleet: what the report says of a host whose change was rolled back, whose
+# apply failed on the node, or that a stopped rollout never reached (docs/fleet.md).
+_CATALOGUE.update({
+    'remediation-rolled-back': ('error', "The runtime did not come back after this run's changes: they were rolled back",
+                                MANUAL, 'pull'),
+    'remediation-failed': ('error', 'Applying the changes failed on the node; no file was left half written', MANUAL, 'pull'),
+    'host-not-reached': ('warning', 'The rollout stopped before this host: nothing ran on it', MANUAL, 'pull'),
+})
+REPORT_ONLY = REPORT_ONLY | frozenset(['remediation-rolled-back', 'remediation-failed', 'host-not-reached'])
+
 
 def catalogue():
     """The catalogue as {id: {severity, title, remediation, doc}} (a fresh copy)."""

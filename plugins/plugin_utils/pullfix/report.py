@@ -18,7 +18,8 @@ import xml.etree.ElementTree as ET
 
 from .findings import CATALOGUE, cause_summary, counts, root_first
 
-SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total')
+SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total', 'CRI Version',
+                  'outcome')
 _UNSAFE_NAME_RE = re.compile(r'[^A-Za-z0-9._@-]')
 
 
@@ -42,7 +43,7 @@ def normalize_host(entry):
         findings.append(f)
     # root causes first, each followed by the symptoms it explains
     findings = [f for f, _depth in root_first(findings)]
-    return {
+    out = {
         'host': str(entry.get('host') or 'unknown'),
         'runtime': dict(runtime),
         'findings': findings,
@@ -51,7 +52,19 @@ def normalize_host(entry):
         'notes': [str(n) for n in entry.get('notes') or []],
         'verify': [dict(v) for v in entry.get('verify') or []],
         'routes': [dict(r) for r in entry.get('routes') or []],
+        'version_check': dict(entry.get('version_check') or {}),
     }
+    out['outcome'] = str(entry.get('outcome') or '') or outcome(out)
+    return out
+
+
+def outcome(h):
+    """What the run did to a host, in a word or two (the report's last column), unless the play said."""
+    open_errors = [f for f in h['findings'] if f.get('severity') == 'error' and not f.get('fixed')]
+    pulls_ok = all(v.get('ok') for v in h['verify'])
+    if h['changes'] or any(c.get('ran') for c in h['commands']):
+        return 'fixed' if not open_errors and pulls_ok else 'changed, still broken'
+    return 'ok' if not open_errors and pulls_ok else 'broken'
 
 
 def normalize_hosts(hosts):
@@ -68,8 +81,10 @@ def summary_row(entry):
     fixed = sum(1 for f in h['findings'] if f.get('fixed'))
     verify = h['verify']
     ok = sum(1 for v in verify if v.get('ok'))
+    vc = h['version_check']
     return (h['host'], h['runtime'].get('name') or '-', h['runtime'].get('version') or '-',
-            str(c['error']), str(c['warning']), cause_summary(h['findings']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-')
+            str(c['error']), str(c['warning']), cause_summary(h['findings']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-',
+            ('ok' if vc.get('ok') else 'FAILED (%s)' % vc.get('outcome')) if vc else '-', h['outcome'])
 
 
 def summary_lines(hosts):
@@ -160,8 +175,14 @@ def render_summary_md(hosts):
             for c in h['changes']:
                 out.append('- %s `%s`%s' % (c.get('action'), c.get('path'),
                                             ' (backup `%s`)' % c['backup'] if c.get('backup') else ''))
-        if h['verify']:
+        vc = h['version_check']
+        if vc or h['verify']:
             out.extend(['', '### Verify', ''])
+        if vc:
+            answer = (': %s %s' % (vc.get('runtime_name'), vc.get('runtime_version')) if vc.get('ok')
+                      else ': %s' % _md(vc.get('outcome')))
+            out.append('- %s CRI Version on `%s`%s' % ('ok' if vc.get('ok') else 'FAILED', vc.get('endpoint') or '-', answer))
+        if h['verify']:
             for v in h['verify']:
                 out.append('- %s `%s`%s' % ('ok' if v.get('ok') else 'FAILED', v.get('image'),
                                             ': %s' % _md(v['error']) if v.get('error') else
@@ -220,6 +241,13 @@ def render_junit(hosts):
             else:
                 out = ET.SubElement(case, 'system-out')
                 out.text = '%s%s\n%s' % (f.get('severity'), ' (fixed)' if f.get('fixed') else '', text)
+            cases.append(case)
+        vc = h['version_check']
+        if vc:
+            case = ET.Element('testcase', {'classname': '%s.verify' % h['host'], 'name': 'CRI Version %s' % vc.get('endpoint')})
+            if not vc.get('ok'):
+                failures += 1
+                ET.SubElement(case, 'failure', {'message': 'CRI Version: %s' % vc.get('outcome'), 'type': 'verify'})
             cases.append(case)
         for v in h['verify']:
             case = ET.Element('testcase', {'classname': '%s.verify' % h['host'], 'name': str(v.get('image'))})

@@ -36,7 +36,9 @@ def fleet():
 def test_host_json_shape():
     hosts = fleet()
     data = json.loads(report.render_host_json(hosts[1]))
-    assert sorted(data) == ['changes', 'commands', 'findings', 'host', 'notes', 'routes', 'runtime', 'verify']
+    assert sorted(data) == ['changes', 'commands', 'findings', 'host', 'notes', 'outcome', 'routes', 'runtime', 'verify',
+                            'version_check']
+    assert data['outcome'] == 'changed, still broken'  # a change made, an open error left
     assert data['host'] == 'node1' and data['runtime']['name'] == 'containerd'
     want = ['search-registries-mismatch', 'socket-world-accessible', 'search-registries-effective']
     assert [f['id'] for f in data['findings']] == want
@@ -48,18 +50,18 @@ def test_host_json_shape():
 
 def test_summary_lines():
     lines = report.summary_lines(fleet())
-    header = ['host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total']
+    header = ['host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total', 'CRI Version', 'outcome']
     assert [c.strip() for c in lines[0].split('|')] == header
     assert [c.strip() for c in lines[2].split('|')] == ['node1', 'containerd', '1.6.20', '1', '0', '1 root cause, 0 symptoms',
-                                                        '1', '1/1']  # open errors only
+                                                        '1', '1/1', '-', 'changed, still broken']  # open errors only
     assert [c.strip() for c in lines[3].split('|')] == ['node2', 'containerd', '1.6.20', '0', '0', '0 root causes, 0 symptoms',
-                                                        '0', '0/1']
+                                                        '0', '0/1', '-', 'broken']
     assert report.summary_lines([])[0].startswith('host')
 
 
 def test_summary_md():
     md = report.render_summary_md(fleet())
-    assert '| node1 | containerd | 1.6.20 | 1 | 0 | 1 root cause, 0 symptoms | 1 | 1/1 |' in md
+    assert '| node1 | containerd | 1.6.20 | 1 | 0 | 1 root cause, 0 symptoms | 1 | 1/1 | - | changed, still broken |' in md
     assert '## node1' in md and '### ERROR `socket-world-accessible`' in md
     assert '/run/containerd/containerd.sock: mode=0666 uid=0 gid=0' in md
     assert 'Remediation: `kubenode.pullfix.runtime_socket`' in md
@@ -130,7 +132,8 @@ def test_report_action_lists_undiagnosed_hosts():
     diagnosis = {'runtime': {'name': 'containerd'}, 'findings': []}
     hostvars = {
         'ok-node': {'pullfix_diagnosis': dict(diagnosis, verify={'results': [{'image': 'a:1', 'ok': True}]})},
-        'down-node': {},
+        'down-node': {'pullfix_evidence': {'unreachable': True}},
+        'later-node': {},
     }
     ok = host_entry('ok-node', hostvars)
     assert ok['runtime'] == {'name': 'containerd'} and ok['verify'] == [{'image': 'a:1', 'ok': True}]
@@ -162,3 +165,37 @@ def test_change_lines_name_every_file_with_its_backup_and_the_notes():
                      'n1: created /etc/containerd/certs.d/docker.io/hosts.toml',
                      'n1: note: containerd_registry: fallback false for docker.io']
     assert report.change_lines([host_entry('n2', {'n2': hostvars['n1'] | {'pullfix_remediation': {}}})]) == []
+
+
+def test_report_action_says_what_the_run_did_to_each_host():
+    from ansible_collections.kubenode.pullfix.plugins.action.report import host_entry
+    diagnosis = {'runtime': {'name': 'containerd'}, 'findings': [],
+                 'version_check': {'endpoint': 'unix:///run/containerd/containerd.sock', 'ok': True}}
+    change = {'path': '/etc/containerd/config.toml', 'action': 'updated', 'backup': '/etc/containerd/config.toml.1.pullfix~'}
+    hostvars = {
+        'later': {},
+        'rolled': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'changes': [change]},
+                   'pullfix_rollback': {'failed': False, 'changed': True, 'msg': 'containerd.service did not answer'}},
+        'failed': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'failed': False, 'apply_error': 'Read-only file system'}},
+        'fixed': {'pullfix_diagnosis': diagnosis, 'pullfix_remediation': {'changes': [change]},
+                  'pullfix_rollback': {'skipped': True}},
+    }
+    entries = dict((h, report.normalize_host(host_entry(h, hostvars))) for h in hostvars)
+    assert entries['later']['outcome'] == 'not reached'
+    assert [f['id'] for f in entries['later']['findings']] == ['host-not-reached']
+    assert entries['rolled']['outcome'] == 'rolled back'
+    rolled = entries['rolled']['findings'][0]
+    assert rolled['id'] == 'remediation-rolled-back' and rolled['severity'] == 'error'
+    assert '/etc/containerd/config.toml restored from /etc/containerd/config.toml.1.pullfix~' in rolled['evidence']
+    assert entries['failed']['outcome'] == 'apply failed'
+    assert entries['failed']['findings'][0]['evidence'] == ['Read-only file system']
+    assert entries['fixed']['outcome'] == 'fixed'
+    assert report.normalize_host(host_entry('fixed', hostvars, check_mode=True))['outcome'] == 'would change'
+    lines = report.summary_lines(list(entries.values()))
+    assert [c.strip() for c in lines[2].split('|')][-2:] == ['ok', 'apply failed']
+    assert [c.strip() for c in lines[3].split('|')][-2:] == ['ok', 'fixed']
+    assert [c.strip() for c in lines[4].split('|')][-2:] == ['-', 'not reached']
+    junit = ET.fromstring(report.render_junit(list(entries.values())))
+    case = junit.find('testsuite[@name="rolled"]/testcase[@name="CRI Version unix:///run/containerd/containerd.sock"]')
+    assert case is not None and case.find('failure') is None
+    assert junit.find('testsuite[@name="rolled"]/testcase[@name="remediation-rolled-back"]/failure') is not None
