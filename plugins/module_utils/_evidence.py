@@ -731,6 +731,7 @@ def local_registry_catalog(registry, timeout=1.0):
     try:
         from urllib.request import ProxyHandler, build_opener
         from urllib.error import HTTPError, URLError
+        from http.client import HTTPException  # e.g. InvalidURL for a port that is no number
     except ImportError:  # pragma: no cover - Python 2 sanity runs
         return {"url": None, "repositories": {}, "truncated": False, "error": _error("unsupported", "Python 3 needed")}
     base = registry.rstrip("/") if "://" in registry else "http://" + registry.rstrip("/")
@@ -756,7 +757,7 @@ def local_registry_catalog(registry, timeout=1.0):
     except (socket.timeout, TimeoutError):
         out["error"] = _error("timeout", "%s did not answer within %gs" % (base, timeout))
         out["truncated"] = bool(out["repositories"])
-    except (URLError, OSError, ValueError, AttributeError) as exc:
+    except (URLError, OSError, ValueError, AttributeError, HTTPException) as exc:
         out["error"] = _error("unreachable", "%s: %s" % (base, getattr(exc, "reason", None) or exc))
     return out
 

@@ -144,5 +144,5 @@ def test_d_a_tag_plans_only_its_remediation_and_the_report_still_runs(host):
         assert "containerd-config-path-unset" in [f["id"] for f in entry["findings"]], label
         planned[label] = (entry["outcome"], sorted(c["path"] for c in entry["changes"]))
     assert planned["tag-other"] == ("broken", []) and planned["tag-skip"] == ("broken", [])
-    assert planned["tag-own"] == ("would change", ["/etc/containerd/certs.d/docker.io/hosts.toml",
-                                                    "/etc/containerd/config.toml"])
+    own = ["/etc/containerd/certs.d/docker.io/hosts.toml", "/etc/containerd/config.toml"]
+    assert planned["tag-own"] == ("would change", own)

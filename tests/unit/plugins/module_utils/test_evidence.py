@@ -705,3 +705,10 @@ def test_local_registry_catalog_records_refusals():
     port = sock.getsockname()[1]
     sock.close()
     assert _evidence.local_registry_catalog('127.0.0.1:%d' % port)['error']['kind'] == 'unreachable'
+
+
+def test_local_registry_that_is_no_url_is_an_error_not_an_exception():
+    # http.client.InvalidURL is no ValueError: a newline meant to inject YAML into the shim's config
+    out = _evidence.local_registry_catalog("127.0.0.1:5000\ncri: /tmp/x.sock", timeout=0.2)
+    assert out["repositories"] == {} and out["error"]["kind"] == "unreachable"
+    assert "nonnumeric port" in out["error"]["message"]
