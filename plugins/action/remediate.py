@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART, parse_pending
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.kubelet import live_runtime_sockets
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence, endpoint_path, redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import containerd as containerd_facts
@@ -74,6 +75,20 @@ def reload_units(restart, evidence):
         if unit not in restarted and unit not in units and (known.get(unit) or {}).get('ActiveState') == 'active':
             units.append(unit)
     return units
+
+
+def owed_restarts(evidence):
+    """Restart keys an earlier run recorded before renaming its files and never cleared: it was
+    stopped between writing and restarting, so the runtime still runs on the files from before."""
+    entry = ((evidence.get('files') or {}).get(PENDING_RESTART)) or {}
+    content = entry.get('content')
+    if entry.get('error') or not isinstance(content, str):
+        return []
+    keys = parse_pending(content)
+    # Only what would restart or reload something (a record for a unit no longer active is moot).
+    if restart_units(keys, evidence) or reload_units(keys, evidence) or 'systemd' in keys:
+        return keys
+    return []
 
 
 def wait_endpoint(restart, ev, runtime):
@@ -144,15 +159,25 @@ class ActionModule(ActionBase):
             if args['fail_on_errors']:
                 result.update(failed=True, msg='Nothing was written: ' + ' | '.join(result['errors']))
             return result
-        if not changes and not commands:
+        owed = owed_restarts(evidence)
+        if not changes and not commands and not owed:
             return result
-        # Node actions that are no file run in the same call, after the files (never in check mode).
-        applied = self._execute_module(module_name=APPLY_MODULE, module_args={
-            'changes': changes, 'secrets': secrets, 'commands': commands}, task_vars=task_vars)
+        if changes or commands:
+            # Node actions that are no file run in the same call, after the files (never in check mode).
+            applied = self._execute_module(module_name=APPLY_MODULE, module_args={
+                'changes': changes, 'secrets': secrets, 'commands': commands}, task_vars=task_vars)
+        else:
+            applied = {}
         for key in ('changes', 'restart', 'diff', 'commands'):
             if key in applied:
                 result[key] = applied[key]
         result['changed'] = bool(applied.get('changed'))
+        if owed:
+            # The files are right already; only the restart the stopped run owed is missing.
+            result['restart'] = sorted(set(result.get('restart') or []) | set(owed))
+            result['changed'] = True
+            result['notes'].append('an earlier run wrote its files and was stopped before restarting (%s, recorded in '
+                                   '%s): restarting now' % (', '.join(owed), PENDING_RESTART))
         # A changed unit file or drop-in takes effect only after a daemon-reload, before the restart.
         if any(str(c.get('path') or '').startswith(UNIT_DIRS) for c in result.get('changes') or ()) and \
                 'systemd' not in result.get('restart', []):

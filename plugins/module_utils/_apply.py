@@ -101,6 +101,49 @@ def _set_selinux_label(path, label):
         pass
 
 
+# The restarts a run owes the node: written before the first file is renamed into place and
+# removed once the restarts succeeded, so a run killed in between leaves the next run the
+# restart it still needs (the files are right by then, and nothing else would say so).
+PENDING_RESTART = "/var/lib/kubenode-pullfix/restart-pending"
+
+
+def read_pending(path=PENDING_RESTART):
+    """The restart keys a stopped earlier run left owing; [] when none (or unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return parse_pending(handle.read(65536).decode("utf-8", "replace"))
+    except (IOError, OSError):
+        return []
+
+
+def parse_pending(text):
+    """Restart keys of a PENDING_RESTART record (one per line); anything else in it is ignored."""
+    return sorted(set(k for k in (line.strip() for line in (text or "").splitlines()) if re.match(r"^[A-Za-z0-9@_.:-]+$", k)))
+
+
+def write_pending(keys, path=PENDING_RESTART):
+    """Record the restart keys owed (one per line, 0600, atomically); an empty list removes the record."""
+    if not keys:
+        clear_pending(path)
+        return
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        os.makedirs(parent, 0o700)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + TEMP_MARK, dir=parent)
+    try:
+        _write_all(fd, ("\n".join(sorted(set(keys))) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.rename(tmp, path)
+    _fsync_dir(parent)
+
+
+def clear_pending(path=PENDING_RESTART):
+    _unlink(path)
+
+
 def restart_keys(restart):
     """A change's restart keys as a list: one key (str) or several (a drop-in needs a daemon-reload
     and its unit's restart)."""
@@ -342,8 +385,11 @@ def run_argv(argv):
     return proc.returncode, out.decode("utf-8", "replace")
 
 
-def apply_changes(changes, check_mode=False, diff=False, runner=run_argv):
-    """Apply a plan. Returns {changed, changes, restart, errors}; on any error nothing is written."""
+def apply_changes(changes, check_mode=False, diff=False, runner=run_argv, pending=None):
+    """Apply a plan. Returns {changed, changes, restart, errors}; on any error nothing is written.
+
+    ``pending``: where to record the restarts the written files owe before the first rename
+    (the module passes PENDING_RESTART; None records nothing)."""
     errors = []
     staged = []
     seen = set()
@@ -371,6 +417,14 @@ def apply_changes(changes, check_mode=False, diff=False, runner=run_argv):
             item.discard()
         reports = [] if errors else [item.report(diff) for item in staged]
         return _result(reports, errors)
+    owed = set(key for item in staged if item.action != "unchanged" for key in restart_keys(item.change.get("restart")))
+    if owed and pending:
+        try:
+            write_pending(owed | set(read_pending(pending)), pending)
+        except (IOError, OSError) as exc:
+            for item in staged:
+                item.discard()
+            return _result([], ["%s: %s; nothing was written" % (pending, exc.strerror or exc)])
     stamp = time.strftime("%Y%m%dT%H%M%S") + "-%d" % os.getpid()
     reports = []
     for index, item in enumerate(staged):

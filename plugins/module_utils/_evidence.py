@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 
+from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
 
 
@@ -953,6 +954,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
                  "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
         g.read_file(path, "kubelet-config")
     g.read_file("/etc/crictl.yaml", "crictl-config")
+    g.read_file(PENDING_RESTART, "restart-pending")
     for path in ["/etc/kubernetes/kubeadm-config.yaml", "/etc/kubernetes/kubeadm.yaml"] + g.extra_files:
         if isinstance(path, str) and path.startswith("/"):
             g.read_file(path, "kubeadm-config")

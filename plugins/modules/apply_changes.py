@@ -212,7 +212,7 @@ diff:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import apply_changes, restore
+from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART, apply_changes, clear_pending, restore
 
 
 def run_commands(module):
@@ -244,6 +244,9 @@ def services(module):
     for verb, unit in steps:
         rc, _out, err = module.run_command([systemctl, verb] + ([unit] if unit else []))
         done.append({"action": verb + (" " + unit if unit else ""), "rc": rc, "stderr": (err or "").strip()[-2000:]})
+    if all(step["rc"] == 0 for step in done):
+        # The restarts an applying call recorded as owed are done (see _apply.PENDING_RESTART).
+        clear_pending()
     return done
 
 
@@ -290,7 +293,8 @@ def main():
         if module.params["fail_msg"]:
             module.fail_json(msg=module.params["fail_msg"], **result)
         module.exit_json(**result)
-    result = apply_changes(module.params["changes"], check_mode=module.check_mode, diff=module._diff)
+    result = apply_changes(module.params["changes"], check_mode=module.check_mode, diff=module._diff,
+                           pending=PENDING_RESTART)
     if module._diff:
         result["diff"] = [c.pop("diff") for c in result["changes"] if "diff" in c]
     if result["errors"]:

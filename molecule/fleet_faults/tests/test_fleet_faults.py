@@ -117,6 +117,30 @@ def test_b_a_run_killed_while_it_applies_leaves_files_whole_and_the_next_converg
     assert run.returncode == 0 and report(report_dir, KILLED)["changes"] == []
 
 
+def test_b2_a_run_killed_after_its_renames_still_gets_its_restart(host):
+    # A run killed after renaming its files into place and before restarting leaves files that are
+    # right, a runtime still on the old ones, and the record apply_changes writes before the first
+    # rename (unit-tested at the rename itself). The next run finds nothing to change, and still
+    # owes the restart: it does it, verifies, and clears the record.
+    only_on(host, KILLED)
+    pid = host.check_output("systemctl show -p MainPID --value containerd")
+    host.check_output("install -d -m 0700 /var/lib/kubenode-pullfix && printf 'containerd\\n' > "
+                      "/var/lib/kubenode-pullfix/restart-pending")
+    run, report_dir = run_fix("owed", "--limit", KILLED)
+    assert run.returncode == 0, run.stdout[-3000:]
+    entry = report(report_dir, KILLED)
+    assert entry["changes"] == []
+    assert any("stopped before restarting" in n for n in entry["notes"]), entry["notes"]
+    assert host.check_output("systemctl show -p MainPID --value containerd") != pid
+    assert not host.file("/var/lib/kubenode-pullfix/restart-pending").exists
+    assert all(v["ok"] for v in entry["verify"]) and pulls(host)
+    pid = host.check_output("systemctl show -p MainPID --value containerd")
+    run, report_dir = run_fix("owed-steady", "--limit", KILLED)
+    assert run.returncode == 0
+    assert not [n for n in report(report_dir, KILLED)["notes"] if "stopped before restarting" in n]
+    assert host.check_output("systemctl show -p MainPID --value containerd") == pid
+
+
 def test_c_a_read_only_config_directory_fails_clearly_and_leaves_no_partial_file(host):
     only_on(host, READONLY)
     host.check_output("mount --bind /etc/containerd /etc/containerd && mount -o remount,ro,bind /etc/containerd")

@@ -55,3 +55,17 @@ def test_wait_for_the_runtime_when_the_shim_endpoint_is_not_up_yet():
     ev = with_socket(load(), '/var/run/image-cri-shim.sock', connect='missing')
     assert wait_endpoint(['kubelet', 'image-cri-shim'], Evidence(ev), {'endpoint': 'unix:///var/run/image-cri-shim.sock'}) \
         == 'unix:///run/containerd/containerd.sock'
+
+
+def test_a_restart_owed_by_a_stopped_run_is_picked_up():
+    from ansible_collections.kubenode.pullfix.plugins.action.remediate import owed_restarts
+    from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
+    ev = _ev(**{'containerd.service': 'active', 'k3s.service': 'inactive'})
+    assert owed_restarts(ev) == []
+    ev['files'] = {PENDING_RESTART: {'content': 'containerd\n', 'error': None}}
+    assert owed_restarts(ev) == ['containerd']
+    # a record for a unit that is no longer active restarts nothing
+    ev['files'][PENDING_RESTART]['content'] = 'k3s\n'
+    assert owed_restarts(ev) == []
+    ev['files'][PENDING_RESTART] = {'content': None, 'error': {'kind': 'missing'}}
+    assert owed_restarts(ev) == []

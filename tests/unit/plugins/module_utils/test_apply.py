@@ -186,3 +186,46 @@ def test_secret_content_never_in_diff(tmp_path):
     result = apply_changes([change(tmp_path / 'h', 'create', 'Authorization = "Basic c2VjcmV0"\n', secret=True,
                                    mode='0600')], check_mode=True, diff=True)
     assert 'c2VjcmV0' not in repr(result)
+
+
+# ---------------------------------------------------------------- restarts owed across a stopped run
+def test_restart_owed_is_recorded_before_the_files_are_renamed(tmp_path, monkeypatch):
+    from ansible_collections.kubenode.pullfix.plugins.module_utils import _apply
+    cfg, pending = str(tmp_path / 'config.toml'), str(tmp_path / 'state' / 'restart-pending')
+    write(cfg, 'old\n')
+    seen = []
+    real_rename = os.rename
+
+    def rename(src, dst):
+        # what a run killed right after this rename would leave behind
+        if dst == cfg:
+            seen.append(_apply.read_pending(pending))
+        return real_rename(src, dst)
+    monkeypatch.setattr(_apply.os, 'rename', rename)
+    result = apply_changes([change(cfg, expect=sha('old\n'), restart='containerd')], runner=ok_runner, pending=pending)
+    assert result['errors'] == [] and read(cfg) == 'new\n'
+    assert seen == [['containerd']]
+    assert stat.S_IMODE(os.stat(pending).st_mode) == 0o600
+    # a second plan adds its keys to what is still owed
+    apply_changes([change(str(tmp_path / 'hosts.toml'), action='create', content='x\n', restart=['systemd', 'k3s'])],
+                  runner=ok_runner, pending=pending)
+    assert _apply.read_pending(pending) == ['containerd', 'k3s', 'systemd']
+    _apply.clear_pending(pending)
+    assert not os.path.exists(pending)
+
+
+def test_nothing_owed_when_nothing_changes_or_nothing_needs_a_restart(tmp_path):
+    from ansible_collections.kubenode.pullfix.plugins.module_utils import _apply
+    cfg, pending = str(tmp_path / 'config.toml'), str(tmp_path / 'restart-pending')
+    write(cfg, 'new\n')
+    apply_changes([change(cfg, expect=sha('new\n'), restart='containerd')], runner=ok_runner, pending=pending)
+    apply_changes([change(str(tmp_path / 'crictl.yaml'), action='create', content='x\n')], runner=ok_runner, pending=pending)
+    apply_changes([change(str(tmp_path / 'other'), action='create', content='x\n', restart='containerd')],
+                  check_mode=True, runner=ok_runner, pending=pending)
+    assert not os.path.exists(pending)
+
+
+def test_pending_record_ignores_what_is_no_key():
+    from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import parse_pending
+    assert parse_pending('containerd\n\nreload:crio\n$(reboot)\nk3s-agent.service\n') == \
+        ['containerd', 'k3s-agent.service', 'reload:crio']
