@@ -23,7 +23,8 @@ FIXED = {
     "flt-mirrors-d12": {"containerd-mirrors-with-config-path", "cri-endpoint-no-cri-service", "socket-world-accessible"},
     "flt-noversion-d12": {"containerd-config-version-missing", "hosts-toml-unparsable", "containerd-config-path-unset"},
     "flt-sealos-d12": {"shim-unit-unordered", "kubeadm-image-repository-not-local", "sandbox-image-not-local"},
-    "flt-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service", "containerd-config-path-unset"},
+    "flt-dockercfg-d13": {"containerd-cri-disabled", "cri-endpoint-no-cri-service", "containerd-config-path-unset",
+                          "cri-dockerd-without-docker", "multiple-cri-endpoints-kubelet-set"},
     "flt-hostdir-d13": {"certs-d-dir-never-matches"},
     "flt-spegel-d13": {"cri-endpoint-missing", "socket-world-accessible", "socket-compat-link-missing",
                        "socket-consumer-unordered"},
@@ -107,6 +108,17 @@ def test_reports_cover_every_host(host):
         assert [n for n in names if n.startswith("CRI Version unix://")], suite.get("name")
         images = load("report", suite.get("name") + ".json")["verify"]
         assert images and all(v["image"] in names for v in images), suite.get("name")
+
+
+def test_kubeadm_finds_one_cri_endpoint_on_the_kubekey_node(host):
+    # incident 4: kubeadm dials its known sockets; after the run only containerd's answers
+    if host.backend.get_hostname() != "flt-dockercfg-d13":
+        pytest.skip("only this node reproduces incident 4")
+    answering = [path for path in ("/var/run/containerd/containerd.sock", "/var/run/crio/crio.sock",
+                                   "/var/run/cri-dockerd.sock")
+                 if host.run("socat -u OPEN:/dev/null UNIX-CONNECT:%s" % path).rc == 0]
+    assert answering == ["/var/run/containerd/containerd.sock"]
+    assert not host.service("cri-docker").is_running and not host.service("cri-docker").is_enabled
 
 
 def test_no_runtime_socket_is_world_accessible(host):
