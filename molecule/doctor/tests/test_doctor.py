@@ -137,4 +137,9 @@ def test_fleet_summary_and_junit():
     suites = ET.parse(os.path.join(REPORT_DIR, "junit.xml")).getroot()
     failures = {s.get("name"): int(s.get("failures")) for s in suites.iter("testsuite")}
     assert failures["doctor-healthy-d12"] == 0
-    assert failures["doctor-mirrors-d13"] == 3
+    # three error findings, and CRI Version on kubelet's runtime endpoint (the CRI plugin did not load)
+    assert failures["doctor-mirrors-d13"] == 4
+    version = {s.get("name"): [c for c in s.iter("testcase") if c.get("name", "").startswith("CRI Version ")]
+               for s in suites.iter("testsuite")}
+    assert len(version["doctor-mirrors-d13"]) == 1 and version["doctor-mirrors-d13"][0].find("failure") is not None
+    assert len(version["doctor-healthy-d12"]) == 1 and version["doctor-healthy-d12"][0].find("failure") is None

@@ -111,7 +111,7 @@ def kubelet_config_files(ctx):
 def kubelet_endpoints(ctx):
     """Where kubelet's runtime and image endpoints come from.
 
-    Returns {runtime_endpoint, runtime_source, image_endpoint, image_source, configured}.
+    Returns {runtime_endpoint, runtime_source, image_endpoint, image_source, configured, present}.
     Precedence as kubelet applies it: command-line flags (the running process, else the
     env files kubeadm writes), then --config-dir drop-ins (the last file that sets a key wins),
     then the --config file; for k3s/RKE2 the distribution config, else its embedded containerd.
@@ -185,6 +185,10 @@ def kubelet_endpoints(ctx):
     elif dist == 'k0s':
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['k0s']), 'k0s default (embedded containerd)')
     configured = bool(found)
+    # kubelet is set up on this node (kubeadm init/join or an installer got that far): it runs,
+    # or a file of its own exists; not the default paths of files that do not exist
+    present = bool(procs) or any(ev.text(p) is not None for p in ([config] if config else []) + list(dropins)) or \
+        any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)
     if 'runtime' not in found and (procs or config or any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)):
         # kubelet >= 1.27 default for containerRuntimeEndpoint
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['containerd']), 'kubelet default containerRuntimeEndpoint')
@@ -195,6 +199,7 @@ def kubelet_endpoints(ctx):
         'image_endpoint': image[0], 'image_source': image[1],
         'image_explicit': 'image' in found,
         'configured': configured,
+        'present': present,
     }
 
 

@@ -333,3 +333,14 @@ def test_yaml_alias_bomb_is_refused_before_it_expands():
     assert 'aliases' in err.value.message and err.value.line == 1
     # Ordinary anchors still work.
     assert parse.load_yaml('x: &a [1, 2]\ny: *a\n')[0] == {'x': [1, 2], 'y': [1, 2]}
+
+
+def test_kubelet_files_gathered_as_missing_do_not_count_as_a_joined_node():
+    # A real node without kubelet: the gathering records its default files as missing entries.
+    ev = without_kubelet(load())
+    for path in ('/var/lib/kubelet/config.yaml', '/var/lib/kubelet/kubeadm-flags.env', '/etc/default/kubelet'):
+        ev['files'][path] = {'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+                             'error': {'kind': 'missing', 'message': 'no such file'}, 'why': ['kubelet-config']}
+    with_socket(ev, '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))
+    found = ids(run(ev))
+    assert 'multiple-cri-endpoints' in found and 'multiple-cri-endpoints-kubelet-set' not in found

@@ -172,7 +172,7 @@ def check_multiple_endpoints(ctx):
         return
     lines = ['%s (%s): socket present' % (p, kind) for kind, p in found]
     k = ctx.kubelet or {}
-    chosen = endpoint_path(k.get('runtime_endpoint')) if k.get('runtime_endpoint') else None
+    chosen = endpoint_path(k.get('runtime_endpoint')) if k.get('present') and k.get('runtime_endpoint') else None
     if chosen and _same_socket(chosen, [p for _kind, p in found]):
         # A node kubelet already runs on (a Docker Engine node always shows containerd's socket
         # next to cri-dockerd's): nothing fails now; the next kubeadm join/reset needs criSocket.
