@@ -167,26 +167,27 @@ def _hosts_file_entries(ctx, path, version):
     fallback = cfacts.http_tls_fallback(version)
     out = []
     try:
-        for url, conf in hosts.items():
-            conf = conf if isinstance(conf, dict) else {}
+        def endpoint(url, conf, key):
+            """(scheme, host, path, cite, capabilities, tls_first) of one [host] table or of server; None: no URL."""
             parts = _url_parts(url)
             if parts is None:
-                return None, '%s: "%s" is no http(s) URL; containerd ignores the whole file' % (path, url)
+                return None
             scheme, host, upath = parts
             tls_first = fallback and scheme == 'http' and _has_tls(conf) and cfacts.host_port(host)[1] != '80'
-            out.append((scheme, host, _host_path(upath, bool(conf.get('override_path'))),
-                        ctx.cite(path, parse.line_of(index, ('host', url)), toml=True),
-                        _caps(conf.get('capabilities')), tls_first))
+            return (scheme, host, _host_path(upath, bool(conf.get('override_path'))),
+                    ctx.cite(path, parse.line_of(index, key), toml=True), _caps(conf.get('capabilities')), tls_first)
+
+        for url, conf in hosts.items():
+            entry = endpoint(url, conf if isinstance(conf, dict) else {}, ('host', url))
+            if entry is None:
+                return None, '%s: "%s" is no http(s) URL; containerd ignores the whole file' % (path, url)
+            out.append(entry)
         server = data.get('server')
         if isinstance(server, str) and server:
-            parts = _url_parts(server)
-            if parts is None:
+            entry = endpoint(server, data, ('server',))
+            if entry is None:
                 return None, '%s: server "%s" is no http(s) URL; containerd ignores the whole file' % (path, server)
-            scheme, host, upath = parts
-            tls_first = fallback and scheme == 'http' and _has_tls(data) and cfacts.host_port(host)[1] != '80'
-            out.append((scheme, host, _host_path(upath, bool(data.get('override_path'))),
-                        ctx.cite(path, parse.line_of(index, ('server',)), toml=True),
-                        _caps(data.get('capabilities')), tls_first))
+            out.append(entry)
         else:
             _caps(data.get('capabilities'))
             out.append(None)
