@@ -133,18 +133,19 @@ def _host_path(upath, override):
     return '' if override else '/v2'
 
 
-def _caps(value):
+def _caps(value, version=None):
     """Capabilities of a hosts.toml table, or raise ValueError on an unknown one (the file is dropped)."""
+    known = cfacts.capabilities(version)
     if not value:
-        return list(cfacts.CAPABILITIES)
+        return list(known)
     out = []
     for c in value if isinstance(value, list) else [value]:
         name = str(c).lower()
-        if name not in cfacts.CAPABILITIES:
+        if name not in known:
             raise ValueError('unknown capability %s' % c)
         if name not in out:
             out.append(name)
-    return [c for c in cfacts.CAPABILITIES if c in out]
+    return [c for c in known if c in out]
 
 
 def _has_tls(conf):
@@ -164,7 +165,6 @@ def _hosts_file_entries(ctx, path, version):
     hosts = data.get('host') if isinstance(data.get('host'), dict) else {}
     if not hosts and cfacts.requires_host_table(version):
         return None, '%s: no [host."<url>"] table; containerd 1.x ignores the whole file ("invalid `host` tree")' % path
-    fallback = cfacts.http_tls_fallback(version)
     out = []
     try:
         def endpoint(url, conf, key):
@@ -173,9 +173,10 @@ def _hosts_file_entries(ctx, path, version):
             if parts is None:
                 return None
             scheme, host, upath = parts
-            tls_first = fallback and scheme == 'http' and _has_tls(conf) and cfacts.host_port(host)[1] != '80'
+            tls_first = scheme == 'http' and _has_tls(conf) and cfacts.http_tls_fallback(version, cfacts.host_port(host)[1])
             return (scheme, host, _host_path(upath, bool(conf.get('override_path'))),
-                    ctx.cite(path, parse.line_of(index, key), toml=True), _caps(conf.get('capabilities')), tls_first)
+                    ctx.cite(path, parse.line_of(index, key), toml=True), _caps(conf.get('capabilities'), version),
+                    tls_first)
 
         for url, conf in hosts.items():
             entry = endpoint(url, conf if isinstance(conf, dict) else {}, ('host', url))
@@ -189,7 +190,7 @@ def _hosts_file_entries(ctx, path, version):
                 return None, '%s: server "%s" is no http(s) URL; containerd ignores the whole file' % (path, server)
             out.append(entry)
         else:
-            _caps(data.get('capabilities'))
+            _caps(data.get('capabilities'), version)
             out.append(None)
     except ValueError as exc:
         return None, '%s: %s; containerd ignores the whole file' % (path, exc)

@@ -31,19 +31,53 @@ CRI_PLUGIN_NAMES = ('cri', CRI_V2, IMAGES_V3, RUNTIME_V3)
 # Keys of the 1.x CRI table that version 3 reads from other plugins (ignored there).
 V2_ONLY_CRI_KEYS = ('registry', 'containerd', 'cni', 'sandbox_image', 'image_decryption',
                     'image_pull_progress_timeout', 'max_concurrent_downloads')
-# The pause image containerd uses when the config does not name one, by major version.
-DEFAULT_PAUSE = {1: 'registry.k8s.io/pause:3.8', 2: 'registry.k8s.io/pause:3.10'}
+# The pause image containerd uses when the config does not name one: (first release, image),
+# the entry with the highest first release <= the version applies. Read at every tag of each range:
+# v1.6.0-v1.6.8 pkg/cri/config/config_unix.go:95 "k8s.gcr.io/pause:3.6"; v1.6.9-v1.6.39 same line
+# "registry.k8s.io/pause:3.6" (node: `containerd config default` of 1.6.20 in molecule/facts);
+# v1.7.0-v1.7.9 pkg/cri/config/config_unix.go:98, v1.7.10-v1.7.34 line 96 "pause:3.8" (node: 1.7.24);
+# v2.0.0-v2.0.11 internal/cri/config/config.go:73, v2.1.0-v2.1.9 line 76 "pause:3.10" (node: 2.1.9);
+# v2.2.0-v2.2.7 internal/cri/config/config.go:76 "pause:3.10.1"; v2.3.0-v2.3.4 line 76 "pause:3.10.2".
+DEFAULT_PAUSE_BY_RELEASE = (
+    ((1, 6, 0), 'k8s.gcr.io/pause:3.6'),
+    ((1, 6, 9), 'registry.k8s.io/pause:3.6'),
+    ((1, 7, 0), 'registry.k8s.io/pause:3.8'),
+    ((2, 0, 0), 'registry.k8s.io/pause:3.10'),
+    ((2, 2, 0), 'registry.k8s.io/pause:3.10.1'),
+    ((2, 3, 0), 'registry.k8s.io/pause:3.10.2'),
+)
+# When only the major version is known (a version 3 file, no version): the oldest default of it.
+DEFAULT_PAUSE = {1: 'registry.k8s.io/pause:3.6', 2: 'registry.k8s.io/pause:3.10'}
 
-# The `_default` certs.d directory ("*" mirror) exists since 1.6.17 / 1.7.0.
+# The `_default` certs.d directory ("*" mirror): v1.6.17 remotes/docker/config/config_unix.go:35 and
+# v1.7.0 same file:34 add filepath.Join(root, "_default"); v1.6.16 and v1.7.0-beta.0 do not.
 DEFAULT_DIR_SINCE = (1, 6, 17)
-# From 2.1 the transfer-service pull path takes config_path literally (containerd#12636, #12415).
-COLON_LIST_UNSPLIT_SINCE = (2, 1, 0)
 
-# hosts.toml keys containerd knows (pkg/registry/hosts/hosts.go); any other key is ignored silently.
+# hosts.toml keys containerd knows (hostFileConfig, v1.7.24 remotes/docker/config/hosts.go:325-370,
+# v2.1.9 core/remotes/docker/config/hosts.go:335-375); any other key is ignored silently.
+# `dial_timeout` exists only from v2.0.7 (core/remotes/docker/config/hosts.go:367) and v2.1.0 (line
+# 374); v2.0.0-v2.0.6 and every 1.6/1.7 release ignore it (no such field).
 HOSTS_TOP_KEYS = frozenset(('server', 'capabilities', 'ca', 'client', 'skip_verify', 'override_path',
                             'header', 'dial_timeout', 'host'))
 HOSTS_HOST_KEYS = frozenset(('capabilities', 'ca', 'client', 'skip_verify', 'override_path', 'header',
                              'dial_timeout'))
+DIAL_TIMEOUT_SINCE = ((2, 0, 7), (2, 1, 0))
+
+
+def hosts_keys(version, top=False):
+    """hosts.toml keys this containerd reads (top level or in a [host] table; None: the newest set)."""
+    keys = HOSTS_TOP_KEYS if top else HOSTS_HOST_KEYS
+    if version is not None and not knows_dial_timeout(version):
+        keys = keys - frozenset(('dial_timeout',))
+    return keys
+
+
+def knows_dial_timeout(version):
+    """Whether hosts.toml `dial_timeout` is read (2.0.7+ on 2.0, 2.1.0+; None: assume yes)."""
+    if version is None:
+        return True
+    on_2_0, since = DIAL_TIMEOUT_SINCE
+    return version >= since or (version[:2] == on_2_0[:2] and version >= on_2_0)
 
 # Upstream endpoint used when hosts.toml has no `server`: the registry's own https endpoint,
 # except Docker Hub, whose API lives elsewhere.
@@ -143,23 +177,217 @@ def runc_type_needed(major_version):
     return major_version < RUNC_TABLE_REPLACED_BEFORE[0]
 
 
+def default_pause(version, config_version=None):
+    """The pause image containerd pulls when the config names none (DEFAULT_PAUSE_BY_RELEASE).
+
+    Unknown version: a version 3 file means 2.x, anything else 1.x (the oldest default of the major)."""
+    if version is None:
+        return DEFAULT_PAUSE[2 if config_version == 3 else 1]
+    image = DEFAULT_PAUSE_BY_RELEASE[0][1]
+    for since, ref in DEFAULT_PAUSE_BY_RELEASE:
+        if version >= since:
+            image = ref
+    return image
+
+
+# ---------------------------------------------------------------- config_path and the pull path
+# Default config_path. 1.6/1.7: "" (no default; v1.6.20 pkg/cri/config/config_unix.go and v1.7.24
+# same file set none; node: `containerd config default` of 1.6.20 and 1.7.24 prints config_path = "").
+# 2.0 and 2.1: "" (v2.0.0 / v2.1.9 internal/cri/config/config_unix.go set none; node: 2.1.9 dumps
+# config_path = ''). 2.2.0 and 2.2.1: DefaultImageConfig sets the colon list (v2.2.0
+# internal/cri/config/config_unix.go:36) and an explicit "" of a migrated version 2 file becomes it
+# too (v2.2.0 plugins/cri/images/plugin.go:213-221). 2.2.2 and later: the CRI images plugin sets it
+# at init when config_path is empty and no `mirrors` are set (v2.2.2 plugins/cri/images/plugin.go:64-72,
+# same in v2.3.0-v2.3.4), so an explicit "" gets it too.
+DEFAULT_CONFIG_PATH_2_2 = CERTS_D + ':' + DOCKER_CERTS_D
+CONFIG_PATH_DEFAULT_SINCE = (2, 2, 0)
+CONFIG_PATH_DEFAULT_AT_INIT_SINCE = (2, 2, 2)
+
+# The pull path. 1.x and 2.0 pull with containerd's client (v2.0.0 internal/cri/server/images/
+# image_pull.go:210 c.client.Pull), the "local" path, which splits config_path with
+# filepath.SplitList (v2.0.0 same file:412; 1.x pkg/cri/server/image_pull.go registryHosts).
+# From 2.1.0 the CRI plugin pulls through the transfer service unless use_local_image_pull is set
+# (v2.1.0 internal/cri/server/images/image_pull.go:184-187); that path passes config_path whole to
+# registry.WithHostDir (line 312; v2.1.9 line 311, v2.2.0 line 312, v2.3.0 line 316), and
+# config.HostDirFromRoot joins it to the host as one directory (v2.1.9-v2.3.4
+# core/remotes/docker/config/hosts.go:292-303), so "a:b" is one directory that does not exist. The
+# local path still splits it (v2.1.0 image_pull.go:491, v2.3.0 line 497).
+# CheckLocalImagePullConfigs (v2.1.0 internal/cri/config/config.go:535-600, v2.2.0 line 537,
+# v2.3.0 line 551; called at init when use_local_image_pull is false: v2.1.0
+# plugins/cri/images/plugin.go:77) forces the local path on the first of these it finds, in this
+# order, and logs "Found '<Name>' in CRI config which is incompatible with transfer service
+# (<reason>). Falling back to local image pull mode." Defaults: disable_snapshot_annotations = true,
+# max_concurrent_downloads = 3 (v2.1.0 internal/cri/config/config_unix.go:33-34).
+# Node: on 2.1.9 the EKS AL2023 layout (colon list + discard_unpacked_layers = true) pulls through a
+# certs.d mirror and the journal says "Found 'DiscardUnpackedLayers' ..."; without
+# discard_unpacked_layers the same file ignores the mirror (molecule/facts).
+TRANSFER_PULL_SINCE = (2, 1, 0)
+LOCAL_PULL_LOG = 'Falling back to local image pull mode'
+# (containerd's name in the log, key path in the images table, test of the effective value, what to change)
+LOCAL_PULL_TRIGGERS = (
+    ('DisableSnapshotAnnotations', ('disable_snapshot_annotations',),
+     lambda v: v is False, 'disable_snapshot_annotations = false (default true)'),
+    ('DiscardUnpackedLayers', ('discard_unpacked_layers',),
+     lambda v: v is True, 'discard_unpacked_layers = true'),
+    ('Registry.Mirrors', ('registry', 'mirrors'),
+     lambda v: bool(v), 'registry.mirrors (deprecated)'),
+    ('Registry.Configs', ('registry', 'configs'),
+     lambda v: bool(v), 'registry.configs (deprecated)'),
+    ('Registry.Auths', ('registry', 'auths'),
+     lambda v: bool(v), 'registry.auths (deprecated)'),
+    ('MaxConcurrentDownloads', ('max_concurrent_downloads',),
+     lambda v: v is not None and v != 3, 'max_concurrent_downloads other than 3'),
+    ('ImagePullWithSyncFs', ('image_pull_with_sync_fs',),
+     lambda v: v is True, 'image_pull_with_sync_fs = true'),
+)
+# Keys a migrated version 2 file (1.x layout) carries to the 2.x images plugin: at the top of the
+# CRI table, and under its `containerd` table (v2.1.9 plugins/cri/images/plugin.go migrateConfig).
+MIGRATED_TOP_KEYS = ('registry', 'image_decryption', 'max_concurrent_downloads', 'image_pull_progress_timeout',
+                     'image_pull_with_sync_fs', 'stats_collect_period')
+MIGRATED_CONTAINERD_KEYS = ('snapshotter', 'disable_snapshot_annotations', 'discard_unpacked_layers')
+
+
 def default_config_path(version):
-    """The certs.d roots containerd's CRI plugin reads when config_path is absent (a list, maybe empty).
+    """The config_path value containerd fills in when none is set ('' when it has no default)."""
+    if version is None or version < CONFIG_PATH_DEFAULT_SINCE:
+        return ''
+    return DEFAULT_CONFIG_PATH_2_2
 
-    1.6 and 1.7: none; an empty config_path selects the deprecated in-config registry path
-    (pkg/cri/server/image_pull.go, registryHosts), so certs.d is never read (node: the
-    containerd_registry scenario's "no config_path" nodes). 2.0 and 2.1: none; verified on 2.1.9
-    (a version 3 config without config_path dumps config_path = '' and ignores certs.d). 2.2.0
-    added a default again (commit 5386802f8).
-    """
-    if version is None or version < (2, 2, 0):
+
+def effective_config_path(version, config_path, config_version=None, mirrors=False):
+    """config_path as the CRI images plugin ends up with it ('' = none), from what the files set.
+
+    ``config_path``: the merged value (None when no file sets it); ``mirrors``: whether the
+    deprecated registry.mirrors table is non-empty."""
+    value = config_path if isinstance(config_path, str) else ''
+    if version is None or version < CONFIG_PATH_DEFAULT_SINCE:
+        return value
+    if version < CONFIG_PATH_DEFAULT_AT_INIT_SINCE:
+        if config_path is None or (config_path == '' and config_version != 3):
+            return DEFAULT_CONFIG_PATH_2_2
+        return value
+    if not value and not mirrors:
+        return DEFAULT_CONFIG_PATH_2_2
+    return value
+
+
+def _lookup(table, keypath):
+    for key in keypath:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
+
+
+def _deep_merge(dst, src):
+    for key, value in src.items():
+        if isinstance(value, dict) and isinstance(dst.get(key), dict):
+            _deep_merge(dst[key], value)
+        else:
+            dst[key] = value
+    return dst
+
+
+def images_config_of(data):
+    """The 2.x CRI images plugin table one parsed config file sets, in version 3 layout ({} if none).
+
+    A version 3 file: plugins."io.containerd.cri.v1.images". A version 2 (or version-less) file is
+    migrated: the keys of plugins."io.containerd.grpc.v1.cri" (or "cri") move as migrateConfig moves them."""
+    import copy
+    plugins = data.get('plugins') if isinstance(data, dict) and isinstance(data.get('plugins'), dict) else {}
+    out = {}
+    for name in ('cri', CRI_V2):
+        cri = plugins.get(name)
+        if not isinstance(cri, dict):
+            continue
+        for key in MIGRATED_TOP_KEYS:
+            if key in cri:
+                out[key] = copy.deepcopy(cri[key])
+        if 'sandbox_image' in cri:
+            out.setdefault('pinned_images', {})['sandbox'] = cri['sandbox_image']
+        ctd = cri.get('containerd') if isinstance(cri.get('containerd'), dict) else {}
+        for key in MIGRATED_CONTAINERD_KEYS:
+            if key in ctd:
+                out[key] = ctd[key]
+    images = plugins.get(IMAGES_V3)
+    if isinstance(images, dict):
+        _deep_merge(out, copy.deepcopy(images))
+    return out
+
+
+def effective_images_config(datas):
+    """The images plugin table of several parsed files merged in load order (2.x merges key by key)."""
+    out = {}
+    for data in datas:
+        _deep_merge(out, images_config_of(data))
+    return out
+
+
+def local_pull_trigger(version, images):
+    """(containerd name, what to change) of the first setting that forces the local pull path, or None."""
+    if version is None or version < TRANSFER_PULL_SINCE:
+        return None
+    images = images if isinstance(images, dict) else {}
+    for name, keypath, present, words in LOCAL_PULL_TRIGGERS:
+        if present(_lookup(images, keypath)):
+            return name, words
+    return None
+
+
+def pull_path(version, images):
+    """How containerd's CRI plugin pulls: ('transfer' | 'local', reason in words).
+
+    ``images``: the effective images plugin table (effective_images_config). The reason names what
+    chose the path and what would switch it. Unknown version: 'local' (the reading that never
+    claims certs.d is ignored when it may not be)."""
+    images = images if isinstance(images, dict) else {}
+    if version is None:
+        return 'local', 'containerd version unknown: assumed to split config_path as the local pull path does'
+    label = '%d.%d.%d' % tuple(version[:3])
+    if version < TRANSFER_PULL_SINCE:
+        return 'local', ('containerd %s pulls with its own client (the local pull path): CRI pulls use the '
+                         'transfer service only from 2.1.0' % label)
+    if images.get('use_local_image_pull') is True:
+        return 'local', ('containerd %s pulls with the local pull path because use_local_image_pull = true; '
+                         'without it, pulls go through the transfer service' % label)
+    hit = local_pull_trigger(version, images)
+    if hit:
+        name, words = hit
+        return 'local', ('containerd %s pulls with the local pull path because the config sets %s, which the '
+                         'transfer service does not support (it logs "Found \'%s\' in CRI config which is '
+                         'incompatible with transfer service ... %s"); without it (and without '
+                         'use_local_image_pull = true) pulls go through the transfer service' % (
+                             label, words, name, LOCAL_PULL_LOG))
+    return 'transfer', ('containerd %s pulls through the transfer service (the default since 2.1.0); '
+                        'use_local_image_pull = true, or any of %s, switches it to the local pull path' % (
+                            label, ', '.join(t[3] for t in LOCAL_PULL_TRIGGERS[:2])))
+
+
+def pull_path_from_log(lines):
+    """What containerd's own log says about the pull path: ('local', the Found line) or None."""
+    for line in lines or ():
+        if LOCAL_PULL_LOG in str(line):
+            return 'local', str(line).strip()
+    return None
+
+
+def splits_config_path(path):
+    """Whether config_path "a:b" means two directories on this pull path (False: one named "a:b")."""
+    return path != 'transfer'
+
+
+def config_path_roots(path, config_path):
+    """The certs.d roots a config_path value stands for on this pull path (filepath.SplitList or whole)."""
+    if not config_path:
         return []
-    return [CERTS_D]
+    if not splits_config_path(path):
+        return [config_path]
+    return [p for p in config_path.split(':') if p]
 
 
-def splits_colon_list(version):
-    """Whether config_path "a:b" means two directories (False: one directory named "a:b")."""
-    return version is None or version < COLON_LIST_UNSPLIT_SINCE
+def splits_colon_list(version, images=None):
+    """Whether config_path "a:b" means two directories for this version and images table."""
+    return splits_config_path(pull_path(version, images)[0])
 
 
 def supports_default_dir(version):
@@ -228,15 +456,18 @@ def version_of(ev, runtime):
 # containerd loads the main file, then its `imports`, breadth first, each file once (a file
 # already loaded is skipped, so a cycle ends). An entry with "*" is a glob (filepath.Glob);
 # any other entry is cleaned and, when relative, joined to the importing file's directory.
-# A relative glob: node, 1.6.20 resolves it against containerd's working directory (/ under
-# systemd), 1.7.24 against the importing file's directory (RELATIVE_GLOB_JOINED_SINCE: the
-# first release in between that does it is not pinned down; 1.7.0 is assumed). A named file that does not exist stops containerd from starting ("open
+# A relative glob: 1.6.20 resolves it against containerd's working directory (/ under systemd),
+# 1.7.24 against the importing file's directory (node). At the tags: the join moved before the glob
+# in v1.6.29 (services/server/config/config.go:301 join, 305 Glob; v1.6.28 globs first at line 300),
+# v1.7.16 (line 265 join, 269 Glob; v1.7.15 globs first at line 262) and every 2.x (v2.0.0
+# cmd/containerd/server/config/config.go:403 join, 407 Glob). A named file that does not exist stops containerd from starting ("open
 # ...: no such file or directory"); a glob that matches nothing is fine. An imported file's
 # [plugins."<id>"] table replaces the whole table of that plugin (no deep merge);
 # disabled_plugins and imports lists are appended. Source: services/server/config/config.go
 # (LoadConfig, resolveImports, mergeConfig), 1.6 to 2.x.
 IMPORT_GLOB = '*'
-RELATIVE_GLOB_JOINED_SINCE = (1, 7, 0)
+# (first release on the 1.6 branch, on the 1.7 branch, from 2.0 on)
+RELATIVE_GLOB_JOINED_SINCE = ((1, 6, 29), (1, 7, 16), (2, 0, 0))
 # node_evidence follows imports this many levels deep (module_utils/_evidence.py MAX_IMPORT_DEPTH).
 IMPORT_DEPTH_GATHERED = 8
 
@@ -252,7 +483,18 @@ def relative_glob_joined(version):
     """Whether a relative glob in `imports` is joined to the importing file's directory (None: unknown)."""
     if version is None:
         return None
-    return version >= RELATIVE_GLOB_JOINED_SINCE
+    return since_on_branch(version, RELATIVE_GLOB_JOINED_SINCE)
+
+
+def since_on_branch(version, firsts):
+    """Whether ``version`` has a change that reached each branch at its own release.
+
+    ``firsts``: the first release with it per branch, oldest branch first; the last entry holds for
+    every later branch; a branch older than the first entry has no release with it."""
+    for first in firsts:
+        if version[:2] == first[:2]:
+            return version >= first
+    return version >= firsts[-1]
 
 
 def import_targets(parent, entry, known):
@@ -284,10 +526,14 @@ def cri_owner_keys(config_version):
 # `mirrors` with a non-empty config_path stops the CRI (images) plugin on every version:
 # v1.6.20 pkg/cri/config/config.go:402, v1.7.24 pkg/cri/config/config.go:510,
 # v2.0.0 / v2.1.9 / v2.2.0 internal/cri/config/config.go:489-490 ("invalid cri image config").
-# `configs.tls` with config_path is refused only by 1.x (v1.6.20 config.go:415, v1.7.24 config.go:524);
-# 2.x no longer checks it (v2.1.9 internal/cri/config/config.go:483-530) and ignores `configs`
-# once config_path is set (same file, line 230: "the rest of the registry specific options are ignored").
+# `configs.tls` with config_path is refused only by 1.x (v1.6.20 config.go:415, v1.7.24 config.go:524).
+# 2.0 removed the field: RegistryConfig has only `auth` (v2.0.0 internal/cri/config/config.go:238-241,
+# v2.1.9 line 252-255, v2.3.4 line 254-257), so `configs.<host>.tls` is ignored with or without
+# config_path; `configs.<host>.auth` is still read for credentials (v2.1.9
+# internal/cri/server/images/image_pull.go:108 and 143). A non-empty `configs` also forces the local
+# pull path on 2.1+ (LOCAL_PULL_TRIGGERS).
 CONFIGS_TLS_REFUSED_BEFORE = (2, 0, 0)
+CONFIGS_TLS_REMOVED_SINCE = (2, 0, 0)
 # 2.2.0 and 2.2.1 put the default config_path into DefaultImageConfig (v2.2.0
 # internal/cri/config/config_unix.go:36), so `mirrors` without config_path meets a non-empty
 # config_path and the CRI images plugin fails; they also turn an explicit config_path = "" of a
@@ -356,6 +602,14 @@ def mirrors_conflict_without_config_path(version, config_path=None, config_versi
 def refuses_configs_tls_with_config_path(version):
     """1.x refuses configs.tls next to config_path; 2.x accepts and ignores it (None: assume 1.x)."""
     return version is None or version < CONFIGS_TLS_REFUSED_BEFORE
+
+
+def configs_tls_ignored(version, config_path):
+    """Whether registry.configs.<host>.tls is silently ignored: always on 2.x (the field is gone);
+    1.x reads it without config_path and refuses it with one (cri_load_refusals)."""
+    if version is not None and version >= CONFIGS_TLS_REMOVED_SINCE:
+        return True
+    return False
 
 
 def requires_host_table(version):
@@ -463,17 +717,37 @@ def socket_of(ev):
 #   means pull, resolve and push; an unknown capability fails the whole file.
 # - Resolver.Resolve: a tag is resolved only on hosts with pull AND resolve, a digest on hosts
 #   with pull; every host is tried in order after a connection error, a 404 or any status > 399.
-# - 1.7+: an http host with TLS settings (ca, client or skip_verify) on a port other than 80 is
-#   tried as https first and falls back to http (NewHTTPFallback); 1.6.20 has no such fallback.
-# - The implicit upstream of a loopback registry (localhost, 127.0.0.0/8, ::1): 1.6 http with
-#   verification off; 1.7+ https for no port or 443, else http with the https-first fallback.
+# - An http host with TLS settings (ca, client or skip_verify) is tried as https first and falls
+#   back to http (HTTPFallback), by release: none before v1.6.25 and in v1.7.0-v1.7.6; v1.7.7 on
+#   every port (remotes/docker/config/hosts.go:242); v1.6.25+ and v1.7.8+ only with an explicit
+#   port other than 80 (v1.6.25 / v1.7.8 hosts.go:254-256 `port != "" && port != "80"`); 2.x on
+#   every port but 80, a missing port included (v2.0.0 core/remotes/docker/config/hosts.go:252-254,
+#   v2.1.9 line 220-222 `port != "80"`).
+# - The implicit upstream of a loopback registry (localhost, 127.0.0.0/8, ::1): before v1.6.25 and
+#   in v1.7.0-v1.7.7 http with verification off (v1.6.20 / v1.7.7 hosts.go:102-110); from v1.6.25,
+#   v1.7.8 and 2.x https for no port or 443, plain http for 80, else http with verification off,
+#   which the fallback above tries as https first (v1.6.25 / v1.7.8 hosts.go:102-120, v2.1.9 104-122).
 # - Without config_path, the deprecated `mirrors` table: mirrors[<host>] else mirrors["*"],
 #   scheme-less endpoints get http for loopback hosts and https otherwise, an endpoint keeps its
 #   path ("/v2" only when it has none), and the registry's own endpoint is appended unless an
 #   endpoint already names the registry host (registryEndpoints).
 DOCKER_HUB_API = 'registry-1.docker.io'
-HTTP_TLS_FALLBACK_SINCE = (1, 7, 0)
+# Releases with the https-first fallback (see above), per branch; 1.7.7 is the one on every port.
+HTTP_TLS_FALLBACK_SINCE = ((1, 6, 25), (1, 7, 7), (2, 0, 0))
+HTTP_FALLBACK_ANY_PORT = ((1, 7, 7),)
+LOOPBACK_BY_PORT_SINCE = ((1, 6, 25), (1, 7, 8), (2, 0, 0))
+# hosts.toml capabilities: pull, resolve, push (v1.6.20-v2.1.9 hosts.go parseHostConfig, v2.1.9
+# core/remotes/docker/config/hosts.go:455-462: any other name fails the whole file); `referrers`
+# from v2.2.0 (same file:461-462), and a host without capabilities then has it too (line 468).
 CAPABILITIES = ('pull', 'resolve', 'push')
+REFERRERS_SINCE = (2, 2, 0)
+
+
+def capabilities(version):
+    """Capability names hosts.toml accepts on this containerd (None: the newest set)."""
+    if version is None or version >= REFERRERS_SINCE:
+        return CAPABILITIES + ('referrers',)
+    return CAPABILITIES
 
 
 def is_loopback_host(hostport):
@@ -502,9 +776,22 @@ def host_port(hostport):
     return hostport, ''
 
 
-def http_tls_fallback(version):
-    """Whether an http host with TLS settings is tried as https first (1.7+; None: assume yes)."""
-    return version is None or version >= HTTP_TLS_FALLBACK_SINCE
+def http_tls_fallback(version, port=None):
+    """Whether an http host with TLS settings is tried as https first (None version: assume 2.x).
+
+    ``port``: the host's explicit port ('' when none); None asks whether the release has the
+    fallback at all."""
+    if version is None:
+        return port != '80'
+    if not since_on_branch(version, HTTP_TLS_FALLBACK_SINCE):
+        return False
+    if port is None:
+        return True
+    if tuple(version[:3]) in HTTP_FALLBACK_ANY_PORT:
+        return True  # v1.7.7 hosts.go:242 checks no port at all
+    if version[0] >= 2:
+        return port != '80'
+    return port not in ('', '80')
 
 
 def implicit_upstream(registry, version):
@@ -513,8 +800,11 @@ def implicit_upstream(registry, version):
         return 'https', DOCKER_HUB_API, False, 'Docker Hub\'s API host'
     if is_loopback_host(registry):
         _host, port = host_port(registry)
-        if version is not None and version < HTTP_TLS_FALLBACK_SINCE:
-            return 'http', registry, False, 'a loopback registry is plain http (containerd 1.6)'
+        if version is not None and not since_on_branch(version, LOOPBACK_BY_PORT_SINCE):
+            # http with verification off, which counts as TLS settings for the fallback
+            first = http_tls_fallback(version, port)
+            return 'http', registry, first, 'a loopback registry is http%s (containerd %d.%d.%d)' % (
+                ', https first' if first else '', version[0], version[1], version[2])
         if port in ('', '443'):
             return 'https', registry, False, 'a loopback registry on the https port'
         if port == '80':

@@ -51,9 +51,16 @@ PACKAGED_DROPINS = ('crio.conf',)
 # CRI-O: its own config decides the short-name mode it resolves with, not registries.conf.
 CRIO_MAIN = '/etc/crio/crio.conf'
 CRIO_DROPIN_DIR = '/etc/crio/crio.conf.d'
-CRIO_ENFORCING_SINCE = (1, 34, 0)   # [crio.image] short_name_mode, default enforcing
-CRIO_MODE_BEFORE = 'disabled'       # 1.33 and older resolve with short-name mode disabled
+# [crio.image] short_name_mode, default enforcing: cri-o v1.34.0 pkg/config/config.go:755-759 and
+# the default at line ~1000 ("enforcing"); v1.33.x has no such key and resolves with short-name mode
+# disabled (cri-o v1.33.0 internal/storage/image.go:1020-1021).
+CRIO_ENFORCING_SINCE = (1, 34, 0)
+CRIO_MODE_BEFORE = 'disabled'
 CRIO_DEFAULT_MODE = 'enforcing'
+# CRI-O 1.34+ accepts only these (or "", the default): anything else fails validation with
+# "invalid short name mode" (cri-o v1.34.0 pkg/config/config.go:1705-1709, v1.35.0 line 1782-1786,
+# v1.36.0 line 1864-1868); "disabled" is disabled, everything else enforcing (v1.34.0 line 755-759).
+CRIO_SHORT_NAME_MODES = ('enforcing', 'disabled')
 CRIO_RELOAD_KEY = 'reload:crio'     # CRI-O re-reads registries.conf on SIGHUP (systemctl reload crio)
 
 # docker/reference DomainRegexp: what an unqualified-search-registries entry and a prefix host must be.
@@ -297,6 +304,9 @@ def crio_resolves_with(version, configured):
     if version is not None and tuple(version) < CRIO_ENFORCING_SINCE:
         return CRIO_MODE_BEFORE, 'CRI-O %s resolves short names with short-name mode disabled (before 1.34)' % (
             '.'.join(str(v) for v in version))
+    if configured and configured not in CRIO_SHORT_NAME_MODES:
+        return None, ('[crio.image] short_name_mode = "%s" is refused by CRI-O ("invalid short name mode"; it '
+                      'accepts only enforcing or disabled), so CRI-O does not start with this configuration' % configured)
     if configured:
         return configured, '[crio.image] short_name_mode = "%s"' % configured
     if version is None:

@@ -33,20 +33,25 @@ SHIM_SECRET_KEYS = ('auth',)
 DEFAULT_REPOSITORY = 'registry.k8s.io'
 CONTROL_PLANE = ('kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy')
 
-# kubeadm's pinned images per Kubernetes minor: [(first patch, etcd tag)], coredns tag, pause tag.
-# kubeadm raises etcd within a minor; the entry with the highest first patch <= the patch applies.
-# Source: the per-release `kubeadm config images list` output recorded by minikube
-# (pkg/minikube/constants/constants_kubeadm_images.go).
+# kubeadm's pinned images per Kubernetes minor: [(first patch, etcd tag)], CoreDNS (a tag, or
+# [(first patch, tag)] when a patch release raised it), pause tag. The entry with the highest first
+# patch <= the patch applies. Source: `kubeadm config images list` per release as minikube records it
+# (kubernetes/minikube pkg/minikube/constants/constants_kubeadm_images.go at commit 006286b0, which
+# lists every release up to v1.31.2 and v1.32.0-beta.0). Not yet compared with kubeadm's own
+# cmd/kubeadm/app/constants/constants.go at each tag; patches after the last recorded one are assumed
+# to keep its images, and 1.32 holds the images of v1.32.0-beta.0.
 KUBEADM_IMAGES = {
     (1, 22): ([(0, '3.5.0-0'), (17, '3.5.6-0')], 'v1.8.4', '3.5'),
     (1, 23): ([(0, '3.5.1-0'), (14, '3.5.5-0'), (15, '3.5.6-0')], 'v1.8.6', '3.6'),
     (1, 24): ([(0, '3.5.3-0'), (8, '3.5.5-0'), (9, '3.5.6-0')], 'v1.8.6', '3.7'),
     (1, 25): ([(0, '3.5.4-0'), (4, '3.5.5-0'), (5, '3.5.6-0'), (15, '3.5.9-0')], 'v1.9.3', '3.8'),
     (1, 26): ([(0, '3.5.6-0'), (10, '3.5.9-0'), (13, '3.5.10-0')], 'v1.9.3', '3.9'),
-    (1, 27): ([(0, '3.5.7-0'), (7, '3.5.9-0'), (10, '3.5.10-0')], 'v1.10.1', '3.9'),
-    (1, 28): ([(0, '3.5.9-0'), (6, '3.5.10-0')], 'v1.10.1', '3.9'),
-    (1, 29): ([(0, '3.5.10-0')], 'v1.11.1', '3.9'),
-    (1, 30): ([(0, '3.5.12-0')], 'v1.11.1', '3.9'),
+    (1, 27): ([(0, '3.5.7-0'), (7, '3.5.9-0'), (10, '3.5.10-0'), (12, '3.5.12-0')], 'v1.10.1', '3.9'),
+    (1, 28): ([(0, '3.5.9-0'), (6, '3.5.10-0'), (8, '3.5.12-0'), (14, '3.5.15-0')], 'v1.10.1', '3.9'),
+    (1, 29): ([(0, '3.5.10-0'), (3, '3.5.12-0'), (9, '3.5.15-0')], 'v1.11.1', '3.9'),
+    (1, 30): ([(0, '3.5.12-0'), (5, '3.5.15-0')], [(0, 'v1.11.1'), (5, 'v1.11.3')], '3.9'),
+    (1, 31): ([(0, '3.5.15-0')], [(0, 'v1.11.1'), (1, 'v1.11.3')], '3.10'),
+    (1, 32): ([(0, '3.5.16-0')], 'v1.11.3', '3.10'),
 }
 _VERSION_RE = re.compile(r'^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$')
 
@@ -69,6 +74,8 @@ def kubeadm_images(version, repository=None):
         return None
     etcds, coredns, pause = KUBEADM_IMAGES[(v[0], v[1])]
     etcd = [tag for first, tag in etcds if first <= v[2]][-1]
+    if not isinstance(coredns, str):
+        coredns = [tag for first, tag in coredns if first <= v[2]][-1]
     repo = (repository or DEFAULT_REPOSITORY).rstrip('/')
     dns = 'coredns/coredns' if repo == DEFAULT_REPOSITORY else 'coredns'
     tag = 'v%d.%d.%d' % v

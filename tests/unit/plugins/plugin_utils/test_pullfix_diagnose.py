@@ -255,7 +255,7 @@ CASES = {
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
                                 '  capabilities = ["pull"]\n  insecure = true\n')),
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
-                                '  capabilities = ["pull"]\n  dial_timeout = "3s"\n  [host."https://m.example.com".header]\n'
+                                '  capabilities = ["pull"]\n  override_path = false\n  [host."https://m.example.com".header]\n'
                                 '    X-Mirror = "1"\n'))),
     'hosts-toml-no-scheme': (
         E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."m.example.com:5000"]\n  capabilities = ["pull"]\n')),

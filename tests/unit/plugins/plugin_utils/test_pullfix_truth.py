@@ -62,7 +62,10 @@ def test_captured_containerd_2_1_9_node():
 
 @pytest.mark.parametrize('version, config, fires', [
     ('2.1.9', V3_CP, False),                      # config_path set
-    ('2.2.2', 'version = 3\n', False),            # 2.2 reads certs.d by default
+    # 2.2 fills in "/etc/containerd/certs.d:/etc/docker/certs.d", which the default transfer pull path
+    # takes as one directory (containerd#12636): certs.d is not read
+    ('2.2.2', 'version = 3\n', True),
+    ('2.2.2', 'version = 3\n[plugins."io.containerd.cri.v1.images"]\n  use_local_image_pull = true\n', False),
     ('1.7.24', V2_HEAD, True), ('1.6.20', V2_HEAD, True), ('2.0.0', 'version = 3\n', True)])
 def test_config_path_unset_per_version(version, config, fires):
     ev = node(version, config)

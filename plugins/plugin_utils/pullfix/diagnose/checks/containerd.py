@@ -13,7 +13,7 @@ import posixpath
 
 from ...evidence import image_registry, parse_version, url_host
 from ...facts import containerd as facts
-from ...facts.containerd import CRI_PLUGIN_NAMES, CRI_V2, DEFAULT_PAUSE, IMAGES_V3, RUNTIME_V3, V2_ONLY_CRI_KEYS
+from ...facts.containerd import CRI_PLUGIN_NAMES, CRI_V2, IMAGES_V3, RUNTIME_V3, V2_ONLY_CRI_KEYS
 from ...facts.k3s import is_generated as is_generated_path
 
 
@@ -388,7 +388,7 @@ def _check_sandbox_location(ctx, path, data, index, cv):
         ctx.findings.add('containerd-sandbox-image-ignored', [ctx.cite_key(path, index, keypath)], (
             '%s is a version %d config: containerd does not read %s there and pulls its default pause image '
             '(%s) instead; the version %d key is %s.' % (
-                path, version, '.'.join(keypath[2:]), DEFAULT_PAUSE[2 if (cv and cv >= (2, 0, 0)) else 1],
+                path, version, '.'.join(keypath[2:]), facts.default_pause(cv, version),
                 version, right)))
 
 
@@ -421,12 +421,22 @@ def _check_legacy_registry(ctx, eff, cv):
             'registry mirrors are configured with the deprecated registry.mirrors table ("`mirrors` is '
             'deprecated, please use `config_path` instead"); hosts.toml files under config_path replace it '
             'and apply without a restart.'))
-    if eff.tls and cp:
-        ctx.findings.add('containerd-configs-tls-ignored', [eff.config_path_cite, eff.tls[1]], (
-            'containerd %s accepts the deprecated registry configs.tls next to config_path but ignores it '
-            '(once config_path is set "the rest of the registry specific options are ignored"): the TLS '
-            'settings for %s are not applied. Put them in certs.d/<host>/hosts.toml (ca, client, skip_verify).' % (
+    if eff.tls and facts.configs_tls_ignored(cv, cp):
+        ctx.findings.add('containerd-configs-tls-ignored', [c for c in (eff.config_path_cite, eff.tls[1]) if c], (
+            'containerd %s ignores the deprecated registry configs.tls, with or without config_path: 2.0 removed '
+            'the field (only configs.<host>.auth is still read), so the TLS settings for %s are not applied. Put '
+            'them in certs.d/<host>/hosts.toml (ca, client, skip_verify).' % (
                 '%d.%d.%d' % cv if cv else '2.x', ', '.join(eff.tls[0]))))
+
+
+def _images_config(ctx):
+    """The CRI images plugin table of the loaded config files, merged as 2.x merges them."""
+    datas = []
+    for path in config_files(ctx):
+        loaded = ctx.ev.parsed(path, 'toml')
+        if loaded and loaded[2] is None and isinstance(loaded[0], dict):
+            datas.append(loaded[0])
+    return facts.effective_images_config(datas)
 
 
 def check_config_path(ctx, eff):
@@ -437,14 +447,15 @@ def check_config_path(ctx, eff):
     cv = cversion(ctx)
     cp = eff.config_path
     legacy = eff.registry and eff.registry.get('mirrors')
+    pull, pull_why = facts.pull_path(cv, _images_config(ctx))
     if not cp:
         if eff.unusable:
             return []  # containerd cannot load its configuration: that is the finding, config_path is unknown
         if legacy:
             return []  # the deprecated in-config mirrors are used instead
-        defaults = facts.default_config_path(cv) if cp is None else []
-        if defaults:
-            return defaults
+        default = facts.effective_config_path(cv, cp, eff.version, bool(legacy))
+        if default and facts.splits_config_path(pull):
+            return facts.config_path_roots(pull, default)
         wanted = sorted(ctx.settings.get('registry_mirrors') or {})
         ignored = [p for p in ev.paths_by_why('certs-d')
                    if p.endswith('/hosts.toml') and p.startswith(facts.CERTS_D + '/')]
@@ -452,11 +463,16 @@ def check_config_path(ctx, eff):
             lines = [eff.config_path_cite or eff.registry_cite or
                      '%s: no config_path under the CRI registry table' % eff.main]
             lines.extend('%s: ignored' % p for p in ignored)
-            if cp == '':
+            if default:
+                why = '%s, so containerd %d.%d.%d fills in its default "%s"; but %s, which takes that colon list ' \
+                      'as one directory of that literal name (containerd#12636)' % (
+                          'empty' if cp == '' else 'not set', cv[0], cv[1], cv[2], default, pull_why)
+            elif cp == '':
                 why = 'is empty'
             elif cv is not None and cv >= (2, 0, 0):
-                why = 'not set, and containerd %d.%d.%d has no default (2.0 and 2.1 have none; 2.2 reads ' \
-                      '/etc/containerd/certs.d:/etc/docker/certs.d by default)' % cv
+                why = 'not set, and containerd %d.%d.%d has no default (2.0 and 2.1 have none; 2.2 and later fill ' \
+                      'in /etc/containerd/certs.d:/etc/docker/certs.d, which only the local pull path splits); ' \
+                      '%s' % (cv[0], cv[1], cv[2], pull_why)
             else:
                 why = 'not set (containerd 1.6/1.7 and 2.0/2.1 read no certs.d without it)'
             ctx.findings.add('containerd-config-path-unset', lines, (
@@ -477,13 +493,14 @@ def check_config_path(ctx, eff):
                 cp, ', '.join(posixpath.normpath('/' + p) for p in relative), facts.CERTS_D)))
         return []
     if ':' in cp:
-        if cv is not None and not facts.splits_colon_list(cv):
+        if not facts.splits_config_path(pull):
             ctx.findings.add('containerd-config-path-list', [eff.config_path_cite], (
-                'config_path "%s" is a colon-separated list; containerd %d.%d.%d (transfer service pulls) '
-                'does not split it and looks for a directory of that literal name. Use one directory.' % (
-                    cp, cv[0], cv[1], cv[2])))
+                'config_path "%s" is a colon-separated list, but %s. That path passes config_path whole to the '
+                'registry host lookup, which looks for a directory of that literal name, so no hosts.toml is '
+                'read and pulls go straight to the registry. Use one directory (config_path = "%s"); the local '
+                'pull path would split the list.' % (cp, pull_why, facts.CERTS_D)))
         else:
-            parts = [p for p in cp.split(':') if p]
+            parts = facts.config_path_roots(pull, cp)
     for part in parts:
         t = ev.dir_type(part)
         if t is None:
@@ -701,11 +718,12 @@ def check_certs_d(ctx, roots=None):
 
 
 def _check_hosts_toml(ctx, path, data, index, registry, mirrors, hostdir):
-    unknown = [((k,), k) for k in data if k not in facts.HOSTS_TOP_KEYS]
+    hv = cversion(ctx)
+    unknown = [((k,), k) for k in data if k not in facts.hosts_keys(hv, top=True)]
     hosts = data.get('host') if isinstance(data.get('host'), dict) else {}
     for url, conf in hosts.items():
         if isinstance(conf, dict):
-            unknown.extend((('host', url, k), k) for k in conf if k not in facts.HOSTS_HOST_KEYS)
+            unknown.extend((('host', url, k), k) for k in conf if k not in facts.hosts_keys(hv))
     if unknown:
         ctx.findings.add('hosts-toml-unknown-key', [ctx.cite_key(path, index, kp) for kp, _key in unknown], (
             '%s sets %s, which containerd does not know and silently ignores (known: server, capabilities, '
@@ -770,8 +788,7 @@ def check_sandbox(ctx, eff):
     image = eff.sandbox
     cite = eff.sandbox_cite
     if not image:
-        major = 2 if (cv and cv >= (2, 0, 0)) or eff.version == 3 else 1
-        image = DEFAULT_PAUSE[major]
+        image = facts.default_pause(cv, eff.version)
         cite = '%s: no sandbox image set (default %s)' % (eff.main, image)
     if image_registry(image) != expected:
         ctx.findings.add('sandbox-image-not-local', [cite], (
