@@ -61,7 +61,7 @@ _CATALOGUE = {
                                   MANUAL, 'pull'),
     'containerd-import-replaces-cri-table': ('warning', "An imported file replaces the main file's CRI plugin table (containerd 1.x)",
                                              MANUAL, 'pull'),
-    'containerd-configs-tls-ignored': ('warning', 'Deprecated registry configs.tls is ignored because config_path is set (containerd 2.x)',
+    'containerd-configs-tls-ignored': ('warning', 'Deprecated registry configs.tls is ignored (containerd 2.x removed it)',
                                        CONTAINERD, 'pull'),
     'containerd-sandbox-image-ignored': ('warning', 'The sandbox image is set where this config version does not read it', CONTAINERD,
                                          'pull'),

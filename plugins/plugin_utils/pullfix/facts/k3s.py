@@ -20,6 +20,10 @@ SERVICES = {'k3s': ('k3s.service', 'k3s-agent.service'),
 
 # Kubernetes releases whose k3s/RKE2 "*" mirror never falls back to the default endpoint ->
 # the release that fixed it (k3s v1.32.3+k3s1 / v1.31.7+k3s1; RKE2 embeds the same code).
+# Source: k3s-io/k3s#11857 (reported on v1.32.2+k3s1 with its containerd 2.0.2-k3s2), backports
+# #11875 (replicated on v1.32.2+k3s1, validated fixed on v1.32.3-rc2+k3s1) and #11876 (replicated
+# on v1.31.6+k3s1, validated fixed on v1.31.7-rc1+k3s1). Not read at the tags: the k3s repository
+# is larger than this checkout's mirror limit.
 WILDCARD_BROKEN = {(1, 32, 2): (1, 32, 3), (1, 31, 6): (1, 31, 7)}
 
 
