@@ -525,7 +525,8 @@ def cri_owner_keys(config_version):
 
 # `mirrors` with a non-empty config_path stops the CRI (images) plugin on every version:
 # v1.6.20 pkg/cri/config/config.go:402, v1.7.24 pkg/cri/config/config.go:510,
-# v2.0.0 / v2.1.9 / v2.2.0 internal/cri/config/config.go:489-490 ("invalid cri image config").
+# v2.0.0 internal/cri/config/config.go:470, v2.1.9 line 489, v2.2.0 line 491, v2.3.0 line 505
+# ("invalid cri image config": v2.1.0 plugins/cri/images/plugin.go:64).
 # `configs.tls` with config_path is refused only by 1.x (v1.6.20 config.go:415, v1.7.24 config.go:524).
 # 2.0 removed the field: RegistryConfig has only `auth` (v2.0.0 internal/cri/config/config.go:238-241,
 # v2.1.9 line 252-255, v2.3.4 line 254-257), so `configs.<host>.tls` is ignored with or without
@@ -538,8 +539,8 @@ CONFIGS_TLS_REMOVED_SINCE = (2, 0, 0)
 # internal/cri/config/config_unix.go:36), so `mirrors` without config_path meets a non-empty
 # config_path and the CRI images plugin fails; they also turn an explicit config_path = "" of a
 # migrated version 2 file into the default (v2.2.0 plugins/cri/images/plugin.go:213-221, commit
-# 5386802f8). 2.2.2 (commit a20dead7c, plugins/cri/images/plugin.go) sets the default only when
-# both mirrors and config_path are empty.
+# 5386802f8). 2.2.2 (commit a20dead7c, v2.2.2 plugins/cri/images/plugin.go:64-72, same in v2.3.x)
+# sets the default only when both mirrors and config_path are empty.
 MIRRORS_HIT_DEFAULT_CONFIG_PATH = ((2, 2, 0), (2, 2, 2))
 
 # A hosts.toml without any [host."..."] table: 1.x fails with "invalid `host` tree" and drops the

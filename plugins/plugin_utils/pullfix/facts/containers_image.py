@@ -42,7 +42,8 @@ V2_KEYS = ('unqualified-search-registries', 'registry', 'short-name-mode', 'alia
 V1_TABLES = ('search', 'insecure', 'block')
 SHORT_NAME_MODES = ('enforcing', 'permissive', 'disabled')
 PULL_FROM_MIRROR = ('all', 'digest-only', 'tag-only')
-# registries.conf's own default when no file sets short-name-mode (shortnames.go).
+# registries.conf's own default when no file sets short-name-mode (containers/image df7e80d2
+# pkg/sysregistriesv2/shortnames.go:23, applied at system_registries_v2.go:761).
 DEFAULT_SHORT_NAME_MODE = 'permissive'
 
 # Drop-ins shipped by packages: when a later file replaces their list, that is the site's intent.
@@ -52,7 +53,7 @@ PACKAGED_DROPINS = ('crio.conf',)
 CRIO_MAIN = '/etc/crio/crio.conf'
 CRIO_DROPIN_DIR = '/etc/crio/crio.conf.d'
 # [crio.image] short_name_mode, default enforcing: cri-o v1.34.0 pkg/config/config.go:755-759 and
-# the default at line ~1000 ("enforcing"); v1.33.x has no such key and resolves with short-name mode
+# the default at line 995 ("enforcing"); v1.33.x has no such key and resolves with short-name mode
 # disabled (cri-o v1.33.0 internal/storage/image.go:1020-1021).
 CRIO_ENFORCING_SINCE = (1, 34, 0)
 CRIO_MODE_BEFORE = 'disabled'

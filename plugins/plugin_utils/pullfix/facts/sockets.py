@@ -22,7 +22,8 @@ from ..evidence import endpoint_path
 # The path tools and pods expect when nobody told them otherwise (Spegel's containerdSock
 # default, crictl's first default, kubeadm's containerd default).
 CONVENTIONAL = '/run/containerd/containerd.sock'
-# containerd creates its socket 0660 with owner/group from [grpc] uid/gid (REFERENCE.md).
+# containerd creates its socket 0660 with owner/group from [grpc] uid/gid (v1.6.20
+# sys/socket_unix.go:58, v1.7.24 line 57, v2.1.9 pkg/sys/socket_unix.go:57 os.Chmod(path, 0660)).
 SOCKET_MODE = '0660'
 # The type the container policy gives runtime socket directories (container-selinux,
 # k3s-selinux: /var/run/k3s(/.*)? is container_var_run_t).

@@ -315,3 +315,17 @@ def test_kubeadm_images_at_the_tags(version, etcd, coredns, pause):
     assert 'registry.k8s.io/etcd:%s' % etcd in imgs
     assert 'registry.k8s.io/coredns/coredns:%s' % coredns in imgs
     assert 'registry.k8s.io/pause:%s' % pause in imgs
+
+
+def test_a_missing_second_root_of_a_split_list_is_no_finding():
+    # the stock EKS AL2023 node has no /etc/docker/certs.d: containerd skips that root
+    ev = node('2.1.9', eks_al2023())
+    with_dir(ev, '/etc/docker/certs.d', [], kind='missing')
+    found = ids(run(ev))
+    assert 'containerd-config-path-missing' not in found and 'containerd-config-path-not-directory' not in found
+    # with neither root there, nothing is read: that is worth the warning, naming the pull path
+    ev['files'].pop(CERTS + '/docker.io/hosts.toml', None)
+    ev['dirs'].pop(CERTS + '/docker.io', None)
+    with_dir(ev, CERTS, [], kind='missing')
+    f = get(run(ev), 'containerd-config-path-missing')
+    assert 'local pull path' in f['explanation']

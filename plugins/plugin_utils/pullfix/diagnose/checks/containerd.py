@@ -501,13 +501,18 @@ def check_config_path(ctx, eff):
                 'pull path would split the list.' % (cp, pull_why, facts.CERTS_D)))
         else:
             parts = facts.config_path_roots(pull, cp)
+    # a missing root of a split list is skipped (hostDirFromRoots): only worth a word when none exists
+    any_root = any(ev.dir_type(p) == 'dir' for p in parts)
     for part in parts:
         t = ev.dir_type(part)
         if t is None:
             continue
         if t == 'missing':
+            if any_root:
+                continue
             ctx.findings.add('containerd-config-path-missing', [eff.config_path_cite, '%s: missing' % part], (
-                'config_path names %s, which does not exist: no registry host configuration is applied.' % part))
+                'config_path names %s, which does not exist: no registry host configuration is applied (%s).' % (
+                    part, pull_why)))
         elif t != 'dir':
             ctx.findings.add('containerd-config-path-not-directory', [eff.config_path_cite, '%s: %s' % (part, t)], (
                 'config_path names %s, which is a %s, not a directory of <host>/hosts.toml.' % (part, t)))
