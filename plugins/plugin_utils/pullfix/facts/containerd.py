@@ -79,6 +79,7 @@ def knows_dial_timeout(version):
     on_2_0, since = DIAL_TIMEOUT_SINCE
     return version >= since or (version[:2] == on_2_0[:2] and version >= on_2_0)
 
+
 # Upstream endpoint used when hosts.toml has no `server`: the registry's own https endpoint,
 # except Docker Hub, whose API lives elsewhere.
 UPSTREAMS = {'docker.io': 'https://registry-1.docker.io'}
@@ -230,11 +231,11 @@ LOCAL_PULL_TRIGGERS = (
     ('DiscardUnpackedLayers', ('discard_unpacked_layers',),
      lambda v: v is True, 'discard_unpacked_layers = true'),
     ('Registry.Mirrors', ('registry', 'mirrors'),
-     lambda v: bool(v), 'registry.mirrors (deprecated)'),
+     bool, 'registry.mirrors (deprecated)'),
     ('Registry.Configs', ('registry', 'configs'),
-     lambda v: bool(v), 'registry.configs (deprecated)'),
+     bool, 'registry.configs (deprecated)'),
     ('Registry.Auths', ('registry', 'auths'),
-     lambda v: bool(v), 'registry.auths (deprecated)'),
+     bool, 'registry.auths (deprecated)'),
     ('MaxConcurrentDownloads', ('max_concurrent_downloads',),
      lambda v: v is not None and v != 3, 'max_concurrent_downloads other than 3'),
     ('ImagePullWithSyncFs', ('image_pull_with_sync_fs',),
