@@ -34,8 +34,10 @@ policy_types.go, internal/json.go, policy_paths_common.go):
   scope (docker/docker_transport.go 42-47).
 - Newer keys an older CRI-O rejects as unknown (first containers/image tag holding them, found
   with `git log -S`): sigstoreSigned v5.22.0, fulcio v5.24.0, keyPaths/keyDatas/
-  rekorPublicKeyPaths/rekorPublicKeyDatas in sigstoreSigned v5.33.0, pki v5.35.0.
-  CRI-O -> containers/image (go.mod at the tag): 1.26.0 5.23.1-pre, 1.27.0 5.25.0, 1.28.0 5.27.0,
+  rekorPublicKeyPaths/rekorPublicKeyDatas in sigstoreSigned v5.33.0, pki v5.35.0; keyPaths in
+  signedBy v5.22.0 (cri-o#6197: CRI-O 1.24 with RHEL 8.7's containers-common policy).
+  CRI-O -> containers/image (go.mod at the tag): 1.22.0 5.15.2, 1.23.0 5.16.1, 1.24.0 5.17.0,
+  1.25.0 5.22.0, 1.26.0 5.23.1-pre, 1.27.0 5.25.0, 1.28.0 5.27.0,
   1.29.0 5.29.0, 1.30.0 5.29.3-pre, 1.31.0 5.32.2, 1.32.0 5.33.0, 1.33.0 5.35.0, 1.34.0 5.36.2,
   1.35.0 and 1.36.0 go.podman.io/image 5.38.0.
 """
@@ -72,8 +74,13 @@ SINCE = {
     'rekorPublicKeyPaths': (5, 33, 0), 'rekorPublicKeyDatas': (5, 33, 0),
     'pki': (5, 35, 0),
 }
+# signedBy keys: keyPaths since v5.22.0 (CRI-O 1.24 and older answer `invalid policy in
+# "/etc/containers/policy.json": Unknown key "keyPaths"` to the containers-common policy of RHEL 8.7:
+# cri-o#6197, kubernetes/website#40834).
+SIGNED_BY_SINCE = {'keyPaths': (5, 22, 0)}
 # containers/image used by each CRI-O minor release (go.mod at vX.Y.0).
 CRIO_IMAGE_LIBRARY = {
+    (1, 22): (5, 15, 2), (1, 23): (5, 16, 1), (1, 24): (5, 17, 0), (1, 25): (5, 22, 0),
     (1, 26): (5, 23, 1), (1, 27): (5, 25, 0), (1, 28): (5, 27, 0), (1, 29): (5, 29, 0),
     (1, 30): (5, 29, 3), (1, 31): (5, 32, 2), (1, 32): (5, 33, 0), (1, 33): (5, 35, 0),
     (1, 34): (5, 36, 2), (1, 35): (5, 38, 0), (1, 36): (5, 38, 0),
@@ -256,8 +263,8 @@ def _fields(node, allowed, problems, what, required=()):
     return out
 
 
-def _library_too_old(key, line, library, problems):
-    since = SINCE.get(key)
+def _library_too_old(key, line, library, problems, table=None):
+    since = (SINCE if table is None else table).get(key)
     if library and since and library < since:
         problems.append((line, '"%s" needs containers/image %d.%d.%d or later (this runtime has %d.%d.%d): '
                                'the policy is rejected' % ((key,) + since + library)))
@@ -300,6 +307,9 @@ def _requirement(node, problems, library):
         if fields and 'baseLayerIdentity' in fields:
             _identity(fields['baseLayerIdentity'][1], problems)
     elif kind == 'signedBy':
+        for key, line, _value in node[2]:
+            if _library_too_old(key, line, library, problems, SIGNED_BY_SINCE):
+                return
         fields = _fields(node, SIGNED_BY_KEYS, problems, kind)
         if fields is None:
             return

@@ -246,7 +246,8 @@ def test_real_policies_are_accepted(name):
 def test_fixture_policy_needs_sigstore_support():
     text = read('policy-json', 'containers-image-fixture-policy.json')
     problems = policy.validate(text, (5, 21, 0))
-    assert len(problems) == 2 and all('"sigstoreSigned" needs containers/image 5.22.0' in m for _line, m in problems)
+    assert [(line, m.split(' needs')[0]) for line, m in problems] == [(82, '"keyPaths"'), (144, '"sigstoreSigned"'),
+                                                                      (150, '"sigstoreSigned"')]
     assert policy.validate(text, policy.image_library_for_crio('1.26.0')) == []
 
 
@@ -513,3 +514,12 @@ def test_discard_in_a_v2_file_without_runtimes_is_not_migrated_by_2x():
     assert spegel.discard_setting(cfg, containerd_major=2)[0] is False
     assert not spegel.spegel_starved(cfg, containerd_major=2)
     assert not spegel.spegel_starved(cfg, containerd_major=1, spegel_wanted=False)
+
+
+def test_signed_by_key_paths_on_crio_1_24():
+    # the RHEL 8.7 containers-common policy shape of cri-o#6197: signedBy with keyPaths
+    text = ('{"default": [{"type": "insecureAcceptAnything"}], "transports": {"docker": {"registry.access.redhat.com": '
+            '[{"type": "signedBy", "keyType": "GPGKeys",\n "keyPaths": ["/etc/pki/rpm-gpg/a", "/etc/pki/rpm-gpg/b"]}]}}}')
+    assert policy.validate(text, policy.image_library_for_crio('1.24.2')) == [
+        (2, '"keyPaths" needs containers/image 5.22.0 or later (this runtime has 5.17.0): the policy is rejected')]
+    assert policy.validate(text, policy.image_library_for_crio('1.25.0')) == []
