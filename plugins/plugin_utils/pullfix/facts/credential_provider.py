@@ -39,6 +39,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import struct
 import posixpath
 import re
 
@@ -244,3 +245,43 @@ def plugin_speaks(plugin, version, api_version):
     if api_version.endswith('/v1alpha1'):
         return True
     return v >= since
+
+
+PT_INTERP = 3
+
+
+def elf_interpreter(head):
+    """The ELF program interpreter (PT_INTERP) named in the first bytes of a binary, '' for a static
+    binary, None when ``head`` is not an ELF file or too short to tell. exec fails with "no such file
+    or directory" when this path does not exist on the node (talos#11086: /lib/ld-musl-x86_64.so.1).
+    Layout: the System V gABI ELF header (e_ident class/data, e_phoff, e_phentsize, e_phnum).
+    Checked here on this machine's Debian 12 /bin/ls (first 4096 bytes): /lib64/ld-linux-x86-64.so.2."""
+    if len(head) < 52 or head[:4] != b'\x7fELF':
+        return None
+    is64 = head[4:5] == b'\x02'
+    order = '<' if head[5:6] == b'\x01' else '>'
+    if is64:
+        if len(head) < 64:
+            return None
+        phoff, = struct.unpack_from(order + 'Q', head, 32)
+        phentsize, phnum = struct.unpack_from(order + 'HH', head, 54)
+    else:
+        phoff, = struct.unpack_from(order + 'I', head, 28)
+        phentsize, phnum = struct.unpack_from(order + 'HH', head, 42)
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        if at + phentsize > len(head):
+            return None
+        p_type, = struct.unpack_from(order + 'I', head, at)
+        if p_type != PT_INTERP:
+            continue
+        if is64:
+            offset, = struct.unpack_from(order + 'Q', head, at + 8)
+            size, = struct.unpack_from(order + 'Q', head, at + 32)
+        else:
+            offset, = struct.unpack_from(order + 'I', head, at + 4)
+            size, = struct.unpack_from(order + 'I', head, at + 16)
+        if offset + size > len(head):
+            return None
+        return head[offset:offset + size].split(b'\0', 1)[0].decode('utf-8', 'replace')
+    return ''

@@ -523,3 +523,23 @@ def test_signed_by_key_paths_on_crio_1_24():
     assert policy.validate(text, policy.image_library_for_crio('1.24.2')) == [
         (2, '"keyPaths" needs containers/image 5.22.0 or later (this runtime has 5.17.0): the policy is rejected')]
     assert policy.validate(text, policy.image_library_for_crio('1.25.0')) == []
+
+
+def _elf64(interp):
+    """A minimal little-endian ELF64 header with one program header (PT_INTERP or PT_LOAD)."""
+    import struct
+    phoff = 64
+    data_at = phoff + 56
+    body = interp.encode() + b'\0' if interp else b''
+    header = b'\x7fELF\x02\x01\x01' + b'\0' * 9
+    header += struct.pack('<HHIQQQIHHHHHH', 2, 62, 1, 0, phoff, 0, 0, 64, 56, 1, 0, 0, 0)
+    ptype = 3 if interp else 1
+    ph = struct.pack('<IIQQQQQQ', ptype, 4, data_at, data_at, data_at, len(body), len(body), 1)
+    return header + ph + body
+
+
+def test_elf_interpreter_of_a_musl_build_and_a_static_one():
+    assert credential_provider.elf_interpreter(_elf64('/lib/ld-musl-x86_64.so.1')) == '/lib/ld-musl-x86_64.so.1'
+    assert credential_provider.elf_interpreter(_elf64('')) == ''
+    assert credential_provider.elf_interpreter(b'#!/bin/sh\necho {}\n' + b' ' * 60) is None
+    assert credential_provider.elf_interpreter(_elf64('/lib/ld-musl-x86_64.so.1')[:90]) is None
