@@ -405,6 +405,6 @@ def rejects_everything(text):
         return False
     top = dict((k, v) for k, _l, v in root[2])
     default = top.get('default')
-    kinds = [dict((k, v[2]) for k, _l, v in r[2]).get('type') for r in (default[2] if default and default[0] == 'arr'
-                                                                          else []) if r[0] == 'obj']
+    requirements = default[2] if default and default[0] == 'arr' else []
+    kinds = [dict((k, v[2]) for k, _l, v in r[2]).get('type') for r in requirements if r[0] == 'obj']
     return bool(kinds) and all(k == 'reject' for k in kinds) and 'transports' not in top

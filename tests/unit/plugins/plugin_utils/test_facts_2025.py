@@ -246,8 +246,8 @@ def test_real_policies_are_accepted(name):
 def test_fixture_policy_needs_sigstore_support():
     text = read('policy-json', 'containers-image-fixture-policy.json')
     problems = policy.validate(text, (5, 21, 0))
-    assert [(line, m.split(' needs')[0]) for line, m in problems] == [(82, '"keyPaths"'), (144, '"sigstoreSigned"'),
-                                                                      (150, '"sigstoreSigned"')]
+    found = [(line, m.split(' needs', maxsplit=1)[0]) for line, m in problems]
+    assert found == [(82, '"keyPaths"'), (144, '"sigstoreSigned"'), (150, '"sigstoreSigned"')]
     assert policy.validate(text, policy.image_library_for_crio('1.26.0')) == []
 
 
