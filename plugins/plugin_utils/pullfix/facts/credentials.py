@@ -47,6 +47,8 @@ templates/config-v1.toml.j2 75-77 (same at v2.29.0, v2.31.0). kubespray#12296, #
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ..evidence import parse_version
 from .containerd import CRI_V2, IMAGES_V3
 
@@ -155,3 +157,43 @@ def secret_file_mode_ok(mode):
 def hosts_toml_auth_header(host_url, basic_value):
     """The hosts.toml lines that send a static Authorization header to one mirror (file mode 0600)."""
     return '[host."%s".header]\n  Authorization = "Basic %s"\n' % (host_url, basic_value)
+
+
+# Characters Go's url.Parse accepts in a host (net/url shouldEscape, mode encodeHost); any other,
+# e.g. a space, fails with `invalid character " " in host name`.
+_HOST_OK = re.compile(r'''^[A-Za-z0-9._~!$&'()*+,;=:\[\]<>"%-]*$''')
+
+
+def host_key_error(key):
+    """Why containerd cannot parse a `[host."<key>"]` of hosts.toml, or None.
+
+    parseHostConfig prefixes "https://" when the key does not start with "http" and url.Parse()s
+    it (v2.3.4 core/remotes/docker/config/hosts.go 430-437); on an error loadHostDir logs
+    `failed to decode <dir>/hosts.toml` and ignores the whole file, mirrors and headers included
+    (lines 327-332).
+    """
+    server = key if key.startswith('http') else 'https://' + key
+    host = go_url_host(server)
+    if not _HOST_OK.match(host):
+        bad = next(c for c in host if not _HOST_OK.match(c))
+        return 'unable to parse server %s: parse "%s": invalid character "%s" in host name' % (server, server, bad)
+    return None
+
+
+def header_problems(hosts_toml):
+    """[(host key, message)] about the Authorization headers of a parsed hosts.toml."""
+    hosts = hosts_toml.get('host') if isinstance(hosts_toml, dict) else None
+    if not isinstance(hosts, dict):
+        return []
+    out = []
+    for key, table in hosts.items():
+        error = host_key_error(key)
+        if error:
+            out.append((key, '%s: containerd ignores this whole hosts.toml ("failed to decode")' % error))
+            continue
+        if isinstance(table, dict) and isinstance(table.get('header'), dict) and 'capabilities' not in table:
+            others = [k for k, t in hosts.items() if k != key and isinstance(t, dict) and 'capabilities' in t]
+            if others:
+                out.append((key, 'the header is on a [host] of its own, not on %s; containerd tries it as one more '
+                                 'mirror with pull, resolve and push' % ', '.join(others)))
+    return out

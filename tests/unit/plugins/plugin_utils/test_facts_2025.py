@@ -543,3 +543,23 @@ def test_elf_interpreter_of_a_musl_build_and_a_static_one():
     assert credential_provider.elf_interpreter(_elf64('')) == ''
     assert credential_provider.elf_interpreter(b'#!/bin/sh\necho {}\n' + b' ' * 60) is None
     assert credential_provider.elf_interpreter(_elf64('/lib/ld-musl-x86_64.so.1')[:90]) is None
+
+
+@needs_toml
+def test_real_header_table_with_a_space_makes_containerd_drop_the_file():
+    data = toml('mirror-credentials', 'kubespray-12575-hosts-header.toml')
+    problems = credentials.header_problems(data)
+    assert problems == [('https://registry -example.com',
+                         'unable to parse server https://registry -example.com: parse "https://registry -example.com": '
+                         'invalid character " " in host name: containerd ignores this whole hosts.toml ("failed to '
+                         'decode")')]
+
+
+def test_header_problems_near_misses():
+    good = {'server': 'https://r.example.com', 'host': {'https://m.example.com': {
+        'capabilities': ['pull', 'resolve'], 'header': {'Authorization': 'Basic x'}}}}
+    assert credentials.header_problems(good) == []
+    split = {'host': {'https://m.example.com': {'capabilities': ['pull']},
+                      'https://m.example.com:443': {'header': {'Authorization': 'Basic x'}}}}
+    assert 'not on https://m.example.com' in credentials.header_problems(split)[0][1]
+    assert credentials.host_key_error('m.example.com:5000') is None
