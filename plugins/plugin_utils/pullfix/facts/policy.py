@@ -408,3 +408,36 @@ def rejects_everything(text):
     requirements = default[2] if default and default[0] == 'arr' else []
     kinds = [dict((k, v[2]) for k, _l, v in r[2]).get('type') for r in requirements if r[0] == 'obj']
     return bool(kinds) and all(k == 'reject' for k in kinds) and 'transports' not in top
+
+
+# CRI-O: [crio.image] signature_policy (a file) and signature_policy_dir (default /etc/crio/policies
+# since 1.28: cri-o v1.28.0 pkg/config/config.go 869, v1.33.0 943); for a pull with a pod namespace
+# <dir>/<namespace>.json wins when it exists (v1.33.0 server/image_pull.go 150-157).
+CRIO_POLICY_DIR = '/etc/crio/policies'
+
+
+def _crio_image_setting(layers, key):
+    value = None
+    for _path, data in layers or ():
+        image = (data.get('crio') or {}).get('image') if isinstance(data, dict) else None
+        if isinstance(image, dict) and isinstance(image.get(key), str):
+            value = image[key]
+    return value
+
+
+def effective_path(crio_layers, existing, namespace='', home='/root'):
+    """(path, error) of the policy CRI-O applies to a pull: the file it will parse, or the error every
+    such pull fails with. ``crio_layers``: [(path, parsed TOML)] of crio.conf and crio.conf.d in
+    order; ``existing``: the paths of the candidate files that exist on the node."""
+    policy_dir = _crio_image_setting(crio_layers, 'signature_policy_dir') or CRIO_POLICY_DIR
+    if namespace:
+        per_ns = '%s/%s.json' % (policy_dir.rstrip('/'), namespace)
+        if per_ns in existing:
+            return per_ns, None
+    named = _crio_image_setting(crio_layers, 'signature_policy') or ''
+    if named:
+        return (named, None) if named in existing else (None, missing_error(signature_policy=named))
+    for path in candidate_paths(home):
+        if path in existing:
+            return path, None
+    return None, missing_error(home)

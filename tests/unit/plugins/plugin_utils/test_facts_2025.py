@@ -563,3 +563,19 @@ def test_header_problems_near_misses():
                       'https://m.example.com:443': {'header': {'Authorization': 'Basic x'}}}}
     assert 'not on https://m.example.com' in credentials.header_problems(split)[0][1]
     assert credentials.host_key_error('m.example.com:5000') is None
+
+
+def test_effective_policy_path_for_crio():
+    layers = [('/etc/crio/crio.conf', {'crio': {'image': {}}})]
+    system = '/etc/containers/policy.json'
+    assert policy.effective_path(layers, {system}) == (system, None)
+    # root's user policy shadows the system file
+    assert policy.effective_path(layers, {system, '/root/.config/containers/policy.json'})[0] == (
+        '/root/.config/containers/policy.json')
+    # a namespace policy wins for pods of that namespace only
+    existing = {system, '/etc/crio/policies/team-a.json'}
+    assert policy.effective_path(layers, existing, 'team-a')[0] == '/etc/crio/policies/team-a.json'
+    assert policy.effective_path(layers, existing, 'team-b')[0] == system
+    named = layers + [('/etc/crio/crio.conf.d/10-policy.conf', {'crio': {'image': {'signature_policy': '/etc/crio/p.json'}}})]
+    assert policy.effective_path(named, {system}) == (None, 'open /etc/crio/p.json: no such file or directory')
+    assert policy.effective_path(layers, set())[1].startswith('no policy.json file found')
