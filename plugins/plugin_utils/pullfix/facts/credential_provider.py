@@ -119,7 +119,7 @@ def _lines(node, path=()):
     return out
 
 
-def check(config_text, bin_dir_listing=None, path='credential provider config'):
+def check(config_text, bin_dir_listing=None, path='credential provider config', bin_dir='<bin-dir>'):
     """[(line, message)] of what stops kubelet from using this CredentialProviderConfig.
 
     bin_dir_listing: None when not gathered, else {name: {'mode': int, 'interpreter': str or None,
@@ -199,7 +199,7 @@ def check(config_text, bin_dir_listing=None, path='credential provider config'):
                                                                     'tokenAttributes is only supported for %s API '
                                                                     'version' % TOKEN_ATTRIBUTES_API))
         if bin_dir_listing is not None and name:
-            problem = binary_problem(name, bin_dir_listing)
+            problem = binary_problem(name, bin_dir_listing, bin_dir)
             if problem:
                 problems.append((at('providers', i, 'name'), problem))
     return sorted(problems, key=lambda p: p[0])

@@ -315,8 +315,9 @@ def test_real_config_with_a_musl_plugin_on_glibc():
     text = read('credential-provider', 'eks-nodeadm-ecr-1.31.json')
     listing = {'ecr-credential-provider': {'mode': 0o755, 'interpreter': '/lib/ld-musl-x86_64.so.1',
                                            'interpreter_exists': False}}
-    problems = credential_provider.check(text, listing)
-    assert len(problems) == 1 and 'no such file or directory' in problems[0][1]
+    problems = credential_provider.check(text, listing, bin_dir='/usr/local/lib/kubelet/credentialproviders')
+    assert len(problems) == 1 and ('fork/exec /usr/local/lib/kubelet/credentialproviders/ecr-credential-provider: '
+                                   'no such file or directory') in problems[0][1]
     assert problems[0][0] == 6     # the provider's "name" line
 
 
