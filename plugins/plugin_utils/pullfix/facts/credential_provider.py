@@ -18,6 +18,10 @@ source index (the repository is too large to fetch here, so lines are named by f
   v1alpha1, v1beta1, v1 (plugin.go apiVersions); matchImages non-empty and each parseable;
   defaultCacheDuration required and >= 0; tokenAttributes only with apiVersion .../v1 (and the
   KubeletServiceAccountTokenForCredentialProviders gate).
+- kubelet registers the plugins when EITHER flag is set and exits on any error: `Failed to register
+  CRI auth plugins` then os.Exit(1) (pkg/kubelet/kuberuntime/kuberuntime_manager.go
+  NewKubeGenericRuntimeManager, as held in the source index); one flag without the other fails
+  ("credential provider config path is empty" / an empty bin dir that does not exist).
 - RegisterCredentialProviderPlugins (plugin.go): the bin dir must exist ("plugin binary directory
   %s did not exist"); every provider's binary must be found by exec.LookPath ("plugin binary
   executable %s did not exist"); an error here stops kubelet from starting.
@@ -104,6 +108,19 @@ def flags(args):
             elif arg == flag and i + 1 < len(args):
                 out[flag] = args[i + 1]
     return out
+
+
+def flag_problems(found):
+    """Messages for a kubelet whose credential provider flags cannot work ({flag: value} from flags())."""
+    if not found:
+        return []
+    if not found.get(FLAG_CONFIG):
+        return ['%s is set without %s: kubelet exits (Failed to register CRI auth plugins: credential provider '
+                'config path is empty)' % (FLAG_BIN_DIR, FLAG_CONFIG)]
+    if not found.get(FLAG_BIN_DIR):
+        return ['%s is set without %s: kubelet exits (Failed to register CRI auth plugins: plugin binary '
+                'directory  did not exist)' % (FLAG_CONFIG, FLAG_BIN_DIR)]
+    return []
 
 
 def _lines(node, path=()):

@@ -580,3 +580,18 @@ def test_effective_policy_path_for_crio():
     named = layers + [('/etc/crio/crio.conf.d/10-policy.conf', {'crio': {'image': {'signature_policy': '/etc/crio/p.json'}}})]
     assert policy.effective_path(named, {system}) == (None, 'open /etc/crio/p.json: no such file or directory')
     assert policy.effective_path(layers, set())[1].startswith('no policy.json file found')
+
+
+def test_one_credential_provider_flag_without_the_other_stops_kubelet():
+    only_config = credential_provider.flags(['--image-credential-provider-config=/etc/k/cp.yaml'])
+    assert 'kubelet exits' in credential_provider.flag_problems(only_config)[0]
+    only_dir = credential_provider.flags(['--image-credential-provider-bin-dir=/usr/libexec/k'])
+    assert 'config path is empty' in credential_provider.flag_problems(only_dir)[0]
+    both = credential_provider.flags(['--image-credential-provider-config=/c', '--image-credential-provider-bin-dir=/d'])
+    assert credential_provider.flag_problems(both) == [] and credential_provider.flag_problems({}) == []
+
+
+def test_match_images_star_matches_one_host_part_only():
+    assert credential_provider.matches('*', 'localhost/app')
+    assert not credential_provider.matches('*', 'registry.example.com/app')
+    assert credential_provider.matches('*.*.*', 'registry.example.com/app')
