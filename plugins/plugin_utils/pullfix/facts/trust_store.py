@@ -21,6 +21,11 @@
   is used; with a `ca` it starts from x509.SystemCertPool() and appends the file, which it reads
   at each pull, as it reads hosts.toml (v2.3.4 core/remotes/docker/config/hosts.go 248-260, 315-316).
   A CA named in hosts.toml therefore needs no restart; one added to the system store does.
+- CRI-O (containers/image v5.36.1): for each registry host it reads `*.crt` (CAs), `*.cert`/`*.key`
+  (client pairs) from the first existing of $HOME/.config/containers/certs.d/<host:port>,
+  /etc/containers/certs.d/<host:port>, /etc/docker/certs.d/<host:port> (docker/docker_client.go
+  68-71, 149-185) at every new client, appended to x509.SystemCertPool()
+  (pkg/tlsclientconfig/tlsclientconfig.go 20-54): a CA dropped there needs no restart either.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,6 +40,9 @@ CERT_FILES = (
     '/etc/ssl/cert.pem',
 )
 CERT_DIRECTORIES = ('/etc/ssl/certs', '/etc/pki/tls/certs')
+# Per-registry CA directories read at each pull (no restart): containerd's hosts.toml `ca`, and
+# containers-image's certs.d (CRI-O, podman), in the order containers-image tries them.
+CONTAINERS_CERTS_D = ('/etc/containers/certs.d', '/etc/docker/certs.d')
 UNKNOWN_AUTHORITY = 'x509: certificate signed by unknown authority'
 
 
@@ -67,3 +75,9 @@ def changed_since_start(mtimes, started_at, env=None):
     watched = [p for p in mtimes if p == bundle or any(p.startswith(d.rstrip('/') + '/') for d in dirs)]
     late = [p for p in watched if mtimes[p] > started_at]
     return sorted(late, key=lambda p: -mtimes[p])
+
+
+def per_registry_ca_dirs(host_port, home='/root'):
+    """Directories containers-image (CRI-O) reads a registry's *.crt from at every pull, in order."""
+    return ['%s/.config/containers/certs.d/%s' % (home.rstrip('/'), host_port)] + [
+        '%s/%s' % (d, host_port) for d in CONTAINERS_CERTS_D]

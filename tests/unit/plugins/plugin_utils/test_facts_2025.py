@@ -595,3 +595,9 @@ def test_match_images_star_matches_one_host_part_only():
     assert credential_provider.matches('*', 'localhost/app')
     assert not credential_provider.matches('*', 'registry.example.com/app')
     assert credential_provider.matches('*.*.*', 'registry.example.com/app')
+
+
+def test_per_registry_ca_dirs_for_crio():
+    assert trust_store.per_registry_ca_dirs('registry.local:5000') == [
+        '/root/.config/containers/certs.d/registry.local:5000', '/etc/containers/certs.d/registry.local:5000',
+        '/etc/docker/certs.d/registry.local:5000']
