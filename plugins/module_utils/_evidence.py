@@ -781,15 +781,8 @@ def read_unit_environment_files(g):
                     g.read_file(value, "unit-env")
 
 
-def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
-    """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
-    started = time.monotonic()
-    g = _Gatherer(root, extra_files, probe_timeout, file_cap)
-
-    # 1. Processes first: they name configs, data dirs and binaries.
-    g.read_processes()
-
-    # 2. Start the slow external commands now, collect them at the end.
+def _start_versions(g):
+    """Start `<binary> --version` for every runtime binary found; collected by _finish_versions."""
     version_procs = {}
     for name in VERSION_BINARIES:
         preferred = [p["cmdline"][0] for p in g.processes
@@ -799,8 +792,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             continue
         proc, err = g.start([host_bin, "--version"])
         version_procs[name] = (node_bin, proc, err, time.monotonic() + VERSION_TIMEOUT)
+    return version_procs
 
-    consumer_units = socket_consumer_evidence(g, socket_consumers)
+
+def _start_systemctl(g, consumer_units):
+    """Start the one `systemctl show` call; returns (systemd dict, process or None, deadline)."""
     systemd = {"available": False, "error": None, "units": {}, "not_found": []}
     systemctl_proc = None
     systemctl_node, systemctl_host = g.find_binary("systemctl")
@@ -813,9 +809,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         systemctl_proc, err = g.start([systemctl_host, "show", "--no-pager",
                                        "--property=" + ",".join(UNIT_PROPERTIES)] + list(UNITS) + consumer_units)
         systemd["error"] = err
-    systemctl_deadline = time.monotonic() + SYSTEMCTL_TIMEOUT
+    return systemd, systemctl_proc, time.monotonic() + SYSTEMCTL_TIMEOUT
 
-    # 3. Host facts.
+
+def _host_facts(g):
+    """The evidence dict's head: schema, host name, Python, SELinux and /var/run."""
     evidence = {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
@@ -834,40 +832,42 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
                 selinux["enforce"] = None
     evidence["selinux"] = selinux
     evidence["var_run"] = g.describe("/var/run")[0]
+    return evidence
 
-    # 4. containerd configuration, following imports and collecting config_path.
-    certs_dirs = []
-    containerd_seen = set()
 
-    def containerd_config(node_path, depth=0):
-        node_path = _norm(node_path)
-        entry = g.read_file(node_path, "containerd-config")
-        if node_path in containerd_seen:
-            return
-        containerd_seen.add(node_path)
-        text = entry["content"]
-        if not text:
-            return
-        for match in _CONFIG_PATH_RE.finditer(text):
-            value = match.group(1) if match.group(1) is not None else match.group(2)
-            for part in value.split(":"):
-                if part.strip().startswith("/"):
-                    certs_dirs.append(part.strip())
-        if depth >= MAX_IMPORT_DEPTH:
-            return
-        for match in _IMPORTS_RE.finditer(text):
-            for item in _toml_strings(match.group(1)):
-                if not item:
-                    continue
-                if not item.startswith("/"):
-                    item = os.path.dirname(node_path) + "/" + item
-                if "*" not in item:
-                    # containerd opens such an entry as is: record it even when it is missing
-                    containerd_config(item, depth + 1)
-                    continue
-                for path in g.glob(item):
-                    containerd_config(path, depth + 1)
+def _read_containerd_config(g, node_path, certs_dirs, seen, depth=0):
+    """Read one containerd config file, collect its config_path values and follow its imports."""
+    node_path = _norm(node_path)
+    entry = g.read_file(node_path, "containerd-config")
+    if node_path in seen:
+        return
+    seen.add(node_path)
+    text = entry["content"]
+    if not text:
+        return
+    for match in _CONFIG_PATH_RE.finditer(text):
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        for part in value.split(":"):
+            if part.strip().startswith("/"):
+                certs_dirs.append(part.strip())
+    if depth >= MAX_IMPORT_DEPTH:
+        return
+    for match in _IMPORTS_RE.finditer(text):
+        for item in _toml_strings(match.group(1)):
+            if not item:
+                continue
+            if not item.startswith("/"):
+                item = os.path.dirname(node_path) + "/" + item
+            if "*" not in item:
+                # containerd opens such an entry as is: record it even when it is missing
+                _read_containerd_config(g, item, certs_dirs, seen, depth + 1)
+                continue
+            for path in g.glob(item):
+                _read_containerd_config(g, path, certs_dirs, seen, depth + 1)
 
+
+def _read_rancher_configs(g):
+    """k3s/RKE2 config.yaml (and drop-ins) and registries.yaml; returns their data dirs by dist."""
     data_dirs = {"k3s": [DEFAULT_DATA_DIRS["k3s"]], "rke2": [DEFAULT_DATA_DIRS["rke2"]]}
     for dist in ("k3s", "rke2"):
         g.read_file("/etc/rancher/%s/config.yaml" % dist, "%s-config" % dist)
@@ -880,19 +880,28 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if "%s-config" % dist in entry["why"] and entry["content"]:
                 data_dirs[dist].extend(m.group(1) for m in _DATA_DIR_RE.finditer(entry["content"]))
         g.read_file("/etc/rancher/%s/registries.yaml" % dist, "%s-registries" % dist)
+    return data_dirs
 
-    config_files = ["/etc/containerd/config.toml"]
+
+def _containerd_config_arg(g, process, value):
+    """containerd resolves a relative --config against its working directory."""
+    if value.startswith("/"):
+        return value
+    try:
+        cwd = os.readlink(g.host("/proc/%d/cwd" % process["pid"]))
+    except OSError:
+        cwd = "/"
+    return cwd.rstrip("/") + "/" + value
+
+
+def _read_process_configs(g, data_dirs):
+    """Follow the running processes' flags: containerd --config files (returned), k3s/RKE2 data dirs
+    (added to data_dirs), kubelet --config/--config-dir and image-cri-shim config files (read)."""
+    config_files = []
     for process in g.processes:
         argv = process["cmdline"]
         if process["name"] == "containerd":
-            for value in _flag_values(argv, ("--config", "-c")):
-                if not value.startswith("/"):
-                    try:
-                        cwd = os.readlink(g.host("/proc/%d/cwd" % process["pid"]))
-                    except OSError:
-                        cwd = "/"
-                    value = cwd.rstrip("/") + "/" + value
-                config_files.append(value)
+            config_files.extend(_containerd_config_arg(g, process, v) for v in _flag_values(argv, ("--config", "-c")))
         elif process["name"] in ("k3s", "k3s-server", "k3s-agent", "rke2"):
             dist = "rke2" if process["name"] == "rke2" else "k3s"
             data_dirs[dist].extend(v for v in _flag_values(argv, ("--data-dir", "-d")) if v.startswith("/"))
@@ -910,16 +919,29 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             for value in _flag_values(argv, ("-f", "--file", "--config")):
                 if value.startswith("/"):
                     g.read_file(value, "shim-config")
+    return config_files
+
+
+def _read_containerd_configs(g):
+    """Every containerd config (default, --config, k3s/RKE2 agent) with its imports; returns the
+    certs.d directories they name, k3s/RKE2 agent ones included."""
+    certs_dirs = []
+    data_dirs = _read_rancher_configs(g)
+    config_files = ["/etc/containerd/config.toml"] + _read_process_configs(g, data_dirs)
     for dist in ("k3s", "rke2"):
         for data_dir in data_dirs[dist]:
             if data_dir.startswith("/"):
                 base = _norm(data_dir) + "/agent/etc/containerd"
                 config_files.append(base + "/config.toml")
                 certs_dirs.append(base + "/certs.d")
+    seen = set()
     for path in config_files:
-        containerd_config(path)
+        _read_containerd_config(g, path, certs_dirs, seen)
+    return certs_dirs
 
-    # 5. certs.d trees.
+
+def _read_certs_dirs(g, certs_dirs):
+    """List the default and configured certs.d trees and read each host's hosts.toml."""
     seen_certs = set()
     for path in list(DEFAULT_CERTS_DIRS) + certs_dirs:
         path = _norm(path)
@@ -937,7 +959,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if any(item["name"] == "hosts.toml" for item in sub["entries"]):
                 g.read_file(child + "/hosts.toml", "certs-d")
 
-    # 6. containers-image and CRI-O.
+
+def _read_containers_and_crio(g):
+    """containers-image registries.conf (and .d) and CRI-O's crio.conf (and .d)."""
     g.read_file("/etc/containers/registries.conf", "registries-conf")
     listing = g.list_dir("/etc/containers/registries.conf.d", "registries-conf")
     for child in g.dir_children("/etc/containers/registries.conf.d", listing, want_dirs=False):
@@ -948,7 +972,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     for child in g.dir_children("/etc/crio/crio.conf.d", listing, want_dirs=False):
         g.read_file(child, "crio-config")
 
-    # 7. Shim, kubelet, crictl, kubeadm and extra files.
+
+def _read_client_configs(g):
+    """Shim, kubelet, crictl and kubeadm files, the owed-restart marker and the extra files."""
     g.read_file("/etc/image-cri-shim.yaml", "shim-config")
     for path in ("/var/lib/kubelet/config.yaml", "/var/lib/kubelet/kubeadm-flags.env",
                  "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
@@ -959,7 +985,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         if isinstance(path, str) and path.startswith("/"):
             g.read_file(path, "kubeadm-config")
 
-    # 8. Sockets: known defaults, then every mention in the files and command lines above.
+
+def _probe_sockets(g):
+    """Known default sockets, then every one the files and command lines read so far mention."""
     for path in KNOWN_SOCKETS:
         g.add_socket(path, "known-default")
     for path in sorted(g.files):
@@ -970,9 +998,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         g.mentions("\n".join(process["cmdline"]), "/proc/%d/cmdline" % process["pid"])
     g.probe_sockets()
 
-    # 9. systemd units, then their unit files.
+
+def _finish_systemctl(g, systemd, systemctl_proc, deadline):
+    """Collect `systemctl show` into systemd, then read the unit files and their EnvironmentFiles."""
     if systemctl_proc is not None:
-        rc, out, err, timed_out = g.finish(systemctl_proc, systemctl_deadline)
+        rc, out, err, timed_out = g.finish(systemctl_proc, deadline)
         if timed_out:
             systemd["error"] = _error("timeout", "systemctl show did not finish in %gs" % SYSTEMCTL_TIMEOUT)
         elif rc != 0 and not out.strip():
@@ -993,9 +1023,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if path and path.startswith("/"):
                 g.read_file(path, "unit-file")
     read_unit_environment_files(g)
-    evidence["systemd"] = systemd
+    return systemd
 
-    # 10. Versions.
+
+def _finish_versions(g, version_procs):
+    """Collect the `--version` commands started by _start_versions."""
     versions = {}
     for name, (node_bin, proc, err, deadline) in version_procs.items():
         item = {"path": node_bin, "output": None, "rc": None, "error": err}
@@ -1008,9 +1040,29 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             elif rc != 0:
                 item["error"] = _error("exit_status", "`%s --version` exited with %s" % (name, rc))
         versions[name] = item
+    return versions
 
+
+def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
+    """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content.
+
+    Processes come first (they name configs, data dirs and binaries); the slow external commands
+    start next and are collected at the end, so they run while the files are read.
+    """
+    started = time.monotonic()
+    g = _Gatherer(root, extra_files, probe_timeout, file_cap)
+    g.read_processes()
+    version_procs = _start_versions(g)
+    consumer_units = socket_consumer_evidence(g, socket_consumers)
+    systemd, systemctl_proc, systemctl_deadline = _start_systemctl(g, consumer_units)
+    evidence = _host_facts(g)
+    _read_certs_dirs(g, _read_containerd_configs(g))
+    _read_containers_and_crio(g)
+    _read_client_configs(g)
+    _probe_sockets(g)
+    evidence["systemd"] = _finish_systemctl(g, systemd, systemctl_proc, systemctl_deadline)
     evidence["processes"] = g.processes
-    evidence["versions"] = versions
+    evidence["versions"] = _finish_versions(g, version_procs)
     evidence["files"] = g.files
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
