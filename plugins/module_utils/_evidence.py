@@ -35,7 +35,19 @@ import threading
 import time
 
 from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import CriError, parse_endpoint
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import runtime_status as _cri_status
+from ansible_collections.kubenode.pullfix.plugins.module_utils._runtime_view import (
+    first_lines,
+    journal_lines,
+    kubeadm_images,
+    kubernetes_version,
+    read_bounded,
+    runtime_endpoint_in,
+    shape_info,
+    unit_of_cgroup,
+)
 
 
 SCHEMA = 1
@@ -47,6 +59,12 @@ VERSION_TIMEOUT = 2.0
 SYSTEMCTL_TIMEOUT = 5.0
 VERSION_OUTPUT_CAP = 4096
 CMDLINE_CAP = 65536
+# The runtime's own view: each command is bounded in time and output.
+RUNTIME_VIEW_TIMEOUT = 3.0
+KUBEADM_TIMEOUT = 5.0
+JOURNAL_CAP = 8 * 1048576
+KUBEADM_OUTPUT_CAP = 65536
+MAX_CONTAINERD_DUMPS = 4
 
 PROCESS_NAMES = frozenset((
     "kubelet", "k3s", "k3s-server", "k3s-agent", "rke2", "k0s", "containerd", "crio",
@@ -566,13 +584,20 @@ class _Gatherer(object):
 
     # -- commands ------------------------------------------------------------
 
+    def executable(self, node_path):
+        """Host path of node_path when it is an executable regular file, else None."""
+        res = self.resolve(node_path)
+        if res.st is None or res.error or not stat.S_ISREG(res.st.st_mode):
+            return None
+        if res.st.st_mode & 0o111 and os.access(res.host, os.X_OK):
+            return res.host
+        return None
+
     def find_binary(self, name, preferred=()):
         for node_path in list(preferred) + [d + "/" + name for d in BIN_DIRS]:
-            res = self.resolve(node_path)
-            if res.st is None or res.error or not stat.S_ISREG(res.st.st_mode):
-                continue
-            if res.st.st_mode & 0o111 and os.access(res.host, os.X_OK):
-                return node_path, res.host
+            host_path = self.executable(node_path)
+            if host_path is not None:
+                return node_path, host_path
         return None, None
 
     def start(self, argv):
@@ -1043,6 +1068,224 @@ def _finish_versions(g, version_procs):
     return versions
 
 
+# -- the runtime's own view (docs/evidence.md, runtime_view) ---------------------
+
+def _process_binary(g, process):
+    """Node path of the binary a process runs: its absolute argv[0], else /proc/<pid>/exe."""
+    argv = process["cmdline"]
+    if argv and argv[0].startswith("/"):
+        return argv[0]
+    try:
+        exe = os.readlink(g.host("/proc/%d/exe" % process["pid"]))
+    except OSError:
+        return None
+    exe = exe[:-len(" (deleted)")] if exe.endswith(" (deleted)") else exe
+    return g.to_node(exe) if g.root else exe
+
+
+def _start_config_dump(g, node_bin, config, source):
+    """Start `containerd [--config FILE] config dump`: the merged configuration this binary loads."""
+    host_bin = g.executable(node_bin) if node_bin else None
+    argv = [node_bin] + (["--config", config] if config else []) + ["config", "dump"]
+    item = {"binary": node_bin, "argv": argv, "from": source, "rc": None, "output": None,
+            "truncated": False, "stderr": [], "error": None}
+    if host_bin is None:
+        item["error"] = _error("missing", "%s is not an executable file" % node_bin)
+        return item, None, None
+    proc, item["error"] = g.start([host_bin] + argv[1:])
+    return item, proc, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _start_running_config_dumps(g):
+    """One dump per running containerd (binary and --config as it was started)."""
+    dumps = []
+    for process in g.processes:
+        if process["name"] != "containerd" or len(dumps) >= MAX_CONTAINERD_DUMPS:
+            continue
+        configs = _flag_values(process["cmdline"], ("--config", "-c"))
+        config = _containerd_config_arg(g, process, configs[-1]) if configs else None
+        dumps.append(_start_config_dump(g, _process_binary(g, process), config, "process %d" % process["pid"]))
+    return dumps
+
+
+def _start_idle_config_dump(g, systemd):
+    """No containerd runs: dump with the binary and --config of containerd.service's ExecStart,
+    else with the containerd binary found (its default config file)."""
+    unit = systemd["units"].get("containerd.service") or {}
+    argv = ((unit.get("ExecStart") or "").splitlines() or [""])[0].split()
+    if argv and argv[0].startswith("/"):
+        configs = _flag_values(argv, ("--config", "-c"))
+        return [_start_config_dump(g, argv[0], configs[-1] if configs else None, "containerd.service ExecStart")]
+    node_bin, _host = g.find_binary("containerd")
+    return [_start_config_dump(g, node_bin, None, "binary found")] if node_bin else []
+
+
+def _finish_config_dump(g, item, proc, deadline):
+    if proc is None:
+        return item
+    rc, out, err, timed_out, truncated = read_bounded(proc, deadline, g.file_cap)
+    item.update(rc=rc, output=out.decode("utf-8", "replace"), truncated=truncated, stderr=first_lines(err))
+    if timed_out:
+        item["error"] = _error("timeout", "`containerd config dump` did not finish in %gs" % RUNTIME_VIEW_TIMEOUT)
+    elif rc != 0 and not truncated:
+        item["error"] = _error("exit_status", "`%s` exited with %s: %s" % (
+            " ".join(item["argv"]), rc, (item["stderr"] or ["(no message)"])[-1]))
+    return item
+
+
+def _start_journal(g):
+    """Start journalctl for the containerd unit's current (or last) invocation."""
+    pids = [p["pid"] for p in g.processes if p["name"] == "containerd"]
+    item = {"unit": None, "invocation_id": None, "pid": pids[0] if pids else None, "argv": None,
+            "lines": [], "matched": 0, "truncated": False, "rc": None, "error": None}
+    if pids:
+        try:
+            with open(g.host("/proc/%d/cgroup" % pids[0]), "rb") as handle:
+                item["unit"] = unit_of_cgroup(handle.read(CMDLINE_CAP).decode("utf-8", "replace"))
+        except (OSError, IOError):
+            pass
+    else:
+        item["unit"] = "containerd.service"
+    if item["unit"] is None:
+        item["error"] = _error("not_systemd_unit", "containerd (pid %d) does not run in a systemd unit" % pids[0])
+        return item, None, None
+    try:
+        item["invocation_id"] = os.readlink(g.host("/run/systemd/units/invocation:" + item["unit"]))
+    except OSError:
+        pass
+    if item["invocation_id"]:
+        matches = ["_SYSTEMD_INVOCATION_ID=" + item["invocation_id"]]
+    elif item["pid"]:
+        matches = ["-b", "_PID=%d" % item["pid"], "_COMM=containerd"]
+    else:
+        item["error"] = _error("missing", "%s has not run since boot" % item["unit"])
+        return item, None, None
+    node_bin, host_bin = g.find_binary("journalctl")
+    if node_bin is None:
+        item["error"] = _error("missing", "journalctl not found")
+        return item, None, None
+    item["argv"] = [node_bin, "--no-pager", "-o", "cat"] + matches
+    proc, item["error"] = g.start([host_bin] + item["argv"][1:])
+    return item, proc, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _finish_journal(item, proc, deadline):
+    if proc is None:
+        return item
+    rc, out, err, timed_out, truncated = read_bounded(proc, deadline, JOURNAL_CAP)
+    item["rc"] = rc
+    item["lines"], item["matched"] = journal_lines(out.decode("utf-8", "replace"))
+    item["truncated"] = truncated or item["matched"] > len(item["lines"])
+    if timed_out:
+        item["error"] = _error("timeout", "journalctl did not finish in %gs" % RUNTIME_VIEW_TIMEOUT)
+    elif rc != 0 and not truncated:
+        item["error"] = _error("exit_status", "journalctl exited with %s: %s" % (
+            rc, (first_lines(err) or ["(no message)"])[0]))
+    return item
+
+
+def _kubelet_runtime_endpoint(g):
+    """(endpoint, why): kubelet's runtime endpoint by its flag, its config files, else the first
+    well-known socket serving the CRI runtime service; (None, why not) when there is none."""
+    for process in g.processes:
+        if process["name"] == "kubelet":
+            values = _flag_values(process["cmdline"], ("--container-runtime-endpoint",))
+            if values:
+                return values[-1], "kubelet process %d --container-runtime-endpoint" % process["pid"]
+    for path, entry in g.files.items():
+        value = runtime_endpoint_in(entry["content"]) if "kubelet-config" in entry["why"] else None
+        if value:
+            return value, "containerRuntimeEndpoint in %s" % path
+    for path in KNOWN_SOCKETS:
+        if ((g.sockets.get(path) or {}).get("runtime_probe") or {}).get("ok"):
+            return "unix://" + path, "first well-known socket serving the CRI runtime service"
+    return None, "no kubelet endpoint and no well-known socket serves the CRI runtime service"
+
+
+def _runtime_status(g):
+    """CRI RuntimeService/Status with verbose on kubelet's runtime endpoint."""
+    endpoint, why = _kubelet_runtime_endpoint(g)
+    item = {"endpoint": endpoint, "chosen_by": why, "conditions": None, "info": None, "info_cut": [],
+            "runtime_handlers": None, "features": None, "error": None}
+    if endpoint is None:
+        item["error"] = _error("missing", why)
+        return item
+    try:
+        sock = g.sockets.get(_norm(parse_endpoint(endpoint)))
+        probe = (sock or {}).get("runtime_probe") or {}
+        if sock is not None and not probe.get("ok"):
+            # Asking again would only wait for the same failure.
+            item["error"] = _error(probe.get("outcome") or sock.get("connect") or "error",
+                                   probe.get("message") or sock.get("connect_message") or "no answer")
+            return item
+        status = _cri_status(endpoint, verbose=True, timeout=2 * g.probe_timeout)
+    except ValueError as exc:
+        item["error"] = _error("invalid_endpoint", str(exc))
+        return item
+    except CriError as exc:
+        item["error"] = _error(exc.kind, str(exc))
+        return item
+    item["info"], item["info_cut"] = shape_info(status["info"])
+    for key in ("conditions", "runtime_handlers", "features"):
+        item[key] = status[key]
+    return item
+
+
+def _start_kubeadm_version(g):
+    node_bin, host_bin = g.find_binary("kubeadm")
+    if node_bin is None:
+        return None
+    proc, err = g.start([host_bin, "version", "-o", "short"])
+    return node_bin, host_bin, proc, err, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _kubeadm_images(g, started, versions):
+    """`kubeadm config images list` for kubelet's (else kubeadm's) version, given so kubeadm stays offline."""
+    if started is None:
+        return None
+    node_bin, host_bin, proc, err, deadline = started
+    own = _decode_output(g.finish(proc, deadline)[1]) if proc is not None else ""
+    version = kubernetes_version((versions.get("kubelet") or {}).get("output"))
+    source = "kubelet --version"
+    if version is None:
+        version, source = kubernetes_version(own), "kubeadm version"
+    item = {"binary": node_bin, "kubernetes_version": version, "version_from": source if version else None,
+            "argv": None, "rc": None, "images": [], "stderr": [], "error": err}
+    if version is None:
+        item["error"] = item["error"] or _error("no_version", "neither kubelet nor kubeadm tells its version;"
+                                                " without one kubeadm asks the network")
+        return item
+    item["argv"] = [node_bin, "config", "images", "list", "--kubernetes-version", "v" + version]
+    proc, item["error"] = g.start([host_bin] + item["argv"][1:])
+    if proc is None:
+        return item
+    rc, out, errout, timed_out, _cut = read_bounded(proc, time.monotonic() + KUBEADM_TIMEOUT, KUBEADM_OUTPUT_CAP)
+    item.update(rc=rc, images=kubeadm_images(out.decode("utf-8", "replace")), stderr=first_lines(errout))
+    if timed_out:
+        item["error"] = _error("timeout", "kubeadm config images list did not finish in %gs" % KUBEADM_TIMEOUT)
+    elif rc != 0:
+        item["error"] = _error("exit_status", "kubeadm config images list exited with %s: %s" % (
+            rc, (item["stderr"] or ["(no message)"])[0]))
+    return item
+
+
+def _start_runtime_view(g):
+    """Start the runtime view's commands with the other slow ones (collected by _finish_runtime_view)."""
+    return {"dumps": _start_running_config_dumps(g), "journal": _start_journal(g),
+            "kubeadm": _start_kubeadm_version(g)}
+
+
+def _finish_runtime_view(g, started, systemd, versions):
+    """The runtime's own view: containerd's merged config, CRI Status, its journal and kubeadm's images."""
+    dumps = started["dumps"] or _start_idle_config_dump(g, systemd)
+    return {
+        "containerd_config": [_finish_config_dump(g, *dump) for dump in dumps],
+        "cri_status": _runtime_status(g),
+        "journal": _finish_journal(*started["journal"]),
+        "kubeadm_images": _kubeadm_images(g, started["kubeadm"], versions),
+    }
+
+
 def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
     """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content.
 
@@ -1055,6 +1298,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     version_procs = _start_versions(g)
     consumer_units = socket_consumer_evidence(g, socket_consumers)
     systemd, systemctl_proc, systemctl_deadline = _start_systemctl(g, consumer_units)
+    runtime_view = _start_runtime_view(g)
     evidence = _host_facts(g)
     _read_certs_dirs(g, _read_containerd_configs(g))
     _read_containers_and_crio(g)
@@ -1066,6 +1310,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     evidence["files"] = g.files
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
+    evidence["runtime_view"] = _finish_runtime_view(g, runtime_view, evidence["systemd"], evidence["versions"])
     evidence["local_registry"] = local_registry_catalog(local_registry, probe_timeout) if local_registry else None
     evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)
     return evidence

@@ -18,6 +18,9 @@ description:
     processes in C(/proc), asks systemd about the runtime related units in one C(systemctl show) call,
     runs C(<binary> --version) for the runtime binaries it finds, and connects to every known or mentioned
     CRI socket, probing the CRI runtime and image services.
+  - It also asks the runtime for its own view (C(containerd config dump), CRI C(Status) with C(verbose), its
+    journal lines about its configuration since it last started, C(kubeadm config images list)), each bounded in
+    time and size, each failure recorded instead of failing the module.
   - It judges nothing. The result is raw material for the controller side diagnosis; the format is described
     in C(docs/evidence.md) of the collection.
   - It never writes anything on the node.
@@ -224,6 +227,25 @@ evidence:
                                       "runtime_version": "1.6.20~ds1", "runtime_api_version": "v1"}}
           image_probe: {"ok": true, "outcome": "ok", "grpc_status": null, "message": null, "version": null}
           why: [known-default]
+    runtime_view:
+      description:
+        - What the runtime says about itself, each part with its own error (see C(docs/evidence.md)).
+        - C(containerd_config) is C(containerd config dump) of each running containerd, with the C(--config) it was started with.
+        - C(cri_status) is CRI C(RuntimeService/Status) with C(verbose) on kubelet's runtime endpoint.
+        - C(journal) holds containerd's log lines about its configuration since it last started, credentials redacted.
+        - C(kubeadm_images) is C(kubeadm config images list) for kubelet's version, or V(null) without kubeadm.
+      type: dict
+      sample:
+        containerd_config: [{"binary": "/usr/bin/containerd", "argv": ["/usr/bin/containerd", "config", "dump"],
+                             "from": "process 74", "rc": 0, "output": "version = 3\n", "truncated": false,
+                             "stderr": [], "error": null}]
+        cri_status: {"endpoint": "unix:///run/containerd/containerd.sock", "chosen_by": "kubelet process 900 --container-runtime-endpoint",
+                     "conditions": [{"type": "RuntimeReady", "status": true, "reason": "", "message": ""}],
+                     "info": {"golang": "go1.19.8"}, "info_cut": [], "runtime_handlers": [], "features": null, "error": null}
+        journal: {"unit": "containerd.service", "invocation_id": "0fdb2c708c7940f99b9e3a321c3d0e5c", "pid": 74,
+                  "argv": ["/usr/bin/journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_INVOCATION_ID=0fdb2c708c7940f99b9e3a321c3d0e5c"],
+                  "lines": [], "matched": 0, "truncated": false, "rc": 0, "error": null}
+        kubeadm_images: null
     systemd:
       description: Whether systemd is usable, and the properties of the runtime related units that exist.
       type: dict
