@@ -101,13 +101,16 @@ attributes:
     description: Nothing is changed, so there is no diff.
 notes:
   - Only the Python standard library is needed on the node.
+  - It must run as root (O(ignore:become) set in the play or task when the connection user is not root); otherwise it
+    fails with a message that says so, instead of returning evidence in which every socket is unreachable.
 seealso:
   - module: kubenode.pullfix.cri_pull
 """
 
 EXAMPLES = r"""
-- name: Gather pull evidence from the node
+- name: Gather pull evidence from the node (root is needed to read the runtime's files and dial its socket)
   kubenode.pullfix.node_evidence:
+  become: true
   register: node_evidence
   no_log: true
 
@@ -272,6 +275,11 @@ from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import check
 from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import KNOWN_SOCKETS, gather
 
 _ENDPOINT_FLAGS = ("--image-service-endpoint", "--container-runtime-endpoint")
+# Without root every socket probe fails with EACCES and the evidence would read as a
+# permission problem of the node (cri-endpoint-permission-denied): refuse instead.
+NOT_ROOT = ("node_evidence runs as uid %d, not root: run it with become (root is needed to read the runtime's "
+            "configuration files and its processes' /proc entries, and to dial the runtime socket); without root "
+            "every socket probe fails with 'permission denied' and the evidence would blame the node")
 
 
 def _flag(argv, name):
@@ -346,6 +354,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if os.geteuid() != 0:
+        module.fail_json(msg=NOT_ROOT % os.geteuid())
     extra_files = module.params["extra_files"]
     relative = [path for path in extra_files if not os.path.isabs(path)]
     if relative:
