@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: node_evidence
-short_description: Gather raw, read-only evidence about why a Kubernetes node cannot pull images
+short_description: Gather raw evidence about why a Kubernetes node cannot pull images, and verify pulls
 version_added: 0.1.0
 description:
   - Reads the container runtime, registry mirror, kubelet, crictl, k3s/RKE2, CRI-O and image-cri-shim
@@ -23,7 +23,8 @@ description:
     time and size, each failure recorded instead of failing the module.
   - It judges nothing. The result is raw material for the controller side diagnosis; the format is described
     in C(docs/evidence.md) of the collection.
-  - It never writes anything on the node.
+  - It writes nothing on the node but the runtime's image store, and that only when O(verify_images) are given and
+    one of them was not present (the result then says C(changed=true)).
   - The evidence may contain registry credentials, because the files that hold them are returned as they are.
     Register the result with C(no_log) and do not print it.
 author:
@@ -92,13 +93,17 @@ options:
       - Seconds allowed for each image's pull.
     type: float
     default: 120
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
 attributes:
   check_mode:
     support: full
-    description: The module only reads; in check mode O(verify_images) are only looked up (C(ImageStatus)), not pulled.
+    details: In check mode O(verify_images) are only looked up (C(ImageStatus)), not pulled; C(changed) tells whether
+      a pull would add one.
   diff_mode:
     support: none
-    description: Nothing is changed, so there is no diff.
+    details: The only change is a pulled image, which has no diff.
 notes:
   - Only the Python standard library is needed on the node.
   - It must run as root (O(ignore:become) set in the play or task when the connection user is not root); otherwise it
@@ -324,18 +329,22 @@ def guess_image_endpoint(evidence):
 
 
 def verify(evidence, images, endpoint, timeout, check_mode):
+    """Pull each image through the image endpoint; returns (result, changed): a pull of an image that was
+    not present writes the runtime's image store (in check mode: would write it)."""
     chosen_by = "verify_endpoint"
     if endpoint == "auto":
         endpoint, chosen_by = guess_image_endpoint(evidence)
     result = {"endpoint": endpoint, "chosen_by": chosen_by, "results": []}
+    changed = False
     for image in images:
         if endpoint is None:
             result["results"].append({"image": image, "ok": False, "image_ref": None, "error": chosen_by,
                                       "error_kind": "missing", "grpc_status": None})
             continue
-        entry, _changed = check_image(endpoint, image, pull=True, timeout=timeout, check_mode=check_mode)
+        entry, pulled_new = check_image(endpoint, image, pull=True, timeout=timeout, check_mode=check_mode)
         result["results"].append(entry)
-    return result
+        changed = changed or pulled_new
+    return result, changed
 
 
 def main():
@@ -384,8 +393,9 @@ def main():
     )
     result["evidence"] = evidence
     if module.params["verify_images"]:
-        result["verify"] = verify(evidence, module.params["verify_images"], module.params["verify_endpoint"],
-                                  module.params["verify_timeout"], module.check_mode)
+        result["verify"], result["changed"] = verify(evidence, module.params["verify_images"],
+                                                     module.params["verify_endpoint"], module.params["verify_timeout"],
+                                                     module.check_mode)
     module.exit_json(**result)
 
 

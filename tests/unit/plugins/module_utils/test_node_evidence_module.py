@@ -42,3 +42,29 @@ def test_as_root_it_gathers(monkeypatch, capsys, gathered):
     assert code == 0 and result["changed"] is False
     assert result["evidence"]["schema"] == 1
     assert len(gathered) == 1
+
+
+@pytest.mark.parametrize("present_before, check_mode, changed", [
+    (False, False, True),   # a pull wrote the image store
+    (True, False, False),   # already there: the pull changed nothing
+    (False, True, True),    # check mode predicts the pull's change
+])
+def test_changed_says_whether_a_verification_pull_wrote_the_image_store(monkeypatch, capsys, gathered,
+                                                                        present_before, check_mode, changed):
+    monkeypatch.setattr(node_evidence.os, "geteuid", lambda: 0)
+    calls = []
+
+    def fake_check_image(endpoint, image, pull=True, timeout=60.0, check_mode=False):
+        calls.append((endpoint, image, check_mode))
+        entry = {"image": image, "ok": True, "present_before": present_before, "pulled": not check_mode}
+        return entry, pull and not present_before
+
+    monkeypatch.setattr(node_evidence, "check_image", fake_check_image)
+    args = {"verify_images": ["registry.k8s.io/pause:3.10"], "verify_endpoint": "unix:///run/containerd/containerd.sock"}
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    code, result = run_module(node_evidence.main, capsys, args)
+    assert code == 0
+    assert result["changed"] is changed
+    assert calls == [("unix:///run/containerd/containerd.sock", "registry.k8s.io/pause:3.10", check_mode)]
+    assert result["verify"]["results"][0]["present_before"] is present_before
