@@ -297,8 +297,8 @@ def test_status_is_asked_on_a_serving_well_known_socket(root, statuses, monkeypa
 
 def test_status_is_not_asked_again_of_a_socket_whose_probe_failed(root, statuses):
     g = _evidence._Gatherer(root, (), 0.3, 1000)
-    g.processes.append({"pid": 9, "name": "kubelet", "cmdline": ["kubelet", "--container-runtime-endpoint",
-                                                                  "/run/containerd/containerd.sock"]})
+    argv = ["kubelet", "--container-runtime-endpoint", "/run/containerd/containerd.sock"]
+    g.processes.append({"pid": 9, "name": "kubelet", "cmdline": argv})
     g.add_socket("/run/containerd/containerd.sock", "known-default")["runtime_probe"] = {
         "ok": False, "outcome": "permission_denied", "message": "not allowed to connect"}
     status = _evidence._runtime_status(g)
