@@ -307,6 +307,50 @@ def decode_image_status_response(data):
     }
 
 
+def encode_status_request(verbose=True):
+    """StatusRequest: 1 verbose (bool)."""
+    return _bool_field(1, verbose)
+
+
+def _decode_message(fields, number, what):
+    values = fields.get(number) or []
+    if any(not isinstance(value, bytes) for value in values):
+        raise ProtoError("%s is not a message" % what)
+    return [decode_fields(value) for value in values]
+
+
+def _flags(fields, names):
+    """Bool fields numbered 1.. in the order of names."""
+    return dict((name, bool(_last_int(fields, number))) for number, name in enumerate(names, 1))
+
+
+def decode_status_response(data):
+    """StatusResponse: 1 status (RuntimeStatus: 1 conditions), 2 info (map<string, string>),
+    3 runtime_handlers (1 name, 2 features), 4 features; per cri-api pkg/apis/runtime/v1/api.proto.
+
+    Returns {"conditions": [{"type", "status", "reason", "message"}], "info": {key: raw string},
+    "runtime_handlers": [{"name", "features"}], "features": {...} or None}.
+    """
+    fields = decode_fields(data)
+    conditions = []
+    for status in _decode_message(fields, 1, "StatusResponse.status"):
+        for cond in _decode_message(status, 1, "RuntimeStatus.conditions"):
+            conditions.append({"type": _last_str(cond, 1), "status": bool(_last_int(cond, 2)),
+                               "reason": _last_str(cond, 3), "message": _last_str(cond, 4)})
+    info = {}
+    for entry in _decode_message(fields, 2, "StatusResponse.info"):
+        info[_last_str(entry, 1)] = _last_str(entry, 2)
+    handlers = []
+    for handler in _decode_message(fields, 3, "StatusResponse.runtime_handlers"):
+        features = _decode_message(handler, 2, "RuntimeHandler.features")
+        handlers.append({"name": _last_str(handler, 1), "features": _flags(
+            features[-1], ("recursive_read_only_mounts", "user_namespaces")) if features else None})
+    features = _decode_message(fields, 4, "StatusResponse.features")
+    return {"conditions": conditions, "info": info, "runtime_handlers": handlers,
+            "features": _flags(features[-1], ("supplemental_groups_policy", "user_namespaces_host_network",
+                                              "mount_options")) if features else None}
+
+
 # ---------------------------------------------------------------------------
 # gRPC message framing: 1-byte compressed flag, 4-byte big-endian length.
 
@@ -766,6 +810,13 @@ def version(endpoint, timeout=5.0):
     method = RUNTIME_SERVICE + "/Version"
     reply = call(endpoint, method, encode_version_request(), timeout)
     return _decode_reply(decode_version_response, reply, endpoint, method)
+
+
+def runtime_status(endpoint, verbose=True, timeout=5.0):
+    """RuntimeService.Status; with verbose the runtime adds its own view in ``info`` (see decode_status_response)."""
+    method = RUNTIME_SERVICE + "/Status"
+    reply = call(endpoint, method, encode_status_request(verbose), timeout)
+    return _decode_reply(decode_status_response, reply, endpoint, method)
 
 
 def image_status(endpoint, image, timeout=5.0):

@@ -35,7 +35,19 @@ import threading
 import time
 
 from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import CriError, parse_endpoint
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
+from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import runtime_status as _cri_status
+from ansible_collections.kubenode.pullfix.plugins.module_utils._runtime_view import (
+    first_lines,
+    journal_lines,
+    kubeadm_images,
+    kubernetes_version,
+    read_bounded,
+    runtime_endpoint_in,
+    shape_info,
+    unit_of_cgroup,
+)
 
 
 SCHEMA = 1
@@ -47,6 +59,12 @@ VERSION_TIMEOUT = 2.0
 SYSTEMCTL_TIMEOUT = 5.0
 VERSION_OUTPUT_CAP = 4096
 CMDLINE_CAP = 65536
+# The runtime's own view: each command is bounded in time and output.
+RUNTIME_VIEW_TIMEOUT = 3.0
+KUBEADM_TIMEOUT = 5.0
+JOURNAL_CAP = 8 * 1048576
+KUBEADM_OUTPUT_CAP = 65536
+MAX_CONTAINERD_DUMPS = 4
 
 PROCESS_NAMES = frozenset((
     "kubelet", "k3s", "k3s-server", "k3s-agent", "rke2", "k0s", "containerd", "crio",
@@ -566,13 +584,20 @@ class _Gatherer(object):
 
     # -- commands ------------------------------------------------------------
 
+    def executable(self, node_path):
+        """Host path of node_path when it is an executable regular file, else None."""
+        res = self.resolve(node_path)
+        if res.st is None or res.error or not stat.S_ISREG(res.st.st_mode):
+            return None
+        if res.st.st_mode & 0o111 and os.access(res.host, os.X_OK):
+            return res.host
+        return None
+
     def find_binary(self, name, preferred=()):
         for node_path in list(preferred) + [d + "/" + name for d in BIN_DIRS]:
-            res = self.resolve(node_path)
-            if res.st is None or res.error or not stat.S_ISREG(res.st.st_mode):
-                continue
-            if res.st.st_mode & 0o111 and os.access(res.host, os.X_OK):
-                return node_path, res.host
+            host_path = self.executable(node_path)
+            if host_path is not None:
+                return node_path, host_path
         return None, None
 
     def start(self, argv):
@@ -781,15 +806,8 @@ def read_unit_environment_files(g):
                     g.read_file(value, "unit-env")
 
 
-def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
-    """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content."""
-    started = time.monotonic()
-    g = _Gatherer(root, extra_files, probe_timeout, file_cap)
-
-    # 1. Processes first: they name configs, data dirs and binaries.
-    g.read_processes()
-
-    # 2. Start the slow external commands now, collect them at the end.
+def _start_versions(g):
+    """Start `<binary> --version` for every runtime binary found; collected by _finish_versions."""
     version_procs = {}
     for name in VERSION_BINARIES:
         preferred = [p["cmdline"][0] for p in g.processes
@@ -799,8 +817,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             continue
         proc, err = g.start([host_bin, "--version"])
         version_procs[name] = (node_bin, proc, err, time.monotonic() + VERSION_TIMEOUT)
+    return version_procs
 
-    consumer_units = socket_consumer_evidence(g, socket_consumers)
+
+def _start_systemctl(g, consumer_units):
+    """Start the one `systemctl show` call; returns (systemd dict, process or None, deadline)."""
     systemd = {"available": False, "error": None, "units": {}, "not_found": []}
     systemctl_proc = None
     systemctl_node, systemctl_host = g.find_binary("systemctl")
@@ -813,9 +834,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         systemctl_proc, err = g.start([systemctl_host, "show", "--no-pager",
                                        "--property=" + ",".join(UNIT_PROPERTIES)] + list(UNITS) + consumer_units)
         systemd["error"] = err
-    systemctl_deadline = time.monotonic() + SYSTEMCTL_TIMEOUT
+    return systemd, systemctl_proc, time.monotonic() + SYSTEMCTL_TIMEOUT
 
-    # 3. Host facts.
+
+def _host_facts(g):
+    """The evidence dict's head: schema, host name, Python, SELinux and /var/run."""
     evidence = {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
@@ -834,40 +857,42 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
                 selinux["enforce"] = None
     evidence["selinux"] = selinux
     evidence["var_run"] = g.describe("/var/run")[0]
+    return evidence
 
-    # 4. containerd configuration, following imports and collecting config_path.
-    certs_dirs = []
-    containerd_seen = set()
 
-    def containerd_config(node_path, depth=0):
-        node_path = _norm(node_path)
-        entry = g.read_file(node_path, "containerd-config")
-        if node_path in containerd_seen:
-            return
-        containerd_seen.add(node_path)
-        text = entry["content"]
-        if not text:
-            return
-        for match in _CONFIG_PATH_RE.finditer(text):
-            value = match.group(1) if match.group(1) is not None else match.group(2)
-            for part in value.split(":"):
-                if part.strip().startswith("/"):
-                    certs_dirs.append(part.strip())
-        if depth >= MAX_IMPORT_DEPTH:
-            return
-        for match in _IMPORTS_RE.finditer(text):
-            for item in _toml_strings(match.group(1)):
-                if not item:
-                    continue
-                if not item.startswith("/"):
-                    item = os.path.dirname(node_path) + "/" + item
-                if "*" not in item:
-                    # containerd opens such an entry as is: record it even when it is missing
-                    containerd_config(item, depth + 1)
-                    continue
-                for path in g.glob(item):
-                    containerd_config(path, depth + 1)
+def _read_containerd_config(g, node_path, certs_dirs, seen, depth=0):
+    """Read one containerd config file, collect its config_path values and follow its imports."""
+    node_path = _norm(node_path)
+    entry = g.read_file(node_path, "containerd-config")
+    if node_path in seen:
+        return
+    seen.add(node_path)
+    text = entry["content"]
+    if not text:
+        return
+    for match in _CONFIG_PATH_RE.finditer(text):
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        for part in value.split(":"):
+            if part.strip().startswith("/"):
+                certs_dirs.append(part.strip())
+    if depth >= MAX_IMPORT_DEPTH:
+        return
+    for match in _IMPORTS_RE.finditer(text):
+        for item in _toml_strings(match.group(1)):
+            if not item:
+                continue
+            if not item.startswith("/"):
+                item = os.path.dirname(node_path) + "/" + item
+            if "*" not in item:
+                # containerd opens such an entry as is: record it even when it is missing
+                _read_containerd_config(g, item, certs_dirs, seen, depth + 1)
+                continue
+            for path in g.glob(item):
+                _read_containerd_config(g, path, certs_dirs, seen, depth + 1)
 
+
+def _read_rancher_configs(g):
+    """k3s/RKE2 config.yaml (and drop-ins) and registries.yaml; returns their data dirs by dist."""
     data_dirs = {"k3s": [DEFAULT_DATA_DIRS["k3s"]], "rke2": [DEFAULT_DATA_DIRS["rke2"]]}
     for dist in ("k3s", "rke2"):
         g.read_file("/etc/rancher/%s/config.yaml" % dist, "%s-config" % dist)
@@ -880,19 +905,28 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if "%s-config" % dist in entry["why"] and entry["content"]:
                 data_dirs[dist].extend(m.group(1) for m in _DATA_DIR_RE.finditer(entry["content"]))
         g.read_file("/etc/rancher/%s/registries.yaml" % dist, "%s-registries" % dist)
+    return data_dirs
 
-    config_files = ["/etc/containerd/config.toml"]
+
+def _containerd_config_arg(g, process, value):
+    """containerd resolves a relative --config against its working directory."""
+    if value.startswith("/"):
+        return value
+    try:
+        cwd = os.readlink(g.host("/proc/%d/cwd" % process["pid"]))
+    except OSError:
+        cwd = "/"
+    return cwd.rstrip("/") + "/" + value
+
+
+def _read_process_configs(g, data_dirs):
+    """Follow the running processes' flags: containerd --config files (returned), k3s/RKE2 data dirs
+    (added to data_dirs), kubelet --config/--config-dir and image-cri-shim config files (read)."""
+    config_files = []
     for process in g.processes:
         argv = process["cmdline"]
         if process["name"] == "containerd":
-            for value in _flag_values(argv, ("--config", "-c")):
-                if not value.startswith("/"):
-                    try:
-                        cwd = os.readlink(g.host("/proc/%d/cwd" % process["pid"]))
-                    except OSError:
-                        cwd = "/"
-                    value = cwd.rstrip("/") + "/" + value
-                config_files.append(value)
+            config_files.extend(_containerd_config_arg(g, process, v) for v in _flag_values(argv, ("--config", "-c")))
         elif process["name"] in ("k3s", "k3s-server", "k3s-agent", "rke2"):
             dist = "rke2" if process["name"] == "rke2" else "k3s"
             data_dirs[dist].extend(v for v in _flag_values(argv, ("--data-dir", "-d")) if v.startswith("/"))
@@ -910,16 +944,29 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             for value in _flag_values(argv, ("-f", "--file", "--config")):
                 if value.startswith("/"):
                     g.read_file(value, "shim-config")
+    return config_files
+
+
+def _read_containerd_configs(g):
+    """Every containerd config (default, --config, k3s/RKE2 agent) with its imports; returns the
+    certs.d directories they name, k3s/RKE2 agent ones included."""
+    certs_dirs = []
+    data_dirs = _read_rancher_configs(g)
+    config_files = ["/etc/containerd/config.toml"] + _read_process_configs(g, data_dirs)
     for dist in ("k3s", "rke2"):
         for data_dir in data_dirs[dist]:
             if data_dir.startswith("/"):
                 base = _norm(data_dir) + "/agent/etc/containerd"
                 config_files.append(base + "/config.toml")
                 certs_dirs.append(base + "/certs.d")
+    seen = set()
     for path in config_files:
-        containerd_config(path)
+        _read_containerd_config(g, path, certs_dirs, seen)
+    return certs_dirs
 
-    # 5. certs.d trees.
+
+def _read_certs_dirs(g, certs_dirs):
+    """List the default and configured certs.d trees and read each host's hosts.toml."""
     seen_certs = set()
     for path in list(DEFAULT_CERTS_DIRS) + certs_dirs:
         path = _norm(path)
@@ -937,7 +984,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if any(item["name"] == "hosts.toml" for item in sub["entries"]):
                 g.read_file(child + "/hosts.toml", "certs-d")
 
-    # 6. containers-image and CRI-O.
+
+def _read_containers_and_crio(g):
+    """containers-image registries.conf (and .d) and CRI-O's crio.conf (and .d)."""
     g.read_file("/etc/containers/registries.conf", "registries-conf")
     listing = g.list_dir("/etc/containers/registries.conf.d", "registries-conf")
     for child in g.dir_children("/etc/containers/registries.conf.d", listing, want_dirs=False):
@@ -948,7 +997,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     for child in g.dir_children("/etc/crio/crio.conf.d", listing, want_dirs=False):
         g.read_file(child, "crio-config")
 
-    # 7. Shim, kubelet, crictl, kubeadm and extra files.
+
+def _read_client_configs(g):
+    """Shim, kubelet, crictl and kubeadm files, the owed-restart marker and the extra files."""
     g.read_file("/etc/image-cri-shim.yaml", "shim-config")
     for path in ("/var/lib/kubelet/config.yaml", "/var/lib/kubelet/kubeadm-flags.env",
                  "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
@@ -959,7 +1010,9 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         if isinstance(path, str) and path.startswith("/"):
             g.read_file(path, "kubeadm-config")
 
-    # 8. Sockets: known defaults, then every mention in the files and command lines above.
+
+def _probe_sockets(g):
+    """Known default sockets, then every one the files and command lines read so far mention."""
     for path in KNOWN_SOCKETS:
         g.add_socket(path, "known-default")
     for path in sorted(g.files):
@@ -970,9 +1023,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
         g.mentions("\n".join(process["cmdline"]), "/proc/%d/cmdline" % process["pid"])
     g.probe_sockets()
 
-    # 9. systemd units, then their unit files.
+
+def _finish_systemctl(g, systemd, systemctl_proc, deadline):
+    """Collect `systemctl show` into systemd, then read the unit files and their EnvironmentFiles."""
     if systemctl_proc is not None:
-        rc, out, err, timed_out = g.finish(systemctl_proc, systemctl_deadline)
+        rc, out, err, timed_out = g.finish(systemctl_proc, deadline)
         if timed_out:
             systemd["error"] = _error("timeout", "systemctl show did not finish in %gs" % SYSTEMCTL_TIMEOUT)
         elif rc != 0 and not out.strip():
@@ -993,9 +1048,11 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             if path and path.startswith("/"):
                 g.read_file(path, "unit-file")
     read_unit_environment_files(g)
-    evidence["systemd"] = systemd
+    return systemd
 
-    # 10. Versions.
+
+def _finish_versions(g, version_procs):
+    """Collect the `--version` commands started by _start_versions."""
     versions = {}
     for name, (node_bin, proc, err, deadline) in version_procs.items():
         item = {"path": node_bin, "output": None, "rc": None, "error": err}
@@ -1008,12 +1065,252 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
             elif rc != 0:
                 item["error"] = _error("exit_status", "`%s --version` exited with %s" % (name, rc))
         versions[name] = item
+    return versions
 
+
+# -- the runtime's own view (docs/evidence.md, runtime_view) ---------------------
+
+def _process_binary(g, process):
+    """Node path of the binary a process runs: its absolute argv[0], else /proc/<pid>/exe."""
+    argv = process["cmdline"]
+    if argv and argv[0].startswith("/"):
+        return argv[0]
+    try:
+        exe = os.readlink(g.host("/proc/%d/exe" % process["pid"]))
+    except OSError:
+        return None
+    exe = exe[:-len(" (deleted)")] if exe.endswith(" (deleted)") else exe
+    return g.to_node(exe) if g.root else exe
+
+
+def _start_config_dump(g, node_bin, config, source):
+    """Start `containerd [--config FILE] config dump`: the merged configuration this binary loads."""
+    host_bin = g.executable(node_bin) if node_bin else None
+    argv = [node_bin] + (["--config", config] if config else []) + ["config", "dump"]
+    item = {"binary": node_bin, "argv": argv, "from": source, "rc": None, "output": None,
+            "truncated": False, "stderr": [], "error": None}
+    if host_bin is None:
+        item["error"] = _error("missing", "%s is not an executable file" % node_bin)
+        return item, None, None
+    proc, item["error"] = g.start([host_bin] + argv[1:])
+    return item, proc, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _start_running_config_dumps(g):
+    """One dump per running containerd (binary and --config as it was started)."""
+    dumps = []
+    for process in g.processes:
+        if process["name"] != "containerd" or len(dumps) >= MAX_CONTAINERD_DUMPS:
+            continue
+        configs = _flag_values(process["cmdline"], ("--config", "-c"))
+        config = _containerd_config_arg(g, process, configs[-1]) if configs else None
+        dumps.append(_start_config_dump(g, _process_binary(g, process), config, "process %d" % process["pid"]))
+    return dumps
+
+
+def _start_idle_config_dump(g, systemd):
+    """No containerd runs: dump with the binary and --config of containerd.service's ExecStart,
+    else with the containerd binary found (its default config file)."""
+    unit = systemd["units"].get("containerd.service") or {}
+    argv = ((unit.get("ExecStart") or "").splitlines() or [""])[0].split()
+    if argv and argv[0].startswith("/"):
+        configs = _flag_values(argv, ("--config", "-c"))
+        return [_start_config_dump(g, argv[0], configs[-1] if configs else None, "containerd.service ExecStart")]
+    node_bin, _host = g.find_binary("containerd")
+    return [_start_config_dump(g, node_bin, None, "binary found")] if node_bin else []
+
+
+def _finish_config_dump(g, item, proc, deadline):
+    if proc is None:
+        return item
+    rc, out, err, timed_out, truncated = read_bounded(proc, deadline, g.file_cap)
+    item.update(rc=rc, output=out.decode("utf-8", "replace"), truncated=truncated, stderr=first_lines(err))
+    if timed_out:
+        item["error"] = _error("timeout", "`containerd config dump` did not finish in %gs" % RUNTIME_VIEW_TIMEOUT)
+    elif rc != 0 and not truncated:
+        item["error"] = _error("exit_status", "`%s` exited with %s: %s" % (
+            " ".join(item["argv"]), rc, (item["stderr"] or ["(no message)"])[-1]))
+    return item
+
+
+def _start_journal(g):
+    """Start journalctl for the containerd unit's current (or last) invocation."""
+    pids = [p["pid"] for p in g.processes if p["name"] == "containerd"]
+    item = {"unit": None, "invocation_id": None, "pid": pids[0] if pids else None, "argv": None,
+            "lines": [], "matched": 0, "truncated": False, "rc": None, "error": None}
+    if pids:
+        try:
+            with open(g.host("/proc/%d/cgroup" % pids[0]), "rb") as handle:
+                item["unit"] = unit_of_cgroup(handle.read(CMDLINE_CAP).decode("utf-8", "replace"))
+        except (OSError, IOError):
+            pass
+    else:
+        item["unit"] = "containerd.service"
+    if item["unit"] is None:
+        item["error"] = _error("not_systemd_unit", "containerd (pid %d) does not run in a systemd unit" % pids[0])
+        return item, None, None
+    try:
+        item["invocation_id"] = os.readlink(g.host("/run/systemd/units/invocation:" + item["unit"]))
+    except OSError:
+        pass
+    if item["invocation_id"]:
+        matches = ["_SYSTEMD_INVOCATION_ID=" + item["invocation_id"]]
+    elif item["pid"]:
+        matches = ["-b", "_PID=%d" % item["pid"], "_COMM=containerd"]
+    else:
+        item["error"] = _error("missing", "%s has not run since boot" % item["unit"])
+        return item, None, None
+    node_bin, host_bin = g.find_binary("journalctl")
+    if node_bin is None:
+        item["error"] = _error("missing", "journalctl not found")
+        return item, None, None
+    item["argv"] = [node_bin, "--no-pager", "-o", "cat"] + matches
+    proc, item["error"] = g.start([host_bin] + item["argv"][1:])
+    return item, proc, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _finish_journal(item, proc, deadline):
+    if proc is None:
+        return item
+    rc, out, err, timed_out, truncated = read_bounded(proc, deadline, JOURNAL_CAP)
+    item["rc"] = rc
+    item["lines"], item["matched"] = journal_lines(out.decode("utf-8", "replace"))
+    item["truncated"] = truncated or item["matched"] > len(item["lines"])
+    if timed_out:
+        item["error"] = _error("timeout", "journalctl did not finish in %gs" % RUNTIME_VIEW_TIMEOUT)
+    elif rc != 0 and not truncated:
+        item["error"] = _error("exit_status", "journalctl exited with %s: %s" % (
+            rc, (first_lines(err) or ["(no message)"])[0]))
+    return item
+
+
+def _kubelet_runtime_endpoint(g):
+    """(endpoint, why): kubelet's runtime endpoint by its flag, its config files, else the first
+    well-known socket serving the CRI runtime service; (None, why not) when there is none."""
+    for process in g.processes:
+        if process["name"] == "kubelet":
+            values = _flag_values(process["cmdline"], ("--container-runtime-endpoint",))
+            if values:
+                return values[-1], "kubelet process %d --container-runtime-endpoint" % process["pid"]
+    for path, entry in g.files.items():
+        value = runtime_endpoint_in(entry["content"]) if "kubelet-config" in entry["why"] else None
+        if value:
+            return value, "containerRuntimeEndpoint in %s" % path
+    for path in KNOWN_SOCKETS:
+        if ((g.sockets.get(path) or {}).get("runtime_probe") or {}).get("ok"):
+            return "unix://" + path, "first well-known socket serving the CRI runtime service"
+    return None, "no kubelet endpoint and no well-known socket serves the CRI runtime service"
+
+
+def _runtime_status(g):
+    """CRI RuntimeService/Status with verbose on kubelet's runtime endpoint."""
+    endpoint, why = _kubelet_runtime_endpoint(g)
+    item = {"endpoint": endpoint, "chosen_by": why, "conditions": None, "info": None, "info_cut": [],
+            "runtime_handlers": None, "features": None, "error": None}
+    if endpoint is None:
+        item["error"] = _error("missing", why)
+        return item
+    try:
+        sock = g.sockets.get(_norm(parse_endpoint(endpoint)))
+        probe = (sock or {}).get("runtime_probe") or {}
+        if sock is not None and not probe.get("ok"):
+            # Asking again would only wait for the same failure.
+            item["error"] = _error(probe.get("outcome") or sock.get("connect") or "error",
+                                   probe.get("message") or sock.get("connect_message") or "no answer")
+            return item
+        status = _cri_status(endpoint, verbose=True, timeout=2 * g.probe_timeout)
+    except ValueError as exc:
+        item["error"] = _error("invalid_endpoint", str(exc))
+        return item
+    except CriError as exc:
+        item["error"] = _error(exc.kind, str(exc))
+        return item
+    item["info"], item["info_cut"] = shape_info(status["info"])
+    for key in ("conditions", "runtime_handlers", "features"):
+        item[key] = status[key]
+    return item
+
+
+def _start_kubeadm_version(g):
+    node_bin, host_bin = g.find_binary("kubeadm")
+    if node_bin is None:
+        return None
+    proc, err = g.start([host_bin, "version", "-o", "short"])
+    return node_bin, host_bin, proc, err, time.monotonic() + RUNTIME_VIEW_TIMEOUT
+
+
+def _kubeadm_images(g, started, versions):
+    """`kubeadm config images list` for kubelet's (else kubeadm's) version, given so kubeadm stays offline."""
+    if started is None:
+        return None
+    node_bin, host_bin, proc, err, deadline = started
+    own = _decode_output(g.finish(proc, deadline)[1]) if proc is not None else ""
+    version = kubernetes_version((versions.get("kubelet") or {}).get("output"))
+    source = "kubelet --version"
+    if version is None:
+        version, source = kubernetes_version(own), "kubeadm version"
+    item = {"binary": node_bin, "kubernetes_version": version, "version_from": source if version else None,
+            "argv": None, "rc": None, "images": [], "stderr": [], "error": err}
+    if version is None:
+        item["error"] = item["error"] or _error("no_version", "neither kubelet nor kubeadm tells its version;"
+                                                " without one kubeadm asks the network")
+        return item
+    item["argv"] = [node_bin, "config", "images", "list", "--kubernetes-version", "v" + version]
+    proc, item["error"] = g.start([host_bin] + item["argv"][1:])
+    if proc is None:
+        return item
+    rc, out, errout, timed_out, _cut = read_bounded(proc, time.monotonic() + KUBEADM_TIMEOUT, KUBEADM_OUTPUT_CAP)
+    item.update(rc=rc, images=kubeadm_images(out.decode("utf-8", "replace")), stderr=first_lines(errout))
+    if timed_out:
+        item["error"] = _error("timeout", "kubeadm config images list did not finish in %gs" % KUBEADM_TIMEOUT)
+    elif rc != 0:
+        item["error"] = _error("exit_status", "kubeadm config images list exited with %s: %s" % (
+            rc, (item["stderr"] or ["(no message)"])[0]))
+    return item
+
+
+def _start_runtime_view(g):
+    """Start the runtime view's commands with the other slow ones (collected by _finish_runtime_view)."""
+    return {"dumps": _start_running_config_dumps(g), "journal": _start_journal(g),
+            "kubeadm": _start_kubeadm_version(g)}
+
+
+def _finish_runtime_view(g, started, systemd, versions):
+    """The runtime's own view: containerd's merged config, CRI Status, its journal and kubeadm's images."""
+    dumps = started["dumps"] or _start_idle_config_dump(g, systemd)
+    return {
+        "containerd_config": [_finish_config_dump(g, *dump) for dump in dumps],
+        "cri_status": _runtime_status(g),
+        "journal": _finish_journal(*started["journal"]),
+        "kubeadm_images": _kubeadm_images(g, started["kubeadm"], versions),
+    }
+
+
+def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
+    """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content.
+
+    Processes come first (they name configs, data dirs and binaries); the slow external commands
+    start next and are collected at the end, so they run while the files are read.
+    """
+    started = time.monotonic()
+    g = _Gatherer(root, extra_files, probe_timeout, file_cap)
+    g.read_processes()
+    version_procs = _start_versions(g)
+    consumer_units = socket_consumer_evidence(g, socket_consumers)
+    systemd, systemctl_proc, systemctl_deadline = _start_systemctl(g, consumer_units)
+    runtime_view = _start_runtime_view(g)
+    evidence = _host_facts(g)
+    _read_certs_dirs(g, _read_containerd_configs(g))
+    _read_containers_and_crio(g)
+    _read_client_configs(g)
+    _probe_sockets(g)
+    evidence["systemd"] = _finish_systemctl(g, systemd, systemctl_proc, systemctl_deadline)
     evidence["processes"] = g.processes
-    evidence["versions"] = versions
+    evidence["versions"] = _finish_versions(g, version_procs)
     evidence["files"] = g.files
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
+    evidence["runtime_view"] = _finish_runtime_view(g, runtime_view, evidence["systemd"], evidence["versions"])
     evidence["local_registry"] = local_registry_catalog(local_registry, probe_timeout) if local_registry else None
     evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)
     return evidence

@@ -10,9 +10,12 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: apply_changes
-short_description: Apply the file changes planned by the kubenode.pullfix remediation roles, in one call
+short_description: Apply the file changes planned by the remediation roles, in one call (internal to the collection's roles)
 version_added: 0.2.0
 description:
+  - Internal to the collection's roles (used by M(kubenode.pullfix.remediate) and the C(pipeline) role's handlers).
+    Its options and results follow the roles and may change between releases. Use the C(kubenode.pullfix.fix_pull)
+    and C(kubenode.pullfix.diagnose) playbooks or the roles instead.
   - Writes, replaces or removes the files of a plan made on the controller, all in one call.
   - Every file is first checked against the bytes the plan was made from (O(changes[].expect)), written to a
     temporary file next to it with its final owner, mode and SELinux label, and validated (O(changes[].validate)).
@@ -129,16 +132,20 @@ options:
       - When set, the call fails with this message after doing everything else (used to put files back and
         restart, then fail the host saying why).
     type: str
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
+  - kubenode.pullfix.attributes.idempotent
 attributes:
   check_mode:
     support: full
-    description: Reports what would change and runs the validators on temporary files; writes nothing else.
+    details: Reports what would change and runs the validators on temporary files; writes nothing else.
   diff_mode:
     support: full
-    description: Returns a diff per file; files holding credentials show none.
+    details: Returns a diff per file; files holding credentials show none.
   idempotent:
     support: full
-    description: A second call with the same plan changes nothing.
+    details: A second call with the same plan changes nothing.
 notes:
   - Only the Python standard library is needed on the node.
 seealso:
@@ -204,6 +211,12 @@ restored:
   type: list
   elements: str
   sample: [/etc/containerd/config.toml]
+errors:
+  description: Why a change or a restore could not be made; when not empty the module failed and names them in C(msg).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 diff:
   description: Before and after of every changed file (none for files holding credentials).
   returned: in diff mode

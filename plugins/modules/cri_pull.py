@@ -85,12 +85,15 @@ options:
         can go on.
     type: bool
     default: true
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
 attributes:
   check_mode:
-    description: In check mode images are only looked up, never pulled; C(changed) tells whether a pull would add one.
+    details: In check mode images are only looked up, never pulled; C(changed) tells whether a pull would add one.
     support: full
   diff_mode:
-    description: No diff is produced.
+    details: No diff is produced.
     support: none
 notes:
   - Pulling an image that is already present still contacts the registry (as kubelet's C(Always) pull policy does) but

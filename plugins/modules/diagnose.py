@@ -10,9 +10,12 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: diagnose
-short_description: Find why a Kubernetes node cannot pull images, from gathered evidence
+short_description: Find why a Kubernetes node cannot pull images, from gathered evidence (internal to the collection's roles)
 version_added: 0.1.0
 description:
+  - Internal to the collection's roles (used by the C(pipeline) and C(doctor) roles). Its options and results follow
+    the roles and may change between releases. Use the C(kubenode.pullfix.fix_pull) and C(kubenode.pullfix.diagnose)
+    playbooks or the roles instead.
   - Runs on the controller only (action plugin). Takes the evidence returned by M(kubenode.pullfix.node_evidence)
     and returns the detected container runtime and a list of findings with stable ids.
   - Nothing is run on the node, nothing is changed.
@@ -59,12 +62,15 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
 attributes:
   check_mode:
-    description: The diagnosis never changes anything, so it runs unchanged in check mode.
+    details: The diagnosis never changes anything, so it runs unchanged in check mode.
     support: full
   diff_mode:
-    description: No diff is produced.
+    details: No diff is produced.
     support: none
 notes:
   - Needs PyYAML on the controller and Python 3.11 or later (for C(tomllib)).
@@ -151,8 +157,17 @@ findings:
       description: The role that fixes it (for example V(kubenode.pullfix.containerd_registry)), or V(manual).
       type: str
     fixed:
-      description: Always V(false) here; set by the playbook once the remediation changed the node.
+      description: V(true) for a finding of O(previous) that this run's remediation made go away (it is kept, marked
+        fixed); V(false) otherwise.
       type: bool
+    category:
+      description: V(pull) (kubelet's pulls), V(consumer) (another tool on the node), V(security) or V(hygiene).
+      type: str
+      sample: pull
+    caused_by:
+      description: The id of the finding this one is a consequence of (reports list root causes first), or V(null).
+      type: str
+      sample: containerd-config-path-unset
 counts:
   description: Number of findings per severity.
   returned: always
@@ -181,6 +196,33 @@ route_text:
   returned: always
   type: list
   elements: str
+version_check:
+  description:
+    - CRI C(Version) on kubelet's runtime endpoint, as the gathering probed it (the pulls prove the image endpoint, this
+      proves the runtime endpoint).
+  returned: always
+  type: dict
+  contains:
+    endpoint:
+      description: Kubelet's runtime endpoint, or V(null) when none was found.
+      type: str
+      sample: unix:///run/containerd/containerd.sock
+    ok:
+      description: Whether the runtime answered C(Version).
+      type: bool
+      sample: true
+    outcome:
+      description: V(ok), the CRI client error kind (for example V(permission_denied), V(unimplemented)), or V(not probed).
+      type: str
+      sample: ok
+    runtime_name:
+      description: The runtime's name as it answered, or V(null).
+      type: str
+      sample: containerd
+    runtime_version:
+      description: The runtime's version as it answered, or V(null).
+      type: str
+      sample: 1.6.20~ds1
 verify_pending:
   description: The pulls of O(verify) went through another endpoint and must be made again.
   returned: when O(verify) was given and its endpoint is not kubelet's image endpoint

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: node_evidence
-short_description: Gather raw, read-only evidence about why a Kubernetes node cannot pull images
+short_description: Gather raw evidence about why a Kubernetes node cannot pull images, and verify pulls
 version_added: 0.1.0
 description:
   - Reads the container runtime, registry mirror, kubelet, crictl, k3s/RKE2, CRI-O and image-cri-shim
@@ -18,9 +18,13 @@ description:
     processes in C(/proc), asks systemd about the runtime related units in one C(systemctl show) call,
     runs C(<binary> --version) for the runtime binaries it finds, and connects to every known or mentioned
     CRI socket, probing the CRI runtime and image services.
+  - It also asks the runtime for its own view (C(containerd config dump), CRI C(Status) with C(verbose), its
+    journal lines about its configuration since it last started, C(kubeadm config images list)), each bounded in
+    time and size, each failure recorded instead of failing the module.
   - It judges nothing. The result is raw material for the controller side diagnosis; the format is described
     in C(docs/evidence.md) of the collection.
-  - It never writes anything on the node.
+  - It writes nothing on the node but the runtime's image store, and that only when O(verify_images) are given and
+    one of them was not present (the result then says C(changed=true)).
   - The evidence may contain registry credentials, because the files that hold them are returned as they are.
     Register the result with C(no_log) and do not print it.
 author:
@@ -89,22 +93,29 @@ options:
       - Seconds allowed for each image's pull.
     type: float
     default: 120
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
 attributes:
   check_mode:
     support: full
-    description: The module only reads; in check mode O(verify_images) are only looked up (C(ImageStatus)), not pulled.
+    details: In check mode O(verify_images) are only looked up (C(ImageStatus)), not pulled; C(changed) tells whether
+      a pull would add one.
   diff_mode:
     support: none
-    description: Nothing is changed, so there is no diff.
+    details: The only change is a pulled image, which has no diff.
 notes:
   - Only the Python standard library is needed on the node.
+  - It must run as root (O(ignore:become) set in the play or task when the connection user is not root); otherwise it
+    fails with a message that says so, instead of returning evidence in which every socket is unreachable.
 seealso:
   - module: kubenode.pullfix.cri_pull
 """
 
 EXAMPLES = r"""
-- name: Gather pull evidence from the node
+- name: Gather pull evidence from the node (root is needed to read the runtime's files and dial its socket)
   kubenode.pullfix.node_evidence:
+  become: true
   register: node_evidence
   no_log: true
 
@@ -224,6 +235,25 @@ evidence:
                                       "runtime_version": "1.6.20~ds1", "runtime_api_version": "v1"}}
           image_probe: {"ok": true, "outcome": "ok", "grpc_status": null, "message": null, "version": null}
           why: [known-default]
+    runtime_view:
+      description:
+        - What the runtime says about itself, each part with its own error (see C(docs/evidence.md)).
+        - C(containerd_config) is C(containerd config dump) of each running containerd, with the C(--config) it was started with.
+        - C(cri_status) is CRI C(RuntimeService/Status) with C(verbose) on kubelet's runtime endpoint.
+        - C(journal) holds containerd's log lines about its configuration since it last started, credentials redacted.
+        - C(kubeadm_images) is C(kubeadm config images list) for kubelet's version, or V(null) without kubeadm.
+      type: dict
+      sample:
+        containerd_config: [{"binary": "/usr/bin/containerd", "argv": ["/usr/bin/containerd", "config", "dump"],
+                             "from": "process 74", "rc": 0, "output": "version = 3\n", "truncated": false,
+                             "stderr": [], "error": null}]
+        cri_status: {"endpoint": "unix:///run/containerd/containerd.sock", "chosen_by": "kubelet process 900 --container-runtime-endpoint",
+                     "conditions": [{"type": "RuntimeReady", "status": true, "reason": "", "message": ""}],
+                     "info": {"golang": "go1.19.8"}, "info_cut": [], "runtime_handlers": [], "features": null, "error": null}
+        journal: {"unit": "containerd.service", "invocation_id": "0fdb2c708c7940f99b9e3a321c3d0e5c", "pid": 74,
+                  "argv": ["/usr/bin/journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_INVOCATION_ID=0fdb2c708c7940f99b9e3a321c3d0e5c"],
+                  "lines": [], "matched": 0, "truncated": false, "rc": 0, "error": null}
+        kubeadm_images: null
     systemd:
       description: Whether systemd is usable, and the properties of the runtime related units that exist.
       type: dict
@@ -250,6 +280,11 @@ from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import check
 from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import KNOWN_SOCKETS, gather
 
 _ENDPOINT_FLAGS = ("--image-service-endpoint", "--container-runtime-endpoint")
+# Without root every socket probe fails with EACCES and the evidence would read as a
+# permission problem of the node (cri-endpoint-permission-denied): refuse instead.
+NOT_ROOT = ("node_evidence runs as uid %d, not root: run it with become (root is needed to read the runtime's "
+            "configuration files and its processes' /proc entries, and to dial the runtime socket); without root "
+            "every socket probe fails with 'permission denied' and the evidence would blame the node")
 
 
 def _flag(argv, name):
@@ -294,18 +329,22 @@ def guess_image_endpoint(evidence):
 
 
 def verify(evidence, images, endpoint, timeout, check_mode):
+    """Pull each image through the image endpoint; returns (result, changed): a pull of an image that was
+    not present writes the runtime's image store (in check mode: would write it)."""
     chosen_by = "verify_endpoint"
     if endpoint == "auto":
         endpoint, chosen_by = guess_image_endpoint(evidence)
     result = {"endpoint": endpoint, "chosen_by": chosen_by, "results": []}
+    changed = False
     for image in images:
         if endpoint is None:
             result["results"].append({"image": image, "ok": False, "image_ref": None, "error": chosen_by,
                                       "error_kind": "missing", "grpc_status": None})
             continue
-        entry, _changed = check_image(endpoint, image, pull=True, timeout=timeout, check_mode=check_mode)
+        entry, pulled_new = check_image(endpoint, image, pull=True, timeout=timeout, check_mode=check_mode)
         result["results"].append(entry)
-    return result
+        changed = changed or pulled_new
+    return result, changed
 
 
 def main():
@@ -324,6 +363,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if os.geteuid() != 0:
+        module.fail_json(msg=NOT_ROOT % os.geteuid())
     extra_files = module.params["extra_files"]
     relative = [path for path in extra_files if not os.path.isabs(path)]
     if relative:
@@ -352,8 +393,9 @@ def main():
     )
     result["evidence"] = evidence
     if module.params["verify_images"]:
-        result["verify"] = verify(evidence, module.params["verify_images"], module.params["verify_endpoint"],
-                                  module.params["verify_timeout"], module.check_mode)
+        result["verify"], result["changed"] = verify(evidence, module.params["verify_images"],
+                                                     module.params["verify_endpoint"], module.params["verify_timeout"],
+                                                     module.check_mode)
     module.exit_json(**result)
 
 

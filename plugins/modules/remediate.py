@@ -10,9 +10,12 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: remediate
-short_description: Plan the kubenode.pullfix remediations for a host and apply them in one call
+short_description: Plan the remediations for a host and apply them in one call (internal to the collection's roles)
 version_added: 0.2.0
 description:
+  - Internal to the collection's roles (used by the C(pipeline) role). Its options and results follow the roles and
+    may change between releases. Use the C(kubenode.pullfix.fix_pull) and C(kubenode.pullfix.diagnose) playbooks or
+    the roles instead.
   - Action plugin. Plans, on the controller, every remediation role the host needs, that is the roles its open findings name
     (their C(remediation) field) and the roles the settings ask for (for example C(registry_mirrors) asks for
     C(containerd_registry)), or the roles given in O(roles).
@@ -53,16 +56,20 @@ options:
       - V(false) returns the reasons in RV(errors) and lets the host go on to its report.
     type: bool
     default: true
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
+  - kubenode.pullfix.attributes.idempotent
 attributes:
   check_mode:
     support: full
-    description: Plans, validates the candidate files on the node and reports what would change; writes nothing.
+    details: Plans, validates the candidate files on the node and reports what would change; writes nothing.
   diff_mode:
     support: full
-    description: Shows a diff per file; files holding credentials show none.
+    details: Shows a diff per file; files holding credentials show none.
   idempotent:
     support: full
-    description: A second run plans no change and makes no call on the node.
+    details: A second run plans no change and makes no call on the node.
 seealso:
   - module: kubenode.pullfix.apply_changes
   - module: kubenode.pullfix.diagnose
@@ -135,6 +142,25 @@ errors:
   returned: always
   type: list
   elements: str
+commands:
+  description:
+    - The node actions that are no file (a socket's mode, a tmpfiles link, an SELinux relabel), each with its C(role);
+      once applied, each with C(ran) (false in check mode) and, when it ran, C(rc) and C(stderr).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"argv": ["chmod", "0660", "/run/containerd/containerd.sock"], "reason": "mode 0666", "role": "runtime_socket",
+            "ran": true, "rc": 0}]
+apply_error:
+  description: Why applying the changes on the node failed (also in C(msg)); it outlives a C(failed_when) that keeps the
+    host going to its report.
+  returned: when the apply call failed
+  type: str
+diff:
+  description: Before and after of every changed file (none for files holding credentials), as M(kubenode.pullfix.apply_changes) returns it.
+  returned: in diff mode, when files changed
+  type: list
+  elements: dict
 notes:
   description: What the planners want the user to know (for example a workaround that is not the real fix).
   returned: always

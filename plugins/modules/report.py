@@ -10,9 +10,12 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: report
-short_description: Write the per-host and fleet report of a pullfix run on the controller
+short_description: Write the per-host and fleet report of a pullfix run (internal to the collection's roles)
 version_added: 0.1.0
 description:
+  - Internal to the collection's roles (used by the C(pipeline) role). Its options and results follow the roles and
+    may change between releases. Use the C(kubenode.pullfix.fix_pull) and C(kubenode.pullfix.diagnose) playbooks or
+    the roles instead.
   - Runs on the controller only (action plugin). Renders what each host had wrong, what was changed and what the
     verification pulled.
   - With O(report_dir) it writes C(<report_dir>/<host>.json), C(summary.md) (fleet table and findings with evidence
@@ -41,13 +44,16 @@ options:
       - Controller directory for the report files; created when missing.
       - When null, nothing is written and only RV(summary) is returned.
     type: path
+extends_documentation_fragment:
+  - kubenode.pullfix.attributes
+  - kubenode.pullfix.attributes.platform
 attributes:
   check_mode:
-    description: The report is written in check mode too (it is output on the controller, not state of a node); a host
+    details: The report is written in check mode too (it is output on the controller, not state of a node); a host
       whose files would change has the outcome C(would change).
     support: full
   diff_mode:
-    description: No diff is produced.
+    details: No diff is produced.
     support: none
 seealso:
   - module: kubenode.pullfix.diagnose
@@ -83,14 +89,19 @@ open_findings:
   sample:
     - "node1: ERROR   cri-endpoint-missing - Kubelet's CRI endpoint socket does not exist"
 summary:
-  description: "Per-host table lines: host | runtime | version | errors | warnings | fixed | verify ok/total."
+  description:
+    - "Per-host table lines: host | runtime | version | errors | warnings | causes | fixed | verify ok/total |
+      CRI Version | outcome."
+    - C(causes) names the root causes of the open findings; C(CRI Version) is V(ok) or V(FAILED (<outcome>)) for
+      C(Version) on kubelet's runtime endpoint; C(outcome) is empty, or V(would change), V(refused), V(apply failed),
+      V(rolled back), V(not diagnosed) or V(not reached).
   returned: always
   type: list
   elements: str
   sample:
-    - "host  | runtime    | version | errors | warnings | fixed | verify ok/total"
-    - "------+------------+---------+--------+----------+-------+----------------"
-    - "node1 | containerd | 1.6.20  | 0      | 0        | 2     | 2/2"
+    - "host  | runtime    | version | errors | warnings | causes | fixed | verify ok/total | CRI Version | outcome"
+    - "------+------------+---------+--------+----------+--------+-------+-----------------+-------------+--------"
+    - "node1 | containerd | 1.6.20  | 0      | 0        | -      | 2     | 2/2             | ok          |"
 files:
   description: Every report file for this run (written now or already up to date).
   returned: always

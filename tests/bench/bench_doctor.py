@@ -27,7 +27,7 @@ import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "evidence")
-NODE_FILES = ["_cri.py", "_hpack.py", "_evidence.py"]
+NODE_FILES = ["_cri.py", "_hpack.py", "_apply.py", "_runtime_view.py", "_evidence.py"]
 CONTAINER = "pullfix-bench"
 
 NODE_SCRIPT = r"""
