@@ -195,3 +195,11 @@ def test_explain_reads_prefixed_names_and_still_the_old_ones():
         text = f.read()
     assert 'pullfix_explain_image' in text and 'pullfix_explain_pull' in text
     assert 'deprecated' in text.lower()
+
+
+def test_the_action_group_holds_every_module():
+    runtime = _yaml('meta', 'runtime.yml')
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules'))
+                     if name.endswith('.py') and not name.startswith('_'))
+    assert runtime['action_groups']['pullfix'] == modules
+    assert runtime['requires_ansible'] == '>=2.17.0'
