@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the settings files from plugins/plugin_utils/pullfix/settings_schema.py (`make generate`).
 
 Writes roles/pipeline/defaults/main.yml and roles/node_runtime/defaults/main.yml (every default,
