@@ -203,3 +203,10 @@ def test_the_action_group_holds_every_module():
                      if name.endswith('.py') and not name.startswith('_'))
     assert runtime['action_groups']['pullfix'] == modules
     assert runtime['requires_ansible'] == '>=2.17.0'
+
+
+def test_every_role_is_in_the_schema():
+    # A role added without a schema entry would keep a hand-written spec that nothing holds fresh.
+    roles = sorted(r for r in os.listdir(os.path.join(ROOT, 'roles'))
+                   if os.path.isdir(os.path.join(ROOT, 'roles', r, 'meta')))
+    assert roles == sorted(schema.ROLE_DOCS)
