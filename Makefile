@@ -76,6 +76,14 @@ sanity: venv ## ansible-test sanity on a copy under ansible_collections/kubenode
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
 	  $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
+.PHONY: generate
+generate: venv ## Write the role defaults, __pullfix_settings and every argument spec from the settings schema
+	$(BIN)/python tests/scripts/generate_settings.py
+
+.PHONY: generate-check
+generate-check: venv ## Fail when a file generated from the settings schema is stale
+	$(BIN)/python tests/scripts/generate_settings.py --check
+
 .PHONY: unit
 unit: venv ## Unit tests (pytest): diagnosis, planning, CRI client, evidence
 	$(BIN)/pytest tests/unit

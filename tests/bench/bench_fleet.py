@@ -209,7 +209,7 @@ def step_argv(step, inventory, vars_file, forks):
     # One batch: the benchmark measures the pipeline, not the rollout's batches (docs/fleet.md).
     return (["ansible-playbook", playbook] + common +
             ["-e", "@" + vars_file, "-e", "pullfix_report_dir=" + os.path.join(WORK, "report"),
-             "-e", "pullfix_serial=100%", "-e", "pullfix_max_fail_percentage=100"])
+             "-e", "pullfix_hosts=all", "-e", "pullfix_serial=100%", "-e", "pullfix_max_fail_percentage=100"])
 
 
 def timed(step, argv, env, label):

@@ -472,7 +472,7 @@ def run_playbook(playbook, wave_dir, inventory, report_dir, timeout, forks):
             "-e", "pullfix_report_dir=" + report_dir]
     if playbook == "fix_pull.yml":
         # Every node of a wave is a case of its own: one batch, and no failed case stops the others.
-        argv += ["-e", "pullfix_serial=100%", "-e", "pullfix_max_fail_percentage=100"]
+        argv += ["-e", "pullfix_hosts=all", "-e", "pullfix_serial=100%", "-e", "pullfix_max_fail_percentage=100"]
     started = time.monotonic()
     rc, out = sh(argv, timeout=timeout, env=ansible_env(forks), limit=True)
     elapsed = time.monotonic() - started

@@ -47,7 +47,7 @@ run() {  # run NAME ARGS...: ansible-playbook from outside the checkout, output 
 }
 inventory=(-i "$checkout/tests/installed/inventory.yml")
 run "start and break the test node" "${inventory[@]}" "$checkout/tests/installed/up.yml"
-run "kubenode.pullfix.fix_pull" "${inventory[@]}" -e @"$checkout/tests/installed/vars.yml" \
+run "kubenode.pullfix.fix_pull" "${inventory[@]}" -e @"$checkout/tests/installed/vars.yml" -e pullfix_hosts=all \
   -e pullfix_report_dir="$work/report/fix" kubenode.pullfix.fix_pull
 "$bin/python" tests/installed/check.py fix "$work/report/fix/pkg-installed-d13.json"
 run "kubenode.pullfix.diagnose" "${inventory[@]}" -e @"$checkout/tests/installed/vars.yml" \

@@ -170,7 +170,7 @@ def test_credentials_never_reach_output_or_reports(host):
     fleet_only(host)
     report_dir = os.path.join(EPHEMERAL, "vvv-report")
     run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, PLAYBOOK, "--limit", ",".join(SECRETS),
-                          "-e", "pullfix_report_dir=" + report_dir],
+                          "-e", "pullfix_hosts=all", "-e", "pullfix_report_dir=" + report_dir],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert run.returncode == 0, run.stdout[-3000:]
     texts = {"-vvv output": run.stdout, "check.log": load("", "check.log")}

@@ -25,7 +25,8 @@ CONTAINERD_OWN_FILES = "find /etc/containerd -type f -not -name '*.pullfix~' -ex
 
 def run_fix(name, *extra):
     report_dir = os.path.join(EPHEMERAL, name)
-    run = subprocess.run(["ansible-playbook", "-i", INVENTORY, PLAYBOOK, "-e", "pullfix_report_dir=" + report_dir]
+    run = subprocess.run(["ansible-playbook", "-i", INVENTORY, PLAYBOOK, "-e", "pullfix_hosts=all",
+                          "-e", "pullfix_report_dir=" + report_dir]
                          + list(extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                          check=False)
     return run, report_dir

@@ -13,19 +13,10 @@ import re
 from .. import parse
 from ..evidence import Evidence, redact_line
 from ..findings import Findings
+from ..settings_schema import controller_defaults
 
-DEFAULT_SETTINGS = {
-    'runtime': 'auto',
-    'registry_mirrors': {},
-    'search_registries': None,
-    'short_name_mode': None,
-    'local_registry': None,
-    'sandbox_image': None,
-    'verify_images': [],
-    'socket_group': None,
-    'explain_images': [],
-    'explain_podman': False,
-}
+# Unset settings read as their defaults; every setting is defined once, in settings_schema.
+DEFAULT_SETTINGS = controller_defaults()
 
 _SECRET_TABLE_RE = re.compile(r'(header|auth)', re.I)
 _MAX_QUOTE = 200

@@ -16,18 +16,21 @@ from . import cri_shim
 from . import proxy_env
 from . import node_runtime
 from ..findings import CATALOGUE
+from ..settings_schema import remediation_role_names, trigger_keys
 
 PREFIX = 'kubenode.pullfix.'
 
-# role -> (planner, the settings that ask for it even without a finding)
-ROLES = {
-    'containerd_registry': (containerd_registry.plan, ('registry_mirrors', 'sandbox_image')),
-    'registries_conf': (registries_conf.plan, ('search_registries', 'short_name_mode', 'short_name_aliases')),
-    'runtime_socket': (runtime_socket.plan, ('socket_consumers', 'socket_compat_link', 'socket_group')),
-    'cri_shim': (cri_shim.plan, ('local_registry',)),
+# role -> (planner, the settings that ask for it even without a finding); the roles, their order
+# and the settings that ask for each are defined in settings_schema.
+_PLANNERS = {
+    'containerd_registry': containerd_registry.plan,
+    'registries_conf': registries_conf.plan,
+    'runtime_socket': runtime_socket.plan,
+    'cri_shim': cri_shim.plan,
+    'proxy_env': proxy_env.plan,  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
+    'node_runtime': node_runtime.plan,  # one CRI runtime per node (docs/remediations/node_runtime.md)
 }
-ROLES['proxy_env'] = (proxy_env.plan, ())  # NO_PROXY for the routes' endpoints (docs/remediations/proxy_env.md)
-ROLES['node_runtime'] = (node_runtime.plan, ())  # one CRI runtime per node (docs/remediations/node_runtime.md)
+ROLES = dict((role, (_PLANNERS[role], trigger_keys(role))) for role in remediation_role_names())
 
 
 def fixed_by(finding):
