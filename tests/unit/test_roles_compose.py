@@ -91,3 +91,19 @@ def test_restart_refreshes_evidence_and_diagnosis():
     assert registered.index('pullfix_diagnosis') > gathered
     kept = [t for t in load('pipeline', 'tasks', 'restart.yml') if 'ansible.builtin.set_fact' in t]
     assert set(kept[0]['ansible.builtin.set_fact']) == {'pullfix_evidence', 'pullfix_diagnosis'}
+
+
+@pytest.mark.parametrize('role', sorted(os.listdir(ROLES)))
+def test_every_role_has_a_readme_with_its_variables_and_an_example(role):
+    with open(os.path.join(ROLES, role, 'README.md')) as f:
+        text = f.read()
+    assert text.startswith('# kubenode.pullfix.%s' % role)
+    # The options are documented once, in the argument spec: pointed to, never copied.
+    assert '(meta/argument_specs.yml)' in text and 'ansible-doc -t role kubenode.pullfix.%s' % role in text
+    assert '| pullfix_' not in text, 'an option table copied by hand'
+    examples = [block.split('```', 1)[0] for block in text.split('```yaml\n')[1:]]
+    assert examples, 'no example playbook'
+    for example in examples:
+        yaml.safe_load(example)
+    if role != 'pipeline':
+        assert any('kubenode.pullfix.%s' % role in example for example in examples)
