@@ -39,15 +39,27 @@ def test_kubeadm_finds_exactly_one_cri_endpoint(host):
     assert kubeadm_detected(host) == ["unix:///var/run/containerd/containerd.sock"]
 
 
+def unit_state(host, unit):
+    out = host.check_output("systemctl show --property=ActiveState --property=UnitFileState %s" % unit)
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
 def test_stale_cri_dockerd_is_stopped_and_disabled(host, recorded):
-    for unit in ("cri-docker.service", "cri-docker.socket"):
-        svc = host.service(unit)
-        assert not svc.is_running, unit
-        assert not svc.is_enabled, unit
+    # The socket was enabled: now disabled and stopped, so nothing starts the service again.
+    assert unit_state(host, "cri-docker.socket") == {"ActiveState": "inactive", "UnitFileState": "disabled"}
+    # The service is static (prepare.yml): stopped; "static" is what systemd says of it whatever is done.
+    assert unit_state(host, "cri-docker.service") == {"ActiveState": "inactive", "UnitFileState": "static"}
     assert not host.file("/run/cri-dockerd.sock").exists
     commands = [" ".join(c["argv"]) for c in recorded("real")["commands"]]
     assert "systemctl disable --now cri-docker.service cri-docker.socket" in commands
     assert any(c.startswith("rm -f -- ") and "cri-dockerd.sock" in c for c in commands), commands
+
+
+def test_second_run_leaves_the_static_service_alone(host, recorded):
+    # The idempotence step failed on any change; this says which one would have been wrong:
+    # a static service that is not running needs no stop and cannot be disabled.
+    second = recorded("second")
+    assert second["commands"] == [] and second["changes"] == [], second
 
 
 def test_cri_dockerd_tasks_were_visibly_skipped(host):
