@@ -61,15 +61,9 @@ def test_role_verified_with_a_real_pull(host):
     assert host.file("/etc/containerd/certs.d/docker.io/hosts.toml").contains("kubenode.pullfix")
 
 
-def test_check_mode_predicted_exactly_the_changes_made(host):
-    name = host.backend.get_hostname()
-
-    def load(kind):
-        with open(os.path.join(EPHEMERAL, "changes", "%s-%s.json" % (name, kind))) as f:
-            return sorted((c["path"], c["action"]) for c in json.load(f))
-    real = load("real")
-    assert real, "every node started broken, so the first run must change something"
-    assert load("check") == real
+def test_check_mode_predicted_exactly_the_changes_made(check_predicted):
+    _check, real = check_predicted
+    assert real["changes"], "every node started broken, so the first run must change something"
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +145,7 @@ def test_unmanaged_file_of_a_declared_registry_is_taken_over_with_backup(host):
     path = "/etc/containerd/certs.d/docker.io/hosts.toml"
     assert host.file(path).content_string.startswith("# Managed by kubenode.pullfix")
     with open(os.path.join(EPHEMERAL, "changes", "%s-real.json" % name)) as f:
-        change = [c for c in json.load(f) if c["path"] == path][0]
+        change = [c for c in json.load(f)["changes"] if c["path"] == path][0]
     # The backup is named in what the run reported, and holds the file as it was.
     assert change["action"] == "updated" and change["backup"].startswith(path + ".")
     assert TAKEN_OVER[name] in host.file(change["backup"]).content_string

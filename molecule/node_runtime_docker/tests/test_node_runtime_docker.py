@@ -14,14 +14,9 @@ ENDPOINT = "unix:///var/run/cri-dockerd.sock"
 UNITS = "/etc/systemd/system/cri-docker.service /etc/systemd/system/cri-docker.socket"
 
 
-def load(host, kind):
-    with open(os.path.join(EPHEMERAL, "changes", "%s-%s.json" % (host.backend.get_hostname(), kind))) as f:
-        return json.load(f)
-
-
-def test_docker_io_was_installed_by_the_role_from_the_local_repository(host):
+def test_docker_io_was_installed_by_the_role_from_the_local_repository(host, recorded):
     assert host.package("docker.io").is_installed
-    real, check = load(host, "real"), load(host, "check")
+    real, check = recorded("real"), recorded("check")
     assert real["installed"] is True and real["missing"] == ["docker.io"]
     # the check run predicted the install without doing it
     assert check["installed"] is True and check["missing"] == ["docker.io"]
@@ -72,6 +67,6 @@ def test_crictl_names_cri_dockerd(host):
     assert host.file("/etc/crictl.yaml").contains("^runtime-endpoint: %s$" % ENDPOINT)
 
 
-def test_kubeadm_is_told_to_choose(host):
-    notes = " ".join(load(host, "real")["notes"])
+def test_kubeadm_is_told_to_choose(host, recorded):
+    notes = " ".join(recorded("real")["notes"])
     assert "criSocket: %s" % ENDPOINT in notes
