@@ -301,8 +301,11 @@ class Evidence(object):
         return bool(u) and u.get('ActiveState') in ('active', 'activating', 'reloading')
 
     def unit_enabled(self, name):
+        """Enabled to start at boot. A ``static`` unit (no [Install] section) cannot be enabled or
+        disabled: it runs only when something else starts it (a socket, a dependency), so it does
+        not count; disabling it would change nothing and be planned again on every run."""
         u = self.unit(name)
-        return bool(u) and u.get('UnitFileState') in ('enabled', 'enabled-runtime', 'static', 'alias')
+        return bool(u) and u.get('UnitFileState') in ('enabled', 'enabled-runtime', 'alias')
 
     def var_run_is_run(self):
         """True when /var/run is a symlink to /run (or the evidence does not say)."""
