@@ -16,6 +16,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from .evidence import redact_url
 from .findings import CATALOGUE, cause_summary, counts, root_first
 
 SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total', 'CRI Version',
@@ -37,6 +38,13 @@ def normalize_host(entry):
     findings = []
     for f in entry.get('findings') or []:
         f = dict(f)
+        # Findings are redacted when collected; what the play adds (a rollback's message, a
+        # planner's note) is redacted here, so no report line quotes a credential.
+        f['evidence'] = [redact_url(str(e)) for e in f.get('evidence') or []]
+        if f.get('explanation'):
+            f['explanation'] = redact_url(str(f['explanation']))
+        if f.get('next_step'):
+            f['next_step'] = redact_url(str(f['next_step']))
         known = CATALOGUE.get(f.get('id')) or {}
         f.setdefault('category', known.get('category'))
         f.setdefault('caused_by', None)
@@ -49,8 +57,9 @@ def normalize_host(entry):
         'findings': findings,
         'changes': [dict(c) for c in entry.get('changes') or []],
         'commands': [dict(c) for c in entry.get('commands') or []],
-        'notes': [str(n) for n in entry.get('notes') or []],
-        'verify': [dict(v) for v in entry.get('verify') or []],
+        'notes': [redact_url(str(n)) for n in entry.get('notes') or []],
+        'verify': [dict(v, error=redact_url(str(v['error']))) if v.get('error') else dict(v)
+                   for v in entry.get('verify') or []],
         'routes': [dict(r) for r in entry.get('routes') or []],
         'version_check': dict(entry.get('version_check') or {}),
     }
