@@ -126,12 +126,11 @@ _NAME = r'[A-Za-z][A-Za-z0-9_.-]*'
 _AFTER = r'(?:^|(?<=[\s"\'=,({\[]))'  # what may stand before a flag, assignment or header name
 # ?name=value &name=value ;name=value: a URL's query parameters
 _QUERY_RE = re.compile(r'[?&;](?P<name>' + _NAME + r')(?P<sep>=)(?P<value>[^\s"\'&#;<>]+)')
-# -name=value, --name value (flags) and NAME=value after a blank, a quote or '=' (an environment
-# assignment, Environment=X=y)
+# -name=value and NAME=value after a blank, a quote or '=' (an environment assignment, Environment=X=y)
 _ASSIGN_RE = re.compile(
-    _AFTER + r'(?P<dash>--?)?(?P<name>' + _NAME + r')'
-    r'(?P<sep>=|(?<=[A-Za-z0-9])[ \t]+(?=[^\s-]))'
-    r'(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\'<>]+)')
+    _AFTER + r'(?:--?)?(?P<name>' + _NAME + r')(?P<sep>=)(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\'<>]+)')
+# --name value: a flag and its value as the next word
+_FLAG_RE = re.compile(_AFTER + r'--?(?P<name>' + _NAME + r')(?P<sep>[ \t]+)(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\'<>-][^\s"\'<>]*)')
 # "name": "value" in JSON (a docker config.json "auth", an "identitytoken")
 _JSON_RE = re.compile(r'"(?P<name>' + _NAME + r')"(?P<sep>\s*:\s*")(?P<value>(?:[^"\\]|\\.)*)"')
 # name: value inside a line: -H "Authorization: Basic x", a YAML "password: x"
@@ -154,7 +153,7 @@ def secret_name(name):
     return words[-1] not in _POINTER_WORDS and any(w in _STRONG_WORDS for w in words[:-1])
 
 
-def _redact_values(pattern, text, spaced_needs_dash=False):
+def _redact_values(pattern, text):
     """Replace the value of every match whose name is a secret's. A match whose name is not is
     passed over after its separator, so its value is searched too (a query in a flag's URL)."""
     out, pos = [], 0
@@ -164,8 +163,6 @@ def _redact_values(pattern, text, spaced_needs_dash=False):
             break
         value = m.group('value')
         secret = secret_name(m.group('name')) and value.strip() not in _OPENERS and not value.startswith('#')
-        if secret and spaced_needs_dash and m.group('sep') != '=' and not m.group('dash'):
-            secret = False  # "name value" is a flag only with a dash
         if secret:
             out.append(text[pos:m.start('value')])
             out.append(REDACTED)
@@ -191,13 +188,23 @@ def redact_url(text):
     ``--registry-password``, ``"auth":``, ``Authorization:``, ``X-Amz-Signature=``); a Bearer or
     Basic token. Names of files and settings (``--image-credential-provider-config``,
     ``token_file``) are not secrets: their values are kept."""
-    text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', str(text))
-    text = _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
-    text = _BEARER_RE.sub(_bearer, text)
-    text = _redact_values(_JSON_RE, text)
-    text = _redact_values(_QUERY_RE, text)
-    text = _redact_values(_ASSIGN_RE, text, spaced_needs_dash=True)
-    return _redact_values(_HEADER_RE, text)
+    text = str(text)
+    if '@' in text:
+        text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
+        text = _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
+    if 'Basic' in text or 'Bearer' in text:
+        text = _BEARER_RE.sub(_bearer, text)
+    if ':' in text:
+        if '"' in text:
+            text = _redact_values(_JSON_RE, text)
+    if '=' in text:
+        text = _redact_values(_QUERY_RE, text)
+        text = _redact_values(_ASSIGN_RE, text)
+    if ' -' in text or '\t-' in text or text.startswith('-') or '"-' in text:
+        text = _redact_values(_FLAG_RE, text)
+    if ': ' in text or ':\t' in text:
+        text = _redact_values(_HEADER_RE, text)
+    return text
 
 
 def redact_line(line, secret_context=False):
