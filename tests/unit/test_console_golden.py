@@ -79,18 +79,21 @@ def test_console_matches_golden_file(tmp_path_factory, callback):
             f.write(out)
     with open(golden) as f:
         assert out == f.read()
-    # node-b (rolled back) and node-c (a failed pull, an error its remediation left) fail; node-a
-    # has two errors left for a person and stays up: ansible-playbook exits 2 (a host failed).
+    # node-b (rolled back), node-c (a failed pull) and node-e (an error left in the file its
+    # remediation changed) fail; node-a has two errors left for a person, node-c one in a file
+    # nobody declared: they do not fail for those. ansible-playbook exits 2 (a host failed).
     assert proc.returncode == 2
     assert 'node-a                     : ok=2    changed=0    unreachable=0    failed=0' in out
     assert sorted(os.listdir(report_dir)) == ['junit.xml', 'node-a.json', 'node-b.json', 'node-c.json', 'node-d.json',
-                                              'summary.md']
+                                              'node-e.json', 'summary.md']
+    assert 'node-e: still open after its remediation changed the file: containerd-config-path-unset' in out
+    assert 'node-c: verification pull failed: quay.io/org/c:1 (unauthorized)\n' in out or callback == 'default'
 
 
 def test_console_reads_in_order_and_fails_once_per_host(tmp_path_factory):
     proc, report_dir = cached_run(tmp_path_factory, 'yaml')
     out = proc.stdout
-    order = ['host   | runtime', 'Open errors (5):', 'Changed (backups', 'Failing (pullfix_fail_on: responsible):',
+    order = ['host   | runtime', 'Open errors (6):', 'Changed (backups', 'Failing (pullfix_fail_on: responsible):',
              'Full reports: %s/' % report_dir]
     at = [out.index(marker) for marker in order]
     assert at == sorted(at)
@@ -102,7 +105,7 @@ def test_console_reads_in_order_and_fails_once_per_host(tmp_path_factory):
     assert 'next: create /etc/cri/extra.toml' in out  # a finding's own next_step wins
     # a credential in a query string is never shown
     assert 's3cr3t' not in out and 'hunter2' not in out
-    for host in ('node-b', 'node-c'):
+    for host in ('node-b', 'node-c', 'node-e'):
         assert len([line for line in out.splitlines() if line.startswith('fatal: [%s]' % host)]) == 1
         # one line, no blank start: what failed, where to look
         error = [line for line in out.splitlines() if line.startswith('[ERROR]: Task failed: Action failed: %s: ' % host)]

@@ -373,7 +373,8 @@ def next_step(finding, remediations=None, notes=()):
     said = [n.split(': ', 1)[1] for n in notes or () if n.startswith(role + ': ')]
     if said:
         return 'kubenode.pullfix.%s ran and left it open: %s' % (role, _short(said[0], 200))
-    return 'kubenode.pullfix.%s ran and left it open: see %s for the setting it needs' % (role, doc)
+    why = _first_sentence(finding.get('explanation'))
+    return 'kubenode.pullfix.%s ran and left it open%s (%s)' % (role, ': ' + _short(why, 200) if why else '', doc)
 
 
 def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=False, judge=True):
@@ -395,7 +396,7 @@ def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=
         for f, depth in root_first(open_errors(h)):
             evidence = f.get('evidence') or []
             errors.append('%s  %s%s%s' % (h['host'], f.get('id'), ' (caused by %s)' % f['caused_by'] if depth else '',
-                                          '  [its remediation ran: this run fails the host]' if f.get('id') in mine else ''))
+                                          '  [its remediation changed the file: this run fails the host]' if f.get('id') in mine else ''))
             errors.append('    %s' % _short(f.get('title', '')))
             if evidence:
                 errors.append('    at:   %s' % _short(evidence[0]))

@@ -7,9 +7,11 @@
 
 A rollout stops on a failed host, so a host fails for what the run is responsible for: a
 change that failed or was rolled back, a plan that refused, a verification pull that failed,
-or an error that a remediation run on this host should have fixed and did not. An error no
-remediation of this run covers (left for a person, or a role not selected with --tags) is
-reported, and fails the host only with ``pullfix_fail_on: error``.
+or an error that a remediation of this run should have fixed and did not: its role ran and
+changed the file the finding cites, and the finding is still there. An error no remediation
+of this run covers (left for a person, a role not selected with --tags, a file the role
+leaves alone because nobody declared it) is reported, and fails the host only with
+``pullfix_fail_on: error``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,10 +43,23 @@ def open_errors(host):
     return [f for f in host.get('findings') or () if f.get('severity') == 'error' and not f.get('fixed')]
 
 
-def responsible_for(finding, remediations):
-    """True when a remediation that ran on the host in this run covers the finding."""
+def cites(finding, paths):
+    """True when one of the finding's evidence lines is about one of ``paths`` (``/etc/x:3 ...``)."""
+    for line in finding.get('evidence') or ():
+        line = str(line)
+        for path in paths:
+            if line == path or line.startswith((path + ':', path + ' ')):
+                return True
+    return False
+
+
+def responsible_for(finding, remediations, changed_paths=None):
+    """True when a remediation that ran on the host in this run covers the finding and, when
+    ``changed_paths`` is given, changed a file the finding cites."""
     role = role_of(finding)
-    return bool(role) and role in (remediations or ())
+    if not role or role not in (remediations or ()):
+        return False
+    return changed_paths is None or cites(finding, changed_paths)
 
 
 def _first_sentence(text):
@@ -60,11 +75,12 @@ def unfinished(host):
 
 
 def responsible_errors(host, remediations):
-    """Open errors a remediation that ran on the host should have fixed (empty when the change
-    did not complete: that is reported as such)."""
+    """Open errors a remediation of this run should have fixed: its role ran and changed a file
+    the finding cites (empty when the change did not complete: that is reported as such)."""
     if unfinished(host):
         return []
-    return [f for f in open_errors(host) if f.get('id') not in RUN_FINDINGS and responsible_for(f, remediations)]
+    changed = [str(c.get('path')) for c in host.get('changes') or () if c.get('path')]
+    return [f for f in open_errors(host) if f.get('id') not in RUN_FINDINGS and responsible_for(f, remediations, changed)]
 
 
 def judge(host, remediations=None, fail_on=DEFAULT_FAIL_ON, check_mode=False):
@@ -100,7 +116,7 @@ def judge(host, remediations=None, fail_on=DEFAULT_FAIL_ON, check_mode=False):
                 for v in bad)))
         left = [str(f.get('id')) for f in responsible_errors(host, remediations)]
         if left:
-            text = 'still open although its remediation ran: %s' % ', '.join(left)
+            text = 'still open after its remediation changed the file: %s' % ', '.join(left)
             reasons.append((text, text))
     if fail_on == 'error':
         mine = set(str(f.get('id')) for f in responsible_errors(host, remediations)) if not check_mode else set()

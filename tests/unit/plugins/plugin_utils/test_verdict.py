@@ -56,8 +56,21 @@ def test_fail_on_never_never_fails():
 
 
 def test_an_error_its_remediation_should_have_fixed_fails():
-    h = host([finding('containerd-config-path-unset'), finding('kubelet-config-unparsable')])
-    assert verdict(h, ['containerd_registry']) == (True, ['still open although its remediation ran: containerd-config-path-unset'])
+    # containerd_registry ran and rewrote the file the finding cites: the finding is still there
+    change = [{'path': '/etc/containerd/config.toml', 'action': 'updated', 'backup': '/b'}]
+    h = host([finding('containerd-config-path-unset', evidence=['/etc/containerd/config.toml:3 [plugins]']),
+              finding('kubelet-config-unparsable')], changes=change)
+    assert verdict(h, ['containerd_registry']) == (
+        True, ['still open after its remediation changed the file: containerd-config-path-unset'])
+
+
+def test_a_file_the_remediation_leaves_alone_is_not_its_fault():
+    # containerd_registry ran for docker.io; quay.io's broken hosts.toml was nobody's declared
+    # registry, and a k3s registries.yaml is not containerd's: both are reported, not failed
+    change = [{'path': '/etc/containerd/certs.d/docker.io/hosts.toml', 'action': 'created', 'backup': None}]
+    h = host([finding('hosts-toml-unparsable', evidence=['/etc/containerd/certs.d/quay.io/hosts.toml:4 x']),
+              finding('k3s-wildcard-mirror-broken', evidence=['/etc/rancher/k3s/registries.yaml:2 "*":'])], changes=change)
+    assert verdict(h, ['containerd_registry']) == (False, [])
 
 
 def test_a_remediation_not_selected_is_not_this_runs_fault():
