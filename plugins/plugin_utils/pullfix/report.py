@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 
 from .evidence import redact_url
 from .findings import CATALOGUE, DOC_BASE, cause_summary, counts, root_first
-from .verdict import DEFAULT_FAIL_ON, open_errors, responsible_errors, role_of, verdict
+from .verdict import DEFAULT_FAIL_ON, open_errors, responsible_errors, role_of, unfinished, verdict
 
 SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total', 'CRI Version',
                   'outcome')
@@ -350,12 +350,19 @@ _RUN_STEPS = {
 }
 
 
-def next_step(finding, remediations=None, notes=()):
+def _cited_path(finding):
+    first = str((finding.get('evidence') or [''])[0])
+    path = first.split(' ', 1)[0].split(':', 1)[0]
+    return path if path.startswith('/') else None
+
+
+def next_step(finding, remediations=None, notes=(), changed_paths=None, undone=False):
     """What to do about an open finding: its own ``next_step`` when it carries one; else a
     setting to give, a command to run, or why it is left for a person.
 
     ``remediations``: the roles this run planned on the host; None when no remediation step
-    ran (the doctor)."""
+    ran (the doctor). ``changed_paths``: the files this run changed on the host; ``undone``:
+    this run's change was rolled back, failed or refused."""
     if finding.get('next_step'):
         return str(finding['next_step'])
     fid = finding.get('id')
@@ -370,11 +377,18 @@ def next_step(finding, remediations=None, notes=()):
         return 'run ansible-playbook kubenode.pullfix.fix_pull: %s%s fixes it (%s)' % ('kubenode.pullfix.', role, doc)
     if role not in remediations:
         return ('this run did not select kubenode.pullfix.%s (--tags/--skip-tags): run fix_pull with --tags %s' % (role, role))
+    if undone:
+        return ('this run\'s change for it did not take effect (rolled back, failed or refused: see that error); '
+                'fix that, then run again')
     said = [n.split(': ', 1)[1] for n in notes or () if n.startswith(role + ': ')]
+    path = _cited_path(finding)
+    if path and changed_paths is not None and path in changed_paths:
+        return 'kubenode.pullfix.%s changed %s and it is still wrong: read the diff and the notes (%s)' % (role, path, doc)
     if said:
         return 'kubenode.pullfix.%s ran and left it open: %s' % (role, _short(said[0], 200))
     why = _first_sentence(finding.get('explanation'))
-    return 'kubenode.pullfix.%s ran and left it open%s (%s)' % (role, ': ' + _short(why, 200) if why else '', doc)
+    return 'left for a person: kubenode.pullfix.%s ran and leaves %s as it is%s (%s)' % (
+        role, path or 'it', ': ' + _short(why, 200) if why else '', doc)
 
 
 def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=False, judge=True):
@@ -400,7 +414,8 @@ def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=
             errors.append('    %s' % _short(f.get('title', '')))
             if evidence:
                 errors.append('    at:   %s' % _short(evidence[0]))
-            errors.append('    next: %s' % _short(next_step(f, ran, h['notes']), 400))
+            errors.append('    next: %s' % _short(next_step(f, ran, h['notes'], [c.get('path') for c in h['changes']],
+                                                                   unfinished(h)), 400))
         opened = [f.get('id') for f in h['findings'] if f.get('severity') == 'warning' and not f.get('fixed')]
         if opened:
             warnings.append('%s  %s' % (h['host'], ', '.join(opened)))

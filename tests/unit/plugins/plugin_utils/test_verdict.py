@@ -154,3 +154,16 @@ def test_console_in_check_mode_says_present_not_ok():
     assert 'No host fails (pullfix_fail_on: responsible).' in lines
     doctor = console_lines([entry], '/r', judge=False)
     assert not [line for line in doctor if 'fails' in line or 'Failing' in line]
+
+
+def test_next_step_says_whether_the_run_touched_the_file():
+    f = finding('k3s-wildcard-mirror-broken', evidence=['/etc/rancher/k3s/registries.yaml:2 "*":'],
+                explanation='k3s v1.32.2+k3s1 never falls back. More.')
+    assert next_step(f, ['containerd_registry'], [], ['/etc/containerd/config.toml']) == (
+        'left for a person: kubenode.pullfix.containerd_registry ran and leaves /etc/rancher/k3s/registries.yaml as it '
+        'is: k3s v1.32.2+k3s1 never falls back (docs/findings.md#k3s-wildcard-mirror-broken)')
+    g = finding('containerd-config-path-unset', evidence=['/etc/containerd/config.toml:3 [plugins]'])
+    assert next_step(g, ['containerd_registry'], [], ['/etc/containerd/config.toml']).startswith(
+        'kubenode.pullfix.containerd_registry changed /etc/containerd/config.toml and it is still wrong')
+    assert next_step(g, ['containerd_registry'], [], ['/etc/containerd/config.toml'], undone=True).startswith(
+        "this run's change for it did not take effect")
