@@ -33,8 +33,8 @@ def canary():
     fixed = ['containerd-mirrors-with-config-path', 'cri-endpoint-no-cri-service', 'socket-world-accessible',
              'containerd-config-path-unset', 'multiple-cri-endpoints', 'search-registries-mismatch',
              'shim-cri-socket-missing', 'kubeadm-image-repository-not-local']
-    return host([finding(f, fixed=True) for f in fixed] + [finding('kubelet-config-unparsable'),
-                                                             finding('containerd-import-missing')])
+    left = [finding('kubelet-config-unparsable'), finding('containerd-import-missing')]
+    return host([finding(f, fixed=True) for f in fixed] + left)
 
 
 RAN = ['containerd_registry', 'cri_shim', 'node_runtime', 'registries_conf', 'runtime_socket']
