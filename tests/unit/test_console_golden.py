@@ -46,7 +46,7 @@ def run_play(tmp_path, result_format, *extra, callback='ansible.builtin.default'
     env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
     proc = subprocess.run([PLAYBOOK_BIN, '-f', '1', '-i', 'inventory.yml', 'play.yml', '-e', 'pullfix_report_dir=' + report_dir] + list(extra),
                           cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=120)
+                          timeout=120, check=False)
     return proc, report_dir
 
 
@@ -130,7 +130,7 @@ def test_fail_on_never_and_reports_in_pullfix_report_of_the_working_directory(tm
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=empty_config(tmp_path), ANSIBLE_LOCALHOST_WARNING='0',
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
     proc = subprocess.run([PLAYBOOK_BIN, '-i', 'inventory.yml', 'play.yml', '-e', 'pullfix_fail_on=never'], cwd=str(work), env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120, check=False)
     assert proc.returncode == 0 and 'fatal:' not in proc.stdout, proc.stdout[-2000:]
     assert 'No host fails (pullfix_fail_on: never).' in proc.stdout
     with open(str(work / 'pullfix-report' / 'node-a.json')) as f:

@@ -21,11 +21,12 @@ def finding(fid, fixed=False, **kw):
                  'remediation': c['remediation'], 'fixed': fixed, 'category': c['category'], 'caused_by': None}, **kw)
 
 
-PULLED = [{'image': 'docker.io/library/a:1', 'ok': True, 'pulled': True, 'image_ref': 'sha256:1'}]
+PULLED = ({'image': 'docker.io/library/a:1', 'ok': True, 'pulled': True, 'image_ref': 'sha256:1'},)
 
 
 def host(findings, verify=PULLED, **kw):
-    return normalize_host(dict({'host': 'n1', 'runtime': {'name': 'containerd'}, 'findings': findings, 'verify': verify}, **kw))
+    return normalize_host(dict({'host': 'n1', 'runtime': {'name': 'containerd'}, 'findings': findings,
+                                'verify': list(verify)}, **kw))
 
 
 def canary():
