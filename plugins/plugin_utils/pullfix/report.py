@@ -414,8 +414,8 @@ def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=
             errors.append('    %s' % _short(f.get('title', '')))
             if evidence:
                 errors.append('    at:   %s' % _short(evidence[0]))
-            errors.append('    next: %s' % _short(next_step(f, ran, h['notes'], [c.get('path') for c in h['changes']],
-                                                                   unfinished(h)), 400))
+            step = next_step(f, ran, h['notes'], [c.get('path') for c in h['changes']], unfinished(h))
+            errors.append('    next: %s' % _short(step, 400))
         opened = [f.get('id') for f in h['findings'] if f.get('severity') == 'warning' and not f.get('fixed')]
         if opened:
             warnings.append('%s  %s' % (h['host'], ', '.join(opened)))
