@@ -122,10 +122,13 @@ _demo:
 	$(BIN)/ansible-playbook -i tests/demo/inventory.yml tests/demo/up.yml >$(BUILD)/demo-up.log 2>&1 || \
 	  { tail -n 25 $(BUILD)/demo-up.log; exit 1; }; \
 	echo "=== Before: the doctor (playbooks/diagnose.yml, read-only)"; \
-	$(BIN)/ansible-playbook $(DEMO) playbooks/diagnose.yml; \
-	echo "=== The main job: playbooks/fix_pull.yml"; \
-	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix_pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
-	$(BIN)/python tests/demo/outcome.py $$rc $(DEMO_REPORT)/pullfix-demo.json
+	$(BIN)/ansible-playbook $(DEMO) playbooks/diagnose.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT)/doctor; \
+	echo "=== The main job: playbooks/fix_pull.yml --diff"; \
+	rc=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix_pull.yml --diff -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT) || rc=$$?; \
+	echo "=== Again: a second run has nothing left to change"; \
+	rc2=0; $(BIN)/ansible-playbook $(DEMO) playbooks/fix_pull.yml -e pullfix_report_dir=$(CURDIR)/$(DEMO_REPORT)/second \
+	  | tee $(BUILD)/demo-second.log || rc2=$$?; \
+	$(BIN)/python tests/demo/outcome.py $$rc $(DEMO_REPORT)/pullfix-demo.json $$rc2 $(BUILD)/demo-second.log
 
 .PHONY: hostile
 hostile: venv ## Hostile-input cases on real test nodes through diagnose.yml and fix_pull.yml

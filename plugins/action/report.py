@@ -16,14 +16,22 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import catalogue
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import change_lines, finding_lines, render_all, summary_lines
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import (change_lines, console_lines, finding_lines,
+                                                                                      normalize_host, render_all, summary_lines)
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.verdict import FAIL_ON, fail_message, verdict
 
 ARGUMENT_SPEC = {
     # Each entry is a host's report dict, or a host name whose pullfix_diagnosis and
     # pullfix_remediation are read from hostvars.
     'hosts': {'type': 'list', 'elements': 'raw', 'required': True},
+    # Null: ./pullfix-report, relative to the directory ansible-playbook runs in.
     'report_dir': {'type': 'path'},
+    # What fails a host after the report (fix_pull.yml's last task reads `verdicts`).
+    'fail_on': {'type': 'str', 'default': 'responsible', 'choices': list(FAIL_ON)},
+    # False: the play fails no host after the report (the doctor); no verdict is printed.
+    'judge': {'type': 'bool', 'default': True},
 }
+DEFAULT_REPORT_DIR = 'pullfix-report'
 
 
 def host_entry(name, hostvars, check_mode=False):
@@ -60,6 +68,8 @@ def host_entry(name, hostvars, check_mode=False):
     elif check_mode and (remediation.get('changes') or remediation.get('commands')):
         outcome = 'would change'
     return {
+        # The roles planned on the host in this run; None when no remediation step ran (the doctor).
+        'remediations': sorted(remediation.get('roles') or ()) if 'pullfix_remediation' in hv else None,
         'outcome': outcome,
         'version_check': diagnosis.get('version_check') or {},
         'host': name,
@@ -129,15 +139,27 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         hostvars = (task_vars or {}).get('hostvars', {})
         hosts = [host_entry(h, hostvars, bool(self._task.check_mode)) if isinstance(h, str) else h for h in args['hosts']]
-        report_dir = args.get('report_dir')
+        report_dir = os.path.abspath(args.get('report_dir') or DEFAULT_REPORT_DIR)
+        check_mode = bool(self._task.check_mode)
         result['summary'] = summary_lines(hosts)
         result['open_findings'] = finding_lines(hosts)
         result['changes'] = change_lines(hosts)
+        result['report_dir'] = report_dir
+        result['console'] = console_lines(hosts, report_dir, args['fail_on'], check_mode, args['judge'])
+        result['console_text'] = '\n'.join(result['console'])
+        result['verdicts'] = {}
+        for entry in hosts:
+            name = str(entry.get('host') or 'unknown')
+            host = normalize_host(entry)
+            fail, reasons = verdict(host, entry.get('remediations'), args['fail_on'], check_mode)
+            if not args['judge']:
+                fail, reasons = False, []
+            result['verdicts'][name] = {'fail': fail, 'reasons': reasons, 'msg': fail_message(
+                name, host, entry.get('remediations'), args['fail_on'], check_mode,
+                os.path.join(report_dir, 'summary.md')) if fail else ''}
         result['files'] = []
         result['changed_files'] = []
         result['changed'] = False
-        if not report_dir:
-            return result
         # The report is written in check mode too: it is output on the controller, not state of
         # the fleet, and a dry run's report (outcome "would change") is what its user reads.
         try:

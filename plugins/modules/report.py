@@ -18,12 +18,16 @@ description:
     the roles instead.
   - Runs on the controller only (action plugin). Renders what each host had wrong, what was changed and what the
     verification pulled.
-  - With O(report_dir) it writes C(<report_dir>/<host>.json), C(summary.md) (fleet table and findings with evidence
+  - It writes C(<report_dir>/<host>.json), C(summary.md) (fleet table and findings with evidence
     and remediation) and C(junit.xml) (a test suite per host, a test case per finding id and per verified image;
     unfixed error findings and failed verifications are failures).
   - Files are written atomically (temporary file and rename) and only when their bytes change; the output holds no
     timestamps, so a steady-state run reports no change.
-  - Always returns RV(summary), a per-host table to print with M(ansible.builtin.debug).
+  - Returns RV(console), what the play prints at the end (M(ansible.builtin.debug) with C(msg)), and RV(verdicts),
+    which hosts the run fails under O(fail_on) and why.
+  - Every evidence line, explanation, note and pull error is redacted by shape before it is written or returned
+    (URL userinfo, C(token=), C(password=), C(sig=) and other secret-named query, flag and JSON values,
+    C(Authorization) headers, bearer tokens).
 author:
   - kubenode.pullfix maintainers (@kubenode)
 options:
@@ -34,16 +38,33 @@ options:
         its C(verify) included) and C(pullfix_remediation) (registered from M(kubenode.pullfix.remediate) - changes,
         notes, refusals). A host without a diagnosis (unreachable, or failed earlier) is reported with the finding
         C(host-not-diagnosed).
-      - A dict has the keys C(host), C(runtime), C(findings), C(changes) (C(path), C(action), C(backup)), C(notes) and
-        C(verify) (C(image), C(ok), C(image_ref), C(error)).
+      - A dict has the keys C(host), C(runtime), C(findings), C(changes) (C(path), C(action), C(backup)), C(notes),
+        C(verify) (C(image), C(ok), C(pulled), C(present_before), C(image_ref), C(error)) and C(remediations) (the roles
+        planned on the host in this run; null when no remediation step ran).
     type: list
     elements: raw
     required: true
   report_dir:
     description:
       - Controller directory for the report files; created when missing.
-      - When null, nothing is written and only RV(summary) is returned.
+      - When null, C(pullfix-report) in the directory ansible-playbook runs in.
     type: path
+  fail_on:
+    description:
+      - What fails a host in RV(verdicts). V(responsible) - a change that failed or was rolled back, a plan that
+        refused, a verification pull that failed (not in check mode), or an open error in a file the finding's
+        remediation changed in this run. V(error) - also every other open error. V(never) - no host.
+    type: str
+    choices: [responsible, error, never]
+    default: responsible
+    version_added: 0.5.0
+  judge:
+    description:
+      - Whether the play fails hosts after the report. V(false) (the doctor) - RV(verdicts) fail no host and the
+        console has no "Failing" section.
+    type: bool
+    default: true
+    version_added: 0.5.0
 extends_documentation_fragment:
   - kubenode.pullfix.attributes
   - kubenode.pullfix.attributes.platform
@@ -64,16 +85,50 @@ EXAMPLES = r"""
   kubenode.pullfix.report:
     hosts: "{{ ansible_play_hosts_all }}"
     report_dir: "{{ pullfix_report_dir }}"
+    fail_on: responsible
   run_once: true
+  delegate_to: localhost
   register: pullfix_report
 
-- name: Print the summary table
+- name: Print the summary, one line per line
   ansible.builtin.debug:
-    var: pullfix_report.summary
+    msg: "{{ pullfix_report.console }}"
   run_once: true
 """
 
 RETURN = r"""
+console:
+  description:
+    - "What the play prints at the end, one string per line: the fleet table; each open error with its first
+      evidence (file:line) and next step; what was changed, with backups; the remediations' notes; the failing hosts
+      and why; where the reports are."
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "host  | runtime    | version | errors | warnings | causes                    | fixed | verify ok/total | CRI Version | outcome"
+    - "Open errors (1):"
+    - "  node1  kubelet-config-unparsable"
+    - "      at:   /var/lib/kubelet/config.yaml:3 ..."
+    - "      next: left for a person because no remediation of the collection covers it: ..."
+console_text:
+  description: RV(console) joined with newlines (printed as a block by the yaml result format).
+  returned: always
+  type: str
+report_dir:
+  description: The absolute directory the reports were written to.
+  returned: always
+  type: str
+  sample: /home/ops/pullfix-report
+verdicts:
+  description: Per host, whether the run fails it (O(fail_on)), the reasons, and the one-line message to fail it with.
+  returned: always
+  type: dict
+  sample:
+    node1:
+      fail: true
+      reasons: ["verification pull failed: docker.io/library/a:1 (unauthorized)"]
+      msg: "node1: verification pull failed (docker.io/library/a:1). Why and what next: ..."
 changes:
   description: "What the run wrote, host by host, with the backup to restore from, then the planners' notes."
   returned: always

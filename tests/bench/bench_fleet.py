@@ -348,15 +348,17 @@ def render_doc(results):
     incidents = "; ".join(" + ".join("`%s`" % x for x in inc) for inc in s["incidents"])
     how = "Nodes alternate %s; they are broken in turn by %s (task files under " \
         "`molecule/shared/incidents/`), with `tests/bench/fleet_vars.yml` as settings. " \
-        "Medians of %d runs; forks = %s. Ratios are to `ansible all -m ansible.builtin.ping`, " \
+        "%s; forks = %s. Ratios are to `ansible all -m ansible.builtin.ping`, " \
         "timed in the same invocation right before each playbook (the median of those pings); " \
         "CPU is user + sys of the controller's child processes per host. The 1-minute load " \
         "average before each run is in the JSON: the wall-clock ratios are only as steady as " \
-        "the machine was." % (images, incidents, s["repeats"], s["forks"] or "N")
+        "the machine was." % (images, incidents, "Medians of %d runs" % s["repeats"] if s["repeats"] > 1 else
+                              "One run per step (--repeats 1): each figure is that run's, not a median", s["forks"] or "N")
+    one = "wall s" if s["repeats"] == 1 else "median wall s"
     lines = [DOC_BEGIN, "", "## Fleet: ping, doctor and fix-pull on N test nodes", "", measured, "",
              "Command (what `make bench-fleet` runs, inside `tests/scripts/with-docker.sh`):", "",
              "```sh", results["command"], "```", "", how, "",
-             "| N | step | median wall s | x ping | controller CPU s per host | CPU x ping |",
+             "| N | step | %s | x ping | controller CPU s per host | CPU x ping |" % one,
              "|---:|---|---:|---:|---:|---:|"]
     for n in sorted(results["sizes"], key=int):
         med = results["sizes"][n]["median"]
@@ -379,8 +381,8 @@ def render_doc(results):
         lines += ["", "1-minute load average after the runs: %.0f to %.0f on %s CPUs." % (min(loads), max(loads),
                                                                                           m["nproc"])]
     largest = results["sizes"][max(results["sizes"], key=int)]
-    lines += ["", "Where the time goes at N=%s (median seconds per task, ansible.posix.profile_tasks; "
-              "all tasks in the JSON):" % largest["nodes"], ""]
+    lines += ["", "Where the time goes at N=%s (%s per task, ansible.posix.profile_tasks; "
+              "all tasks in the JSON):" % (largest["nodes"], "seconds" if s["repeats"] == 1 else "median seconds"), ""]
     for step in ("fix", "steady"):
         top = largest["per_task"][step][:5]
         lines.append("- %s: %s" % (STEP_TITLES[step], "; ".join("%s %.2f s" % (t["task"], t["median_s"]) for t in top)))

@@ -102,28 +102,109 @@ def endpoint_url(path):
 # ---------------------------------------------------------------- redaction
 
 REDACTED = '<redacted>'
-_SECRET_KEY_RE = re.compile(
-    r'(auth|passw|token|secret|credential|cookie|api[-_]?key|private[-_]?key|bearer|header)', re.I)
 _KV_RE = re.compile(r'^(\s*-?\s*["\']?)([^=:"\']+?)(["\']?\s*[=:]\s*)(.+)$')
 _URL_USERINFO_RE = re.compile(r'([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+):[^@\s/]+@')
-_BEARER_RE = re.compile(r'\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+')
-
-
 _URL_TOKEN_RE = re.compile(r'([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+@')
-# A command-line flag that carries a secret (--registry-password=x, --token x); kubelet's
-# --image-credential-provider-* flags name files, not secrets.
-_SECRET_FLAG_RE = re.compile(
-    r'((?:^|[\s"\'])--?(?!-)(?!image-credential-provider)[A-Za-z0-9.-]*(?:passw|token|secret|credential|api-?key)'
-    r'[A-Za-z0-9.-]*(?:=|\s+))'
-    r'("[^"]*"|\'[^\']*\'|[^\s"\']+)', re.I)
+
+# Redaction by SHAPE, not by a list of known flags: any name=value (query parameter, command-line
+# flag, environment assignment), "name": "value" (JSON) or header whose NAME says it holds a secret.
+# A name says so when its last word (split at - _ .) is one of _SECRET_WORDS, or ends with one of
+# _SECRET_SUFFIXES (accesstoken, clientsecret). A name whose last word is something else
+# (--image-credential-provider-config, token_file, key-file, tls-private-key-file) names a file or a
+# setting, not a secret, and is kept: the path is what a reader needs.
+_SECRET_WORDS = frozenset(('password', 'passwd', 'pass', 'pwd', 'passphrase', 'secret', 'token', 'sig',
+                           'signature', 'key', 'apikey', 'auth', 'authorization', 'credential',
+                           'credentials', 'cookie', 'bearer', 'session'))
+_SECRET_SUFFIXES = ('password', 'passwd', 'secret', 'token', 'apikey', 'signature')
+# A name with one of these words anywhere is a secret's (password_hash, token_value) unless its
+# last word says it names a file, a place or a kind (token_file, auth_type, credential-provider-config).
+_STRONG_WORDS = frozenset(('password', 'passwd', 'secret', 'token', 'auth', 'credential', 'credentials', 'apikey'))
+_POINTER_WORDS = frozenset(('file', 'files', 'path', 'paths', 'dir', 'directory', 'config', 'conf', 'cfg',
+                            'provider', 'plugin', 'helper', 'type', 'mode', 'method', 'kind', 'url', 'uri',
+                            'endpoint', 'server', 'name', 'enabled', 'timeout', 'ttl', 'bin', 'command'))
+_NAME = r'[A-Za-z][A-Za-z0-9_.-]*'
+_AFTER = r'(?:^|(?<=[\s"\'=,({\[]))'  # what may stand before a flag, assignment or header name
+# ?name=value &name=value ;name=value: a URL's query parameters
+_QUERY_RE = re.compile(r'[?&;](?P<name>' + _NAME + r')(?P<sep>=)(?P<value>[^\s"\'&#;<>]+)')
+# -name=value and NAME=value after a blank, a quote or '=' (an environment assignment, Environment=X=y)
+_ASSIGN_RE = re.compile(
+    _AFTER + r'(?:--?)?(?P<name>' + _NAME + r')(?P<sep>=)(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\'<>]+)')
+# --name value: a flag and its value as the next word
+_FLAG_RE = re.compile(_AFTER + r'--?(?P<name>' + _NAME + r')(?P<sep>[ \t]+)(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\'<>-][^\s"\'<>]*)')
+# "name": "value" in JSON (a docker config.json "auth", an "identitytoken")
+_JSON_RE = re.compile(r'"(?P<name>' + _NAME + r')"(?P<sep>\s*:\s*")(?P<value>(?:[^"\\]|\\.)*)"')
+# name: value inside a line: -H "Authorization: Basic x", a YAML "password: x"
+_HEADER_RE = re.compile(
+    _AFTER + r'(?P<name>' + _NAME + r')(?P<sep>\s*:[ \t]+)(?P<value>"[^"]*"|\'[^\']*\'|[^\s"\',}<][^"\',}]*)')
+# A bearer or basic token wherever it stands; it must look like one (8+ characters, not only
+# letters unless long), so prose such as "Basic authentication" stays readable.
+_BEARER_RE = re.compile(r'\b(Basic|Bearer)\s+([A-Za-z0-9+/=._~-]{8,})')
+# Values that open a structure rather than hold a secret (auth: followed by a YAML block).
+_OPENERS = ('{', '[', '|', '>', '|-', '>-', '""', "''")
+
+
+def secret_name(name):
+    """True when a parameter, flag, variable or header NAME says its value is a secret."""
+    words = [w for w in re.split(r'[-_.]', str(name).lower()) if w]
+    if not words:
+        return False
+    if words[-1] in _SECRET_WORDS or words[-1].endswith(_SECRET_SUFFIXES):
+        return True
+    return words[-1] not in _POINTER_WORDS and any(w in _STRONG_WORDS for w in words[:-1])
+
+
+def _redact_values(pattern, text):
+    """Replace the value of every match whose name is a secret's. A match whose name is not is
+    passed over after its separator, so its value is searched too (a query in a flag's URL)."""
+    out, pos = [], 0
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            break
+        value = m.group('value')
+        secret = secret_name(m.group('name')) and value.strip() not in _OPENERS and not value.startswith('#')
+        if secret:
+            out.append(text[pos:m.start('value')])
+            out.append(REDACTED)
+            pos = m.end('value')
+        else:
+            out.append(text[pos:m.end('sep')])
+            pos = m.end('sep')
+    out.append(text[pos:])
+    return ''.join(out)
+
+
+def _bearer(m):
+    token = m.group(2)
+    if token.isalpha() and len(token) < 20:
+        return m.group(0)
+    return m.group(1) + ' ' + REDACTED
 
 
 def redact_url(text):
-    """Text with the password (or lone token) of every URL's userinfo, and the value of every
-    secret-looking command-line flag, replaced."""
-    text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
-    text = _SECRET_FLAG_RE.sub(lambda m: m.group(1) + REDACTED, text)
-    return _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
+    """Text with every secret replaced by ``<redacted>``, recognised by its shape, not by a list
+    of known flags: the password (or lone token) of a URL's userinfo; the value of a query
+    parameter, flag, assignment, JSON key or header whose name says it is a secret (``?token=``,
+    ``--registry-password``, ``"auth":``, ``Authorization:``, ``X-Amz-Signature=``); a Bearer or
+    Basic token. Names of files and settings (``--image-credential-provider-config``,
+    ``token_file``) are not secrets: their values are kept."""
+    text = str(text)
+    if '@' in text:
+        text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
+        text = _URL_TOKEN_RE.sub(r'\1' + REDACTED + '@', text)
+    if 'Basic' in text or 'Bearer' in text:
+        text = _BEARER_RE.sub(_bearer, text)
+    if ':' in text:
+        if '"' in text:
+            text = _redact_values(_JSON_RE, text)
+    if '=' in text:
+        text = _redact_values(_QUERY_RE, text)
+        text = _redact_values(_ASSIGN_RE, text)
+    if ' -' in text or '\t-' in text or text.startswith('-') or '"-' in text:
+        text = _redact_values(_FLAG_RE, text)
+    if ': ' in text or ':\t' in text:
+        text = _redact_values(_HEADER_RE, text)
+    return text
 
 
 def redact_line(line, secret_context=False):
@@ -134,12 +215,12 @@ def redact_line(line, secret_context=False):
     """
     text = redact_url(line)
     m = _KV_RE.match(text)
-    if m and m.group(4).strip() and (secret_context or _SECRET_KEY_RE.search(m.group(2))):
+    if m and m.group(4).strip() and (secret_context or secret_name(m.group(2).strip())):
         value = m.group(4).strip()
         if value in ('{', '[', '|', '>') or value.startswith('#'):
             return text
         return m.group(1) + m.group(2) + m.group(3) + REDACTED
-    return _BEARER_RE.sub(lambda mm: mm.group(1) + ' ' + REDACTED, text)
+    return text
 
 
 # ---------------------------------------------------------------- evidence

@@ -16,7 +16,9 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from .findings import CATALOGUE, cause_summary, counts, root_first
+from .evidence import redact_url
+from .findings import CATALOGUE, DOC_BASE, cause_summary, counts, root_first
+from .verdict import DEFAULT_FAIL_ON, open_errors, responsible_errors, role_of, unfinished, verdict
 
 SUMMARY_HEADER = ('host', 'runtime', 'version', 'errors', 'warnings', 'causes', 'fixed', 'verify ok/total', 'CRI Version',
                   'outcome')
@@ -37,6 +39,13 @@ def normalize_host(entry):
     findings = []
     for f in entry.get('findings') or []:
         f = dict(f)
+        # Findings are redacted when collected; what the play adds (a rollback's message, a
+        # planner's note) is redacted here, so no report line quotes a credential.
+        f['evidence'] = [redact_url(str(e)) for e in f.get('evidence') or []]
+        if f.get('explanation'):
+            f['explanation'] = redact_url(str(f['explanation']))
+        if f.get('next_step'):
+            f['next_step'] = redact_url(str(f['next_step']))
         known = CATALOGUE.get(f.get('id')) or {}
         f.setdefault('category', known.get('category'))
         f.setdefault('caused_by', None)
@@ -49,8 +58,9 @@ def normalize_host(entry):
         'findings': findings,
         'changes': [dict(c) for c in entry.get('changes') or []],
         'commands': [dict(c) for c in entry.get('commands') or []],
-        'notes': [str(n) for n in entry.get('notes') or []],
-        'verify': [dict(v) for v in entry.get('verify') or []],
+        'notes': [redact_url(str(n)) for n in entry.get('notes') or []],
+        'verify': [dict(v, error=redact_url(str(v['error']))) if v.get('error') else dict(v)
+                   for v in entry.get('verify') or []],
         'routes': [dict(r) for r in entry.get('routes') or []],
         'version_check': dict(entry.get('version_check') or {}),
     }
@@ -79,12 +89,32 @@ def summary_row(entry):
     h = normalize_host(entry)
     c = counts(f for f in h['findings'] if not f.get('fixed'))  # open ones; fixed has its own column
     fixed = sum(1 for f in h['findings'] if f.get('fixed'))
-    verify = h['verify']
-    ok = sum(1 for v in verify if v.get('ok'))
     vc = h['version_check']
     return (h['host'], h['runtime'].get('name') or '-', h['runtime'].get('version') or '-',
-            str(c['error']), str(c['warning']), cause_summary(h['findings']), str(fixed), '%d/%d' % (ok, len(verify)) if verify else '-',
+            str(c['error']), str(c['warning']), cause_summary(h['findings']), str(fixed), verify_cell(h['verify']),
             ('ok' if vc.get('ok') else 'FAILED (%s)' % vc.get('outcome')) if vc else '-', h['outcome'])
+
+
+def looked_up_only(v):
+    """A check-mode verification: ImageStatus answered, nothing was pulled."""
+    return bool(v.get('ok')) and v.get('pulled') is False
+
+
+def verify_word(v):
+    """What a verification entry proves: pulled, or (check mode) present / absent, not pulled."""
+    if not v.get('ok'):
+        return 'FAILED'
+    if looked_up_only(v):
+        return 'present, not pulled' if v.get('present_before') else 'absent, not pulled'
+    return 'pulled'
+
+
+def verify_cell(verify):
+    if not verify:
+        return '-'
+    if all(looked_up_only(v) for v in verify):
+        return 'not pulled (%d/%d present)' % (sum(1 for v in verify if v.get('present_before')), len(verify))
+    return '%d/%d' % (sum(1 for v in verify if v.get('ok')), len(verify))
 
 
 def summary_lines(hosts):
@@ -184,7 +214,7 @@ def render_summary_md(hosts):
             out.append('- %s CRI Version on `%s`%s' % ('ok' if vc.get('ok') else 'FAILED', vc.get('endpoint') or '-', answer))
         if h['verify']:
             for v in h['verify']:
-                out.append('- %s `%s`%s' % ('ok' if v.get('ok') else 'FAILED', v.get('image'),
+                out.append('- %s `%s`%s' % (verify_md_word(v), v.get('image'),
                                             ': %s' % _md(v['error']) if v.get('error') else
                                             (' %s' % v['image_ref'] if v.get('image_ref') else '')))
         if h['routes']:
@@ -193,6 +223,11 @@ def render_summary_md(hosts):
                 out.extend(_md(line) for line in route_lines(r))
                 out.append('')
     return '\n'.join(out).rstrip('\n') + '\n'
+
+
+def verify_md_word(v):
+    word = verify_word(v)
+    return 'ok' if word == 'pulled' else word
 
 
 def route_lines(route):
@@ -256,6 +291,9 @@ def render_junit(hosts):
                 fail = ET.SubElement(case, 'failure', {'message': str(v.get('error') or 'pull failed'),
                                                        'type': 'verify'})
                 fail.text = str(v.get('error') or '')
+            elif looked_up_only(v):
+                ET.SubElement(case, 'system-out').text = '%s (check mode: ImageStatus only)%s' % (
+                    verify_word(v), ' %s' % v['image_ref'] if v.get('image_ref') else '')
             elif v.get('image_ref'):
                 ET.SubElement(case, 'system-out').text = str(v['image_ref'])
             cases.append(case)
@@ -282,3 +320,137 @@ def render_all(hosts):
     files['summary.md'] = render_summary_md(hosts)
     files['junit.xml'] = render_junit(hosts)
     return files
+
+
+# ---------------------------------------------------------------- console
+
+EVIDENCE_WIDTH = 160
+
+
+def _short(text, width=EVIDENCE_WIDTH):
+    text = ' '.join(str(text).split())
+    return text if len(text) <= width else text[:width - 3] + '...'
+
+
+def _first_sentence(text):
+    text = ' '.join(str(text or '').split())
+    for end in ('. ', '; '):
+        if end in text:
+            text = text.split(end, 1)[0]
+    return text.rstrip('.')
+
+
+_RUN_STEPS = {
+    'host-not-reached': 'run again once the batch that stopped the rollout is fixed: nothing ran on this host',
+    'host-not-diagnosed': 'read this host\'s failed task or unreachable message above, then run again',
+    'remediation-rolled-back': 'read the runtime\'s journal on the node (journalctl -u <unit> named above); the files '
+                               'were put back from the backups listed under "Changed"',
+    'remediation-failed': 'fix what the message names on the node and run again; no file was left half written',
+    'remediation-refused': 'the evidence names the setting or the file that stops the plan; nothing was written',
+}
+
+
+def _cited_path(finding):
+    first = str((finding.get('evidence') or [''])[0])
+    path = first.split(' ', 1)[0].split(':', 1)[0]
+    return path if path.startswith('/') else None
+
+
+def next_step(finding, remediations=None, notes=(), changed_paths=None, undone=False):
+    """What to do about an open finding: its own ``next_step`` when it carries one; else a
+    setting to give, a command to run, or why it is left for a person.
+
+    ``remediations``: the roles this run planned on the host; None when no remediation step
+    ran (the doctor). ``changed_paths``: the files this run changed on the host; ``undone``:
+    this run's change was rolled back, failed or refused."""
+    if finding.get('next_step'):
+        return str(finding['next_step'])
+    fid = finding.get('id')
+    if fid in _RUN_STEPS:
+        return _RUN_STEPS[fid]
+    role = role_of(finding)
+    doc = DOC_BASE + str(fid)
+    if role is None:
+        why = _first_sentence(finding.get('explanation')) or finding.get('title') or 'no remediation covers it'
+        return 'left for a person because no remediation of the collection covers it: %s (%s)' % (_short(why, 200), doc)
+    if remediations is None:
+        return 'run ansible-playbook kubenode.pullfix.fix_pull: %s%s fixes it (%s)' % ('kubenode.pullfix.', role, doc)
+    if role not in remediations:
+        return ('this run did not select kubenode.pullfix.%s (--tags/--skip-tags): run fix_pull with --tags %s' % (role, role))
+    if undone:
+        return ('this run\'s change for it did not take effect (rolled back, failed or refused: see that error); '
+                'fix that, then run again')
+    said = [n.split(': ', 1)[1] for n in notes or () if n.startswith(role + ': ')]
+    path = _cited_path(finding)
+    if path and changed_paths is not None and path in changed_paths:
+        return 'kubenode.pullfix.%s changed %s and it is still wrong: read the diff and the notes (%s)' % (role, path, doc)
+    if said:
+        return 'kubenode.pullfix.%s ran and left it open: %s' % (role, _short(said[0], 200))
+    why = _first_sentence(finding.get('explanation'))
+    return 'left for a person: kubenode.pullfix.%s ran and leaves %s as it is%s (%s)' % (
+        role, path or 'it', ': ' + _short(why, 200) if why else '', doc)
+
+
+def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=False, judge=True):
+    """What the play prints at the end, one string per line: the fleet table; each open error
+    with its first evidence and next step; what was changed, with backups; the hosts this run
+    fails and why; where the full reports are.
+
+    ``entries`` are report entries as the report action builds them (``remediations`` is read
+    from them, the roles planned on each host). ``judge``: the play fails hosts after this
+    (fix_pull); the doctor does not."""
+    runs = dict((str(e.get('host') or 'unknown'), e.get('remediations')) for e in entries or ())
+    hosts = normalize_hosts(entries)
+    lines = summary_lines(entries)
+    errors = []
+    warnings = []
+    for h in hosts:
+        ran = runs.get(h['host'])
+        mine = set(f.get('id') for f in responsible_errors(h, ran)) if judge and not check_mode else set()
+        for f, depth in root_first(open_errors(h)):
+            evidence = f.get('evidence') or []
+            errors.append('%s  %s%s%s' % (h['host'], f.get('id'), ' (caused by %s)' % f['caused_by'] if depth else '',
+                                          '  [its remediation changed the file: this run fails the host]' if f.get('id') in mine else ''))
+            errors.append('    %s' % _short(f.get('title', '')))
+            if evidence:
+                errors.append('    at:   %s' % _short(evidence[0]))
+            step = next_step(f, ran, h['notes'], [c.get('path') for c in h['changes']], unfinished(h))
+            errors.append('    next: %s' % _short(step, 400))
+        opened = [f.get('id') for f in h['findings'] if f.get('severity') == 'warning' and not f.get('fixed')]
+        if opened:
+            warnings.append('%s  %s' % (h['host'], ', '.join(opened)))
+    lines.append('')
+    if errors:
+        lines.append('Open errors (%d):' % sum(1 for line in errors if not line.startswith(' ')))
+        lines.extend('  ' + line for line in errors)
+    else:
+        lines.append('Open errors: none.')
+    if warnings:
+        lines.append('Open warnings (details in the reports):')
+        lines.extend('  ' + line for line in warnings)
+    changed = [line for line in change_lines(entries) if ': note: ' not in line]
+    notes = ['%s: %s' % (h['host'], n) for h in hosts for n in h['notes']]
+    lines.append('')
+    if changed:
+        lines.append('%s (backups to restore from in parentheses):' % ('Would change (check mode)' if check_mode else 'Changed'))
+        lines.extend('  ' + line for line in changed)
+    else:
+        lines.append('Changed: nothing.')
+    if notes:
+        lines.append('Notes from the remediations:')
+        lines.extend('  ' + line for line in notes)
+    failing = []
+    for h in hosts if judge else ():
+        fail, reasons = verdict(h, runs.get(h['host']), fail_on, check_mode)
+        if fail:
+            failing.append('  %s: %s' % (h['host'], '; '.join(reasons)))
+    if judge:
+        lines.append('')
+        if failing:
+            lines.append('Failing (pullfix_fail_on: %s):' % fail_on)
+            lines.extend(failing)
+        else:
+            lines.append('No host fails (pullfix_fail_on: %s).' % fail_on)
+    if report_dir:
+        lines.append('Full reports: %s/ (summary.md, junit.xml, <host>.json)' % str(report_dir).rstrip('/'))
+    return lines

@@ -143,8 +143,8 @@ SETTINGS = (
     },
     {
         'name': 'pullfix_report_dir', 'key': None, 'type': 'str', 'default': None,
-        'description': ['Controller directory for C(<host>.json), C(summary.md) and C(junit.xml); null prints the'
-                        ' summary only.'],
+        'description': ['Controller directory for C(<host>.json), C(summary.md) and C(junit.xml); null means'
+                        ' C(pullfix-report) in the directory ansible-playbook runs in.'],
         'version_added': '0.1.0', 'roles': (DOCTOR,),
     },
     {
@@ -292,6 +292,16 @@ SETTINGS = (
             'A play keyword: set it with C(-e) (extra vars); inventory and group_vars cannot reach it.'],
         'version_added': '0.4.0', 'roles': (),
         'defaults_note': 'a play keyword of fix_pull.yml, which carries this default; -e only.',
+    },
+    {
+        'name': 'pullfix_fail_on', 'key': None, 'type': 'str', 'default': 'responsible',
+        'choices': ['responsible', 'error', 'never'],
+        'description': [
+            'C(fix_pull.yml) only. What fails a host after the report. V(responsible) (the default) fails a host'
+            ' when a change failed or was rolled back, a plan refused, a verification pull failed, or an error that'
+            ' a remediation run on it should have fixed is still open. V(error) also fails it for every other open'
+            ' error (those left for a person). V(never) fails no host.'],
+        'version_added': '0.5.0', 'roles': (PIPELINE,),
     },
     {
         'name': 'pullfix_max_fail_percentage', 'key': None, 'type': 'int', 'default': 0, 'level': 'play',
