@@ -3,14 +3,94 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Checks on k3s / RKE2 registries.yaml and their generated certs.d."""
+"""k3s-wildcard-mirror-broken, k3s-mirror-key-invalid, k3s-endpoint-no-scheme, k3s-registries-unparsable."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...evidence import distro_version
-from ...facts import k3s as facts
-from ...parse import describe, line_of
+from ....evidence import distro_version
+from ....facts import k3s as facts
+from ....parse import describe, line_of
+from ...catalogue import CONTAINERD, finding
+
+FINDINGS = {
+    'k3s-wildcard-mirror-broken': finding(
+        'error', 'Wildcard "*" mirror breaks default-endpoint fallback on this k3s/RKE2 version',
+        CONTAINERD, 'pull',
+        applies_to='k3s/RKE2 v1.32.2 and v1.31.6 (fixed in v1.32.3 / v1.31.7)',
+        doc="""registries.yaml has a `"*"` mirror on k3s v1.32.2+k3s1 / v1.31.6+k3s1 (RKE2 v1.32.2+rke2r1 / v1.31.6+rke2r1), whose containerd 2.0 never falls back to the default endpoint. Fixed in v1.32.3 / v1.31.7.
+
+Error text:
+
+```text
+failed to resolve reference "docker.io/rancher/mirrored-pause:3.6": docker.io/rancher/mirrored-pause:3.6: not found
+(core pods stay in ContainerCreating)
+```
+
+Evidence shown (example):
+
+```text
+/etc/rancher/k3s/registries.yaml:2 "*":
+k3s version v1.32.2+k3s1
+```
+"""),
+    'k3s-mirror-key-invalid': finding(
+        'error', 'registries.yaml mirror key is not a bare registry host[:port]',
+        CONTAINERD, 'pull',
+        applies_to='k3s, RKE2',
+        doc="""A registries.yaml mirror key has a scheme, a path or a trailing slash; keys must equal the image registry `host[:port]` exactly, so the entry never matches.
+
+Error text:
+
+```text
+(no error: the mirror is not used)
+```
+
+Evidence shown (example):
+
+```text
+/etc/rancher/k3s/registries.yaml:2 https://docker.io/:
+```
+"""),
+    'k3s-endpoint-no-scheme': finding(
+        'warning', 'registries.yaml mirror endpoint has no scheme',
+        CONTAINERD, 'hygiene',
+        applies_to='k3s, RKE2',
+        doc="""A registries.yaml endpoint has no scheme; https is assumed, so a plain-HTTP mirror fails.
+
+Error text:
+
+```text
+http: server gave HTTP response to HTTPS client
+```
+
+Evidence shown (example):
+
+```text
+/etc/rancher/k3s/registries.yaml:3 - m.example.com:5000
+```
+"""),
+    'k3s-registries-unparsable': finding(
+        'error', 'k3s/RKE2 registries.yaml cannot be parsed',
+        CONTAINERD, 'pull',
+        applies_to='k3s, RKE2',
+        doc="""registries.yaml is not valid YAML (an unquoted `*` key is a YAML alias); k3s ignores or rejects it.
+
+Error text:
+
+```text
+failed to unmarshal registries.yaml: yaml: line 2: did not find expected alphabetic or numeric character
+```
+
+(The prefix is verbatim; the parser detail after it depends on the version and the file.)
+
+Evidence shown (example):
+
+```text
+/etc/rancher/k3s/registries.yaml:2 *:
+```
+"""),
+}
 
 
 def _installed_version(ctx, kind):
@@ -69,18 +149,5 @@ def _check_mirrors(ctx, kind, path, mirrors, index):
                     'plain-HTTP registry.' % (ep, key)))
 
 
-def check_generated_certs_d(ctx):
-    ev = ctx.ev
-    for path in ev.paths_by_why('certs-d'):
-        if not path.endswith('/hosts.toml'):
-            continue
-        if not facts.is_generated(path):
-            continue
-        text = ev.text(path)
-        if text is None:
-            continue
-        if facts.GENERATED_HEADER not in text[:400]:
-            ctx.findings.add('k3s-generated-certs-d-edited', [ctx.cite(path, 1, toml=True)], (
-                '%s lacks the "%s" header: it was written by hand into the directory k3s/RKE2 regenerates '
-                'from registries.yaml at every start, so the change is lost (or conflicts). Put the mirror '
-                'into registries.yaml and restart the service.' % (path, facts.GENERATED_HEADER)))
+def check(ctx, models):
+    check_registries_yaml(ctx)

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The finding modules under ``checks/<area>/<name>.py``, found by walking the package.
+
+A finding module holds ``FINDINGS`` (id -> ``finding(...)``: catalogue entry and user text),
+``check(ctx, models)`` (or ``check = None`` and ``SOURCE``: who adds the finding instead) and
+``CASES`` (id -> (positive, near-miss)). An area package (``checks/<area>/__init__.py``) holds
+``TITLE``, ``RANK`` and ``INTRO`` for docs/findings.md, and helpers its modules share.
+Nothing here lists the modules: adding a finding is adding a module."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import importlib
+import pkgutil
+
+_P = 'kubenode.pullfix.'
+CONTAINERD = _P + 'containerd_registry'
+REGISTRIES = _P + 'registries_conf'
+SOCKET = _P + 'runtime_socket'
+SHIM = _P + 'cri_shim'
+NODE = _P + 'node_runtime'
+PROXY_ENV = _P + 'proxy_env'
+MANUAL = 'manual'
+
+_KEYS = ('severity', 'title', 'remediation', 'category')
+
+
+def finding(severity, title, remediation, category, applies_to, doc, causes=(), report_only=False):
+    """One catalogue entry with its user documentation (the text under its heading in docs/findings.md).
+
+    ``causes``: the ids that cause this one, most specific first; ``report_only``: the report adds it,
+    the diagnosis never does."""
+    return {'severity': severity, 'title': title, 'remediation': remediation, 'category': category,
+            'applies_to': applies_to, 'doc': doc, 'causes': tuple(causes), 'report_only': report_only}
+
+
+_MODULES = []
+
+
+def modules():
+    """Every finding module, in a stable order (area rank, area, module name)."""
+    if not _MODULES:
+        from . import checks
+        found = []
+        for info in pkgutil.walk_packages(checks.__path__, checks.__name__ + '.'):
+            mod = importlib.import_module(info.name)
+            if getattr(mod, 'FINDINGS', None) is not None:
+                area = importlib.import_module(info.name.rsplit('.', 1)[0])
+                found.append(((getattr(area, 'RANK', 99), area.__name__, info.name), mod))
+        found.sort(key=lambda pair: pair[0])
+        seen = {}
+        for _key, mod in found:
+            for fid in mod.FINDINGS:
+                if fid in seen:
+                    raise ValueError('finding id %r is declared by %s and %s' % (fid, seen[fid], mod.__name__))
+                seen[fid] = mod.__name__
+        _MODULES.extend(mod for _key, mod in found)
+    return list(_MODULES)
+
+
+def area_of(mod):
+    return importlib.import_module(mod.__name__.rsplit('.', 1)[0])
+
+
+def entries():
+    """id -> (severity, title, remediation, category), the tuple the collector fills findings from."""
+    return dict((fid, tuple(e[k] for k in _KEYS)) for mod in modules() for fid, e in mod.FINDINGS.items())
+
+
+def causes():
+    """symptom id -> the ids that cause it, most specific first."""
+    return dict((fid, e['causes']) for mod in modules() for fid, e in mod.FINDINGS.items() if e['causes'])
+
+
+def report_only():
+    return frozenset(fid for mod in modules() for fid, e in mod.FINDINGS.items() if e['report_only'])

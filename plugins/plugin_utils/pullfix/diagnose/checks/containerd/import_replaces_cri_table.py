@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""containerd-import-replaces-cri-table."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ...catalogue import MANUAL, finding
+
+FINDINGS = {
+    'containerd-import-replaces-cri-table': finding(
+        'warning', "An imported file replaces the main file's CRI plugin table (containerd 1.x)",
+        MANUAL, 'pull',
+        applies_to='containerd 1.6 and 1.7 only (2.0+ merges plugin tables key by key)',
+        doc="""containerd 1.x merges an imported file over the main file, but replaces each `[plugins."<id>"]`
+table whole ("Replace entire sections instead of merging map's values", `mergeConfig`). An import that
+sets anything under `plugins."io.containerd.grpc.v1.cri"` therefore drops everything the main file set
+in that table, `registry.config_path` included (then `containerd-config-path-unset` follows and is
+listed under this finding). containerd 2.0 merges plugin tables key by key (commit a21e379b6), so the
+finding is not reported there. The diagnosis merges the files the same way for each version.
+
+Error text:
+
+```text
+(none: the main file's settings are silently ignored)
+```
+
+Evidence shown (example):
+
+```text
+/etc/containerd/conf.d/10-runc.toml:2 [plugins."io.containerd.grpc.v1.cri".containerd]
+/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d"
+```
+"""),
+}
+
+# Recorded while the model is built (model.Problems) and reported here.
+check = None
+SOURCE = 'the containerd configuration model (models/containerd.py) while it merges the imports'

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""sandbox-image-not-local."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ....evidence import image_registry, url_host
+from ....facts.containerd import DEFAULT_PAUSE
+from ...catalogue import CONTAINERD, finding
+from ...models.containerd import containerd_in_use, cversion
+
+FINDINGS = {
+    'sandbox-image-not-local': finding(
+        'error', 'The sandbox (pause) image comes from another registry than the local one',
+        CONTAINERD, 'pull',
+        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
+        causes=('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
+        doc="""`pullfix_local_registry` or `pullfix_sandbox_image` is set, and the effective sandbox (pause) image (1.x `sandbox_image`, 2.x `pinned_images.sandbox`, else the built-in `registry.k8s.io/pause`) comes from another registry. Offline nodes cannot start any pod.
+
+Error text:
+
+```text
+Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.6": failed to pull image "registry.k8s.io/pause:3.6": failed to pull and unpack image "registry.k8s.io/pause:3.6": failed to resolve reference "registry.k8s.io/pause:3.6": failed to do request: Head "https://registry.k8s.io/v2/pause/manifests/3.6": dial tcp: lookup registry.k8s.io: no such host
+```
+
+Evidence shown (example):
+
+```text
+/etc/containerd/config.toml:4 sandbox_image = "registry.k8s.io/pause:3.9"
+```
+"""),
+}
+
+
+def check_sandbox(ctx, eff):
+    if not containerd_in_use(ctx):
+        return
+    wanted_image = ctx.settings.get('sandbox_image')
+    local = ctx.settings.get('local_registry')
+    if not wanted_image and not local:
+        return
+    expected = image_registry(wanted_image) if wanted_image else url_host(local)
+    cv = cversion(ctx)
+    image = eff.sandbox
+    cite = eff.sandbox_cite
+    if not image:
+        major = 2 if (cv and cv >= (2, 0, 0)) or eff.version == 3 else 1
+        image = DEFAULT_PAUSE[major]
+        cite = '%s: no sandbox image set (default %s)' % (eff.main, image)
+    if image_registry(image) != expected:
+        ctx.findings.add('sandbox-image-not-local', [cite], (
+            'The sandbox (pause) image is %s, from %s, but it should come from %s%s; on a node without access '
+            'to %s every pod stays in ContainerCreating ("failed to get sandbox image").' % (
+                image, image_registry(image), expected,
+                ' (pullfix_sandbox_image %s)' % wanted_image if wanted_image else ' (pullfix_local_registry)',
+                image_registry(image))))
+
+
+def check(ctx, models):
+    check_sandbox(ctx, models.containerd)

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""k3s-config-unparsable."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ...catalogue import MANUAL, finding
+
+FINDINGS = {
+    'k3s-config-unparsable': finding(
+        'error', 'k3s/RKE2 config.yaml cannot be parsed',
+        MANUAL, 'pull',
+        applies_to='k3s, RKE2',
+        doc="""The k3s/RKE2 `config.yaml` (or a `config.yaml.d` drop-in) is not valid YAML; the service does not start and its endpoints cannot be read.
+
+Error text:
+
+```text
+Error: yaml: line 1: did not find expected node content
+```
+
+(The prefix is verbatim; the parser detail after it depends on the version and the file.)
+
+Evidence shown (example):
+
+```text
+/etc/rancher/k3s/config.yaml:1 docker: [true
+```
+"""),
+}
+
+# Recorded while the model is built (model.Problems) and reported here.
+check = None
+SOURCE = 'the runtime detection (diagnose/runtime.py) while it reads the k3s/RKE2 config.yaml'

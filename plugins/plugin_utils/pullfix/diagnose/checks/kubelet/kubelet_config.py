@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""kubelet-config-unparsable."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ...catalogue import MANUAL, finding
+
+FINDINGS = {
+    'kubelet-config-unparsable': finding(
+        'error', 'Kubelet configuration file cannot be parsed',
+        MANUAL, 'pull',
+        applies_to='every kubelet (the `--config` file and `--config-dir` drop-ins it runs with)',
+        doc="""`/var/lib/kubelet/config.yaml` is not valid YAML; kubelet will not start and the diagnosis cannot read its endpoints.
+
+Error text:
+
+```text
+failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: failed to load Kubelet config file /var/lib/kubelet/config.yaml, error failed to decode: yaml: line 3: did not find expected node content
+```
+
+(The prefix is verbatim; the parser detail after it depends on the version and the file.)
+
+Evidence shown (example):
+
+```text
+/var/lib/kubelet/config.yaml:3 containerRuntimeEndpoint: [unix:///x
+```
+"""),
+}
+
+# Recorded while the model is built (model.Problems) and reported here.
+check = None
+SOURCE = "the runtime detection (diagnose/runtime.py) while it reads kubelet's configuration"
