@@ -80,6 +80,10 @@ sanity: venv ## ansible-test sanity on a copy under ansible_collections/kubenode
 unit: venv ## Unit tests (pytest): diagnosis, planning, CRI client, evidence
 	$(BIN)/pytest tests/unit
 
+.PHONY: docs
+docs: venv ## Generated docs: docs/findings.md from the finding modules (plugins/plugin_utils/pullfix/diagnose/checks/)
+	$(BIN)/python -c 'from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import docs; docs.main("docs/findings.md")'
+
 .PHONY: molecule
 molecule: venv ## One Molecule scenario: make molecule SCENARIO=harness
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images

@@ -29,13 +29,16 @@ MANUAL = 'manual'
 _KEYS = ('severity', 'title', 'remediation', 'category')
 
 
-def finding(severity, title, remediation, category, applies_to, doc, causes=(), report_only=False):
-    """One catalogue entry with its user documentation (the text under its heading in docs/findings.md).
+def finding(severity, title, remediation, category, applies_to, doc, error_text=None, example=None, causes=(),
+            report_only=False):
+    """One catalogue entry with its user documentation (docs/findings.md is rendered from it).
 
-    ``causes``: the ids that cause this one, most specific first; ``report_only``: the report adds it,
-    the diagnosis never does."""
+    ``doc``: what is wrong and why; ``error_text``: what the user sees in kubelet, kubeadm, the runtime
+    or crictl; ``example``: the evidence lines the finding shows; ``causes``: the ids that cause this
+    one, most specific first; ``report_only``: the report adds it, the diagnosis never does."""
     return {'severity': severity, 'title': title, 'remediation': remediation, 'category': category,
-            'applies_to': applies_to, 'doc': doc, 'causes': tuple(causes), 'report_only': report_only}
+            'applies_to': applies_to, 'doc': doc, 'error_text': error_text, 'example': example,
+            'causes': tuple(causes), 'report_only': report_only}
 
 
 _MODULES = []

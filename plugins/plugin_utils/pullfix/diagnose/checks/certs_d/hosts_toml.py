@@ -65,19 +65,9 @@ Evidence shown (example):
         CONTAINERD, 'hygiene',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""A `hosts.toml` sets keys containerd does not know (e.g. `insecure`, `endpoint`, `mirrors`, k3s-only `rewrite`): they are silently ignored. Known keys: `server`, `capabilities`, `ca`, `client`, `skip_verify`, `override_path`, `header`, `dial_timeout`, and `[host."<url>"]` tables.
-
-Error text:
-
-```text
-(no error: the setting has no effect)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:4 insecure = true
-```
-"""),
+""",
+        error_text='(no error: the setting has no effect)',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:4 insecure = true'),
     'hosts-toml-url-invalid': finding(
         'error', 'hosts.toml server/host URL is not a usable registry URL',
         CONTAINERD, 'pull',
@@ -87,110 +77,50 @@ then parses it (`parseHostConfig` in `remotes/docker/config/hosts.go`). A URL th
 (braces or spaces of an unrendered template, a port that is not a number) makes the whole file fail to
 decode: containerd logs it and ignores every mirror in it. A URL that parses but names no host
 (`server = "*"`: `*` is no wildcard in hosts.toml) sends every request to `https://*/v2`, which fails.
-
-Error text:
-
-```text
-level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror }}: parse \"https://{{ mirror }}\": invalid character \" \" in host name"
-dial tcp: lookup *: no such host
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io/hosts.toml:1 server = "*"
-```
-"""),
+""",
+        error_text=r"""level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror }}: parse \"https://{{ mirror }}\": invalid character \" \" in host name"
+dial tcp: lookup *: no such host""",
+        example='/etc/containerd/certs.d/docker.io/hosts.toml:1 server = "*"'),
     'hosts-toml-no-scheme': finding(
         'warning', 'hosts.toml server/host URL has no scheme (https is assumed)',
         CONTAINERD, 'hygiene',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""A `server` or `[host."..."]` URL has no scheme; containerd prefixes `https://`. `skip_verify` does not switch to plain HTTP, so an HTTP-only registry fails.
-
-Error text:
-
-```text
-failed to do request: Head "https://10.0.0.5:5000/v2/library/nginx/manifests/latest": http: server gave HTTP response to HTTPS client
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."m.example.com:5000"]
-```
-"""),
+""",
+        error_text='failed to do request: Head "https://10.0.0.5:5000/v2/library/nginx/manifests/latest": http: server gave HTTP response to HTTPS client',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."m.example.com:5000"]'),
     'hosts-toml-trailing-slash': finding(
         'error', 'hosts.toml URL ends with a slash: the /v2 API path is built wrongly',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files); only a bare `https://host/` (path "/"): other paths are cleaned (`path.Clean`)',
         doc="""A URL is a bare host with a trailing `/` (`https://host/`). containerd cleans the URL path (`path.Clean`) and appends `/v2`, so the path `/` becomes `//v2` and the registry answers 404. Longer paths are cleaned first (`https://host/mirror/` becomes `/mirror/v2`, see `hosts-toml-path-without-override`) and are not reported here.
-
-Error text:
-
-```text
-failed to resolve reference "docker.io/library/nginx:latest": docker.io/library/nginx:latest: not found
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/"]
-```
-"""),
+""",
+        error_text='failed to resolve reference "docker.io/library/nginx:latest": docker.io/library/nginx:latest: not found',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/"]'),
     'hosts-toml-path-without-override': finding(
         'warning', 'hosts.toml URL has a path but no override_path: /v2 is appended after it',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""A URL has a path (other than `/v2`) and no `override_path = true`: containerd appends `/v2` after the path. Correct for a registry served under a sub-path; wrong when the path already is the API root (e.g. some Artifactory/Harbor proxy URLs).
-
-Error text:
-
-```text
-failed to resolve reference "quay.io/org/app:1": quay.io/org/app:1: not found
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/api/quay"]
-```
-"""),
+""",
+        error_text='failed to resolve reference "quay.io/org/app:1": quay.io/org/app:1: not found',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/api/quay"]'),
     'hosts-toml-relative-ca': finding(
         'warning', 'hosts.toml ca/client path is relative',
         CONTAINERD, 'consumer',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""`ca` or `client` is a relative path; containerd resolves it against the host directory (`certs.d/<host>/`), other tools do not. When the file is not there the TLS handshake fails.
-
-Error text:
-
-```text
-tls: failed to verify certificate: x509: certificate signed by unknown authority
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:2 ca = "ca.crt"
-```
-"""),
+""",
+        error_text='tls: failed to verify certificate: x509: certificate signed by unknown authority',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:2 ca = "ca.crt"'),
     'hosts-toml-skip-verify': finding(
         'warning', 'hosts.toml disables TLS verification although it was not requested',
         CONTAINERD, 'security',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""`skip_verify = true` disables TLS verification for a registry although `pullfix_registry_mirrors` does not ask for it for that registry (security).
-
-Error text:
-
-```text
-(no error: certificates are not checked)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/quay.io/hosts.toml:2 skip_verify = true
-```
-"""),
+""",
+        error_text='(no error: certificates are not checked)',
+        example='/etc/containerd/certs.d/quay.io/hosts.toml:2 skip_verify = true'),
 }
 
 

@@ -23,20 +23,10 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""A certs.d directory can never be selected: containerd looks up `<host>_<port>_`, then `<host>:<port>`, then `_default`. A directory named with a scheme (`mkdir -p certs.d/https://host` creates `https:`), or a bare `host` directory for a registry used as `host:port`, is never read.
-
-Error text:
-
-```text
-(no error: pulls go to the registry itself) http: server gave HTTP response to HTTPS client
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/reg.example.com/hosts.toml:1 server = "https://reg.example.com:5000"
-/etc/containerd/certs.d/https:: directory
-```
-"""),
+""",
+        error_text='(no error: pulls go to the registry itself) http: server gave HTTP response to HTTPS client',
+        example="""/etc/containerd/certs.d/reg.example.com/hosts.toml:1 server = "https://reg.example.com:5000"
+/etc/containerd/certs.d/https:: directory"""),
     'certs-d-symlink-loop': finding(
         'error', 'A certs.d directory containerd looks up is a symbolic link loop: pulls fail',
         MANUAL, 'pull',
@@ -45,19 +35,9 @@ Evidence shown (example):
 pull on any error other than "does not exist" (`HostDirFromRoot` in `hosts.go`). A symbolic link loop
 (ELOOP) there fails every pull of that registry (for `_default`: of every registry without its own
 directory; for the config_path directory itself: of every registry).
-
-Error text:
-
-```text
-failed to resolve reference "docker.io/library/nginx:1.27": stat /etc/containerd/certs.d/docker.io: too many levels of symbolic links
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io: symlink_loop
-```
-"""),
+""",
+        error_text='failed to resolve reference "docker.io/library/nginx:1.27": stat /etc/containerd/certs.d/docker.io: too many levels of symbolic links',
+        example='/etc/containerd/certs.d/docker.io: symlink_loop'),
     'certs-d-entry-not-directory': finding(
         'error', 'A certs.d entry containerd looks up is a file, not a directory: its pulls fail',
         MANUAL, 'pull',
@@ -67,19 +47,9 @@ Evidence shown (example):
 one), the stat succeeds and the read fails with "not a directory", which is not "does not exist":
 the pull fails. For `_default`, every registry without a directory of its own is affected. The
 planner never replaces such a file on its own: move it aside and make the entry a directory.
-
-Error text:
-
-```text
-failed to resolve reference "docker.io/library/nginx:1.27": open /etc/containerd/certs.d/docker.io/hosts.toml: not a directory
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io: file
-```
-"""),
+""",
+        error_text='failed to resolve reference "docker.io/library/nginx:1.27": open /etc/containerd/certs.d/docker.io/hosts.toml: not a directory',
+        example='/etc/containerd/certs.d/docker.io: file'),
     'certs-d-entry-dangling': finding(
         'warning', 'A certs.d entry is a dangling symbolic link: its hosts.toml is not applied',
         MANUAL, 'pull',
@@ -87,31 +57,16 @@ Evidence shown (example):
         doc="""A symbolic link to nothing does not stat ("does not exist"), so containerd goes on to the next
 candidate (`_default`, then the registry itself) as if the entry were absent. Pulls work, but the
 mirror or TLS settings the link was meant to bring are not applied.
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io: dangling symbolic link
-```
-"""),
+""",
+        example='/etc/containerd/certs.d/docker.io: dangling symbolic link'),
     'certs-d-default-unsupported': finding(
         'error', 'certs.d/_default is not supported by this containerd version (< 1.6.17)',
         CONTAINERD, 'pull',
         applies_to='containerd before 1.6.17',
         doc="""`certs.d/_default` (mirror for every registry) exists but containerd is older than 1.6.17 (or 1.7.0), which does not know it.
-
-Error text:
-
-```text
-(no error: the default mirror is ignored)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/_default: directory
-```
-"""),
+""",
+        error_text='(no error: the default mirror is ignored)',
+        example='/etc/containerd/certs.d/_default: directory'),
 }
 
 

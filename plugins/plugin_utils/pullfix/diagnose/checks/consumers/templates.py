@@ -21,19 +21,9 @@ FINDINGS = {
 `{% ... %}`): a template was copied without being rendered. The runtime uses the literal text as a URL,
 path or image name; in hosts.toml the URL cannot be parsed and the whole file is ignored
 (`hosts-toml-url-invalid`, listed under this finding). Comments are not considered.
-
-Error text:
-
-```text
-level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror_url }}: ..."
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io/hosts.toml:1 [host."{{ mirror_url }}"]
-```
-"""),
+""",
+        error_text='level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror_url }}: ..."',
+        example='/etc/containerd/certs.d/docker.io/hosts.toml:1 [host."{{ mirror_url }}"]'),
 }
 
 

@@ -43,19 +43,9 @@ containerd decodes it into a list of strings and fails), and a short plugin id s
 in the `disabled_plugins` of a version 2 or 3 file, where containerd wants plugin URIs
 (1.x: four dot-separated parts, `services/server/config/config.go` ValidateV2; 2.x: at least one dot,
 `cmd/containerd/server/config/config.go` ValidateVersion).
-
-Error text:
-
-```text
-containerd: failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "cri" expect io.containerd.x.vx
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:2 disabled_plugins = "cri"
-```
-"""),
+""",
+        error_text='containerd: failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "cri" expect io.containerd.x.vx',
+        example='/etc/containerd/config.toml:2 disabled_plugins = "cri"'),
     'containerd-import-missing': finding(
         'error', 'A containerd imports entry names a file that does not exist: containerd does not start',
         MANUAL, 'pull',
@@ -63,20 +53,10 @@ Evidence shown (example):
         doc="""containerd globs an `imports` entry only when it contains `*`; any other entry is opened as is,
 and a file that does not exist stops containerd at start (every version: `resolveImports` and
 `loadConfigFile` in containerd's server config). Gathering records such an entry even when it is missing.
-
-Error text:
-
-```text
-containerd: failed to load TOML: /etc/containerd/conf.d/10-x.toml: open /etc/containerd/conf.d/10-x.toml: no such file or directory
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:2 imports = ["/etc/containerd/conf.d/10-x.toml"]
-/etc/containerd/conf.d/10-x.toml: does not exist
-```
-"""),
+""",
+        error_text='containerd: failed to load TOML: /etc/containerd/conf.d/10-x.toml: open /etc/containerd/conf.d/10-x.toml: no such file or directory',
+        example="""/etc/containerd/config.toml:2 imports = ["/etc/containerd/conf.d/10-x.toml"]
+/etc/containerd/conf.d/10-x.toml: does not exist"""),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

@@ -17,39 +17,19 @@ FINDINGS = {
         applies_to='containerd 1.6, 1.7, 2.0, 2.1 (no default config_path); 2.2+ only when config_path is set to an empty string',
         causes=('containerd-import-replaces-cri-table',),
         doc="""On containerd 1.6, 1.7, 2.0 and 2.1 (none has a default; verified on 2.1.9 with a `version = 3` config) the CRI registry `config_path` is absent or empty, or on 2.2+ set to an empty string, while mirrors are wanted (`pullfix_registry_mirrors`) or `hosts.toml` files exist under `/etc/containerd/certs.d`: they are never read (Spegel incident). No error is logged; pulls go straight upstream.
-
-Error text:
-
-```text
-(no error: pulls bypass the mirror; on an offline node) failed to resolve reference "docker.io/library/nginx:latest": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": dial tcp: lookup registry-1.docker.io: no such host
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:6 config_path = ""
-/etc/containerd/certs.d/docker.io/hosts.toml: ignored
-```
-"""),
+""",
+        error_text='(no error: pulls bypass the mirror; on an offline node) failed to resolve reference "docker.io/library/nginx:latest": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": dial tcp: lookup registry-1.docker.io: no such host',
+        example="""/etc/containerd/config.toml:6 config_path = ""
+/etc/containerd/certs.d/docker.io/hosts.toml: ignored"""),
     'containerd-config-path-missing': finding(
         'warning', 'containerd registry config_path names a directory that does not exist',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""`config_path` names a directory that does not exist: no host configuration applies (silently).
-
-Error text:
-
-```text
-(no error: mirrors are not used)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:6 config_path = "/etc/containerd/registry.d"
-/etc/containerd/registry.d: missing
-```
-"""),
+""",
+        error_text='(no error: mirrors are not used)',
+        example="""/etc/containerd/config.toml:6 config_path = "/etc/containerd/registry.d"
+/etc/containerd/registry.d: missing"""),
     'containerd-config-path-relative': finding(
         'warning', 'containerd registry config_path is a relative path',
         CONTAINERD, 'pull',
@@ -57,50 +37,25 @@ Evidence shown (example):
         doc="""containerd joins config_path to its own working directory, which is `/` under systemd:
 `config_path = "certs.d"` reads `/certs.d/<host>/hosts.toml`, not a directory next to
 config.toml. Mirrors written where the path seems to point are never used.
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:3 config_path = "certs.d"
-```
-"""),
+""",
+        example='/etc/containerd/config.toml:3 config_path = "certs.d"'),
     'containerd-config-path-not-directory': finding(
         'error', 'containerd registry config_path is not a directory',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         doc="""`config_path` names a file (often a `hosts.toml` itself) instead of the directory holding `<host>/hosts.toml`.
-
-Error text:
-
-```text
-(no error: mirrors are not used)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:6 config_path = "/etc/containerd/hosts.toml"
-/etc/containerd/hosts.toml: file
-```
-"""),
+""",
+        error_text='(no error: mirrors are not used)',
+        example="""/etc/containerd/config.toml:6 config_path = "/etc/containerd/hosts.toml"
+/etc/containerd/hosts.toml: file"""),
     'containerd-config-path-list': finding(
         'error', 'containerd >= 2.1 does not split a colon-separated config_path',
         CONTAINERD, 'pull',
         applies_to='containerd 2.1 and later (transfer-service pulls)',
         doc="""On containerd 2.1+ (transfer service pulls) `config_path` is not split on `:`; a list such as `/etc/containerd/certs.d:/etc/docker/certs.d` is taken as one directory name that does not exist.
-
-Error text:
-
-```text
-(no error: mirrors are not used)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"
-```
-"""),
+""",
+        error_text='(no error: mirrors are not used)',
+        example='/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"'),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

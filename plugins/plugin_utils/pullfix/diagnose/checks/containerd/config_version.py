@@ -16,20 +16,10 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='containerd 1.6 and 1.7 only (2.x migrates a version-less file and reads URI-named tables in it)',
         doc="""The file uses version 2 plugin names (`plugins."io.containerd.grpc.v1.cri"`) but has no `version = 2` line: containerd 1.x reads it as version 1 and silently ignores those tables, including `config_path` and `sandbox_image`. containerd 2.x migrates a version-less file on load and keeps URI-named tables (`cmd/containerd/server/config/config.go` v1Migrate), so the file works there and nothing is reported.
-
-Error text:
-
-```text
-(no error: `containerd config dump` shows the defaults instead of the file's values)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml: no "version" key (read as version 1)
-/etc/containerd/config.toml:1 [plugins."io.containerd.grpc.v1.cri".registry]
-```
-"""),
+""",
+        error_text="(no error: `containerd config dump` shows the defaults instead of the file's values)",
+        example="""/etc/containerd/config.toml: no "version" key (read as version 1)
+/etc/containerd/config.toml:1 [plugins."io.containerd.grpc.v1.cri".registry]"""),
     'containerd-config-version-mismatch': finding(
         'error', 'containerd config version 3 on containerd 1.x: containerd does not start with it',
         CONTAINERD, 'pull',
@@ -37,19 +27,9 @@ Evidence shown (example):
         doc="""A `version = 3` file (containerd 2.x) read by containerd 1.x, which knows versions 1 and 2
 only and refuses to load it. The planner refuses to edit such a file for 1.x: write a
 version 2 file (or upgrade containerd).
-
-Error text:
-
-```text
-containerd: failed to load TOML from /etc/containerd/config.toml: unsupported config version `3`
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:1 version = 3
-```
-"""),
+""",
+        error_text='containerd: failed to load TOML from /etc/containerd/config.toml: unsupported config version `3`',
+        example='/etc/containerd/config.toml:1 version = 3'),
     'containerd-config-tables-ignored': finding(
         'warning', 'Plugin tables of the other config version are silently ignored',
         MANUAL, 'hygiene',
@@ -60,19 +40,9 @@ in a version 2 file on 1.x, or 1.x keys (`registry`, `containerd`, `sandbox_imag
 whatever they set (a config_path, a sandbox image) has no effect, which other findings report when
 it matters (`containerd-config-path-unset`, `containerd-sandbox-image-ignored`). Remove them so
 nobody edits a table that is never read.
-
-Error text:
-
-```text
-(no error: the settings are silently ignored)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:7 [plugins."io.containerd.cri.v1.images".registry]
-```
-"""),
+""",
+        error_text='(no error: the settings are silently ignored)',
+        example='/etc/containerd/config.toml:7 [plugins."io.containerd.cri.v1.images".registry]'),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

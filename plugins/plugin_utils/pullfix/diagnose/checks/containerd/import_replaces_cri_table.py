@@ -21,20 +21,10 @@ sets anything under `plugins."io.containerd.grpc.v1.cri"` therefore drops everyt
 in that table, `registry.config_path` included (then `containerd-config-path-unset` follows and is
 listed under this finding). containerd 2.0 merges plugin tables key by key (commit a21e379b6), so the
 finding is not reported there. The diagnosis merges the files the same way for each version.
-
-Error text:
-
-```text
-(none: the main file's settings are silently ignored)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/conf.d/10-runc.toml:2 [plugins."io.containerd.grpc.v1.cri".containerd]
-/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d"
-```
-"""),
+""",
+        error_text="(none: the main file's settings are silently ignored)",
+        example=('/etc/containerd/conf.d/10-runc.toml:2 [plugins."io.containerd.grpc.v1.cri".containerd]\n'
+                 '/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d"')),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

@@ -21,19 +21,9 @@ version 3 file (2.x reads `[plugins."io.containerd.cri.v1.images".pinned_images]
 `sandbox_image`). containerd ignores unknown keys silently and uses its default pause image
 (`registry.k8s.io/pause:3.8` on 1.x, `3.10` on 2.x); `sandbox-image-not-local` follows when a local
 registry is wanted.
-
-Error text:
-
-```text
-(none; on an offline node: failed to get sandbox image "registry.k8s.io/pause:3.10")
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml:3 sandbox_image = "r.local/pause:3.10"
-```
-"""),
+""",
+        error_text='(none; on an offline node: failed to get sandbox image "registry.k8s.io/pause:3.10")',
+        example='/etc/containerd/config.toml:3 sandbox_image = "r.local/pause:3.10"'),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

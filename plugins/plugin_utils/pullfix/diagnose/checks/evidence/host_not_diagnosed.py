@@ -19,19 +19,9 @@ FINDINGS = {
         doc="""The report lists every host of the play. A host that was unreachable, or whose gathering
 or diagnosis task failed, has no findings of its own; it gets this one so that a fleet
 summary never shows it as clean. The play output above the summary has the reason.
-
-Error text:
-
-```text
-fatal: [node1]: UNREACHABLE! => ... "msg": "Failed to connect to the host via ssh: ..."
-```
-
-Evidence shown (example):
-
-```text
-node1: no diagnosis recorded in this play
-```
-"""),
+""",
+        error_text='fatal: [node1]: UNREACHABLE! => ... "msg": "Failed to connect to the host via ssh: ..."',
+        example='node1: no diagnosis recorded in this play'),
 }
 
 # Added by the report (plugins/action/report.py), never by the diagnosis.

@@ -21,19 +21,9 @@ key), or a node file that must not be replaced (not read whole, not a regular fi
 parsable, a file someone else wrote with `pullfix_registry_takeover: false`). Nothing of any
 remediation was written on that host. The report keeps the host's diagnosis and lists this
 finding with the planner's reasons; the host fails at the end of the run.
-
-Error text:
-
-```text
-Nothing was written: containerd_registry: /etc/containerd/config.toml:3: plugins = 1 is an integer (expected a table of plugin tables); the file is left as it is
-```
-
-Evidence shown (example):
-
-```text
-containerd_registry: pullfix_registry_mirrors['docker.io'].endpoints[0]: 'mirror.local:5000' has no scheme (expected http:// or https://)
-```
-"""),
+""",
+        error_text='Nothing was written: containerd_registry: /etc/containerd/config.toml:3: plugins = 1 is an integer (expected a table of plugin tables); the file is left as it is',
+        example="containerd_registry: pullfix_registry_mirrors['docker.io'].endpoints[0]: 'mirror.local:5000' has no scheme (expected http:// or https://)"),
 }
 
 # Added by the report (plugins/action/report.py), never by the diagnosis.

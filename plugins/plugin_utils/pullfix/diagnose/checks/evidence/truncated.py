@@ -16,19 +16,9 @@ FINDINGS = {
         MANUAL, 'hygiene',
         applies_to='every runtime and version',
         doc="""A file was larger than the gathering cap (256 KiB); only its beginning was examined.
-
-Error text:
-
-```text
-(none)
-```
-
-Evidence shown (example):
-
-```text
-/etc/crio/crio.conf: truncated at 262144 bytes (size 300000)
-```
-"""),
+""",
+        error_text='(none)',
+        example='/etc/crio/crio.conf: truncated at 262144 bytes (size 300000)'),
 }
 
 

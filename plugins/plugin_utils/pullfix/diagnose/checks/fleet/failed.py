@@ -20,19 +20,9 @@ FINDINGS = {
 file that changed since it was gathered, a validator that rejected the new content. Every file is
 whole: before the first rename nothing was replaced; a failure during the renames leaves the files
 listed as changed (with backups) new and the rest old. The host fails after the report.
-
-Error text:
-
-```text
-/etc/containerd/config.toml: [Errno 30] Read-only file system
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/certs.d/docker.io/hosts.toml: Read-only file system
-```
-"""),
+""",
+        error_text='/etc/containerd/config.toml: [Errno 30] Read-only file system',
+        example='/etc/containerd/certs.d/docker.io/hosts.toml: Read-only file system'),
 }
 
 # Added by the report (plugins/action/report.py), never by the diagnosis.

@@ -20,19 +20,9 @@ FINDINGS = {
 `pullfix_max_fail_percentage`, the later batches do not run: their hosts are untouched, and the
 report written with the failing batch lists them with this finding. Fix the failed hosts, then run
 again.
-
-Error text:
-
-```text
-NO MORE HOSTS LEFT
-```
-
-Evidence shown (example):
-
-```text
-node7: the rollout stopped before its batch
-```
-"""),
+""",
+        error_text='NO MORE HOSTS LEFT',
+        example='node7: the rollout stopped before its batch'),
 }
 
 # Added by the report (plugins/action/report.py), never by the diagnosis.

@@ -21,19 +21,9 @@ within `pullfix_restart_timeout`. Every file of this run was put back from its b
 services restarted with the old files; the runtime works as it did before the run. The host fails
 at the end of the run, after the report; with `pullfix_max_fail_percentage: 0` the rollout stops
 after its batch.
-
-Error text:
-
-```text
-containerd.service did not answer CRI Version within 60 s after /etc/containerd/config.toml changed (...). The previous files were restored
-```
-
-Evidence shown (example):
-
-```text
-/etc/containerd/config.toml restored from /etc/containerd/config.toml.20261123T011500-4242.pullfix~
-```
-"""),
+""",
+        error_text='containerd.service did not answer CRI Version within 60 s after /etc/containerd/config.toml changed (...). The previous files were restored',
+        example='/etc/containerd/config.toml restored from /etc/containerd/config.toml.20261123T011500-4242.pullfix~'),
 }
 
 # Added by the report (plugins/action/report.py), never by the diagnosis.

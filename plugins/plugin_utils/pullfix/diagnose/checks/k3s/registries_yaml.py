@@ -19,57 +19,27 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='k3s/RKE2 v1.32.2 and v1.31.6 (fixed in v1.32.3 / v1.31.7)',
         doc="""registries.yaml has a `"*"` mirror on k3s v1.32.2+k3s1 / v1.31.6+k3s1 (RKE2 v1.32.2+rke2r1 / v1.31.6+rke2r1), whose containerd 2.0 never falls back to the default endpoint. Fixed in v1.32.3 / v1.31.7.
-
-Error text:
-
-```text
-failed to resolve reference "docker.io/rancher/mirrored-pause:3.6": docker.io/rancher/mirrored-pause:3.6: not found
-(core pods stay in ContainerCreating)
-```
-
-Evidence shown (example):
-
-```text
-/etc/rancher/k3s/registries.yaml:2 "*":
-k3s version v1.32.2+k3s1
-```
-"""),
+""",
+        error_text="""failed to resolve reference "docker.io/rancher/mirrored-pause:3.6": docker.io/rancher/mirrored-pause:3.6: not found
+(core pods stay in ContainerCreating)""",
+        example="""/etc/rancher/k3s/registries.yaml:2 "*":
+k3s version v1.32.2+k3s1"""),
     'k3s-mirror-key-invalid': finding(
         'error', 'registries.yaml mirror key is not a bare registry host[:port]',
         CONTAINERD, 'pull',
         applies_to='k3s, RKE2',
         doc="""A registries.yaml mirror key has a scheme, a path or a trailing slash; keys must equal the image registry `host[:port]` exactly, so the entry never matches.
-
-Error text:
-
-```text
-(no error: the mirror is not used)
-```
-
-Evidence shown (example):
-
-```text
-/etc/rancher/k3s/registries.yaml:2 https://docker.io/:
-```
-"""),
+""",
+        error_text='(no error: the mirror is not used)',
+        example='/etc/rancher/k3s/registries.yaml:2 https://docker.io/:'),
     'k3s-endpoint-no-scheme': finding(
         'warning', 'registries.yaml mirror endpoint has no scheme',
         CONTAINERD, 'hygiene',
         applies_to='k3s, RKE2',
         doc="""A registries.yaml endpoint has no scheme; https is assumed, so a plain-HTTP mirror fails.
-
-Error text:
-
-```text
-http: server gave HTTP response to HTTPS client
-```
-
-Evidence shown (example):
-
-```text
-/etc/rancher/k3s/registries.yaml:3 - m.example.com:5000
-```
-"""),
+""",
+        error_text='http: server gave HTTP response to HTTPS client',
+        example='/etc/rancher/k3s/registries.yaml:3 - m.example.com:5000'),
     'k3s-registries-unparsable': finding(
         'error', 'k3s/RKE2 registries.yaml cannot be parsed',
         CONTAINERD, 'pull',

@@ -17,22 +17,12 @@ FINDINGS = {
         NODE, 'hygiene',
         applies_to='every runtime except docker',
         doc="""cri-dockerd (socket, `cri-docker.service`/`cri-docker.socket` active or enabled, or process) is present while the runtime is not Docker Engine. It is useless there and makes kubeadm see two CRI endpoints.
-
-Error text:
-
-```text
-get KubeBinary key cri-dockerd by pipeline cache failed
+""",
+        error_text="""get KubeBinary key cri-dockerd by pipeline cache failed
 sync cri-dockerd binaries failed
-Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file
-```
-
-Evidence shown (example):
-
-```text
-cri-docker.socket: ActiveState=active UnitFileState=enabled (/lib/systemd/system/cri-docker.socket)
-/var/run/cri-dockerd.sock: socket present
-```
-"""),
+Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file""",
+        example="""cri-docker.socket: ActiveState=active UnitFileState=enabled (/lib/systemd/system/cri-docker.socket)
+/var/run/cri-dockerd.sock: socket present"""),
 }
 
 

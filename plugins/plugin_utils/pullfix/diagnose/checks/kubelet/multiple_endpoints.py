@@ -19,20 +19,10 @@ FINDINGS = {
         applies_to='kubeadm nodes with containerd, CRI-O or cri-dockerd (not k3s, RKE2, k0s)',
         causes=('cri-dockerd-without-docker',),
         doc="""More than one of kubeadm's known CRI sockets exists (`/var/run/containerd/containerd.sock`, `/var/run/crio/crio.sock`, `/var/run/cri-dockerd.sock`), accepts a connection, no kubeadm configuration on the node sets `criSocket`, and kubelet names no runtime endpoint yet (a node being provisioned; otherwise `multiple-cri-endpoints-kubelet-set`). kubeadm refuses to guess (KubeKey incident: cri-dockerd installed next to containerd).
-
-Error text:
-
-```text
-Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/cri-dockerd.sock
-```
-
-Evidence shown (example):
-
-```text
-/run/containerd/containerd.sock (containerd): socket present
-/var/run/cri-dockerd.sock (cri-dockerd): socket present
-```
-"""),
+""",
+        error_text="Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/cri-dockerd.sock",
+        example="""/run/containerd/containerd.sock (containerd): socket present
+/var/run/cri-dockerd.sock (cri-dockerd): socket present"""),
     'multiple-cri-endpoints-kubelet-set': finding(
         'warning', "More than one CRI socket among kubeadm's known defaults; kubelet names its own, but kubeadm run without criSocket stops",
         MANUAL, 'consumer',
@@ -45,15 +35,10 @@ containerd's socket next to cri-dockerd's. The next `kubeadm join` or `kubeadm r
 needs `--cri-socket` (or `criSocket` in its configuration). When the extra socket is a cri-dockerd
 the runtime does not use, `cri-dockerd-without-docker` is the cause and `kubenode.pullfix.node_runtime`
 removes it.
-
-Evidence shown (example):
-
-```text
-/run/containerd/containerd.sock (containerd): socket present
+""",
+        example="""/run/containerd/containerd.sock (containerd): socket present
 /var/run/cri-dockerd.sock (cri-dockerd): socket present
-kubelet: --container-runtime-endpoint unix:///var/run/cri-dockerd.sock (/var/lib/kubelet/kubeadm-flags.env)
-```
-"""),
+kubelet: --container-runtime-endpoint unix:///var/run/cri-dockerd.sock (/var/lib/kubelet/kubeadm-flags.env)"""),
 }
 
 

@@ -13,7 +13,7 @@ import shlex
 from ....facts import containerd as cfacts, proxy as pfacts
 
 TITLE = "Explain: the registry's own answer and proxies in the way"
-RANK = 100
+RANK = 101
 
 
 # The unit(s) whose environment the runtime's pulls see, by runtime name.

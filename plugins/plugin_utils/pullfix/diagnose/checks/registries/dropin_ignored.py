@@ -19,13 +19,8 @@ FINDINGS = {
         doc="""containers-image walks `/etc/containers/registries.conf.d` for regular files ending in `.conf`
 and skips directories (`dropInConfigs` in `pkg/sysregistriesv2`). A directory named `10-x.conf`
 is almost always a drop-in copied one level too deep: nothing in it applies.
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf.d/10-dir.conf: directory
-```
-"""),
+""",
+        example='/etc/containers/registries.conf.d/10-dir.conf: directory'),
 }
 
 

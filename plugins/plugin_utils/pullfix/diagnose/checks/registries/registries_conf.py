@@ -16,19 +16,9 @@ FINDINGS = {
         REGISTRIES, 'hygiene',
         applies_to='containers-image (podman 4.x verified): the main registries.conf only',
         doc="""The main `/etc/containers/registries.conf` uses the deprecated v1 format (`[registries.search] registries = [...]`). containers-image still accepts it there (verified with podman 4.3); a v1 drop-in is an error (`registries-conf-v1-dropin`).
-
-Error text:
-
-```text
-(deprecated; mixing with v2 fails)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf:1 [registries.search]
-```
-"""),
+""",
+        error_text='(deprecated; mixing with v2 fails)',
+        example='/etc/containers/registries.conf:1 [registries.search]'),
     'registries-conf-v1-dropin': finding(
         'error', 'A registries.conf.d drop-in uses the v1 format: every podman/CRI-O pull fails',
         REGISTRIES, 'pull',
@@ -37,38 +27,18 @@ Evidence shown (example):
 `/etc/containers/registries.conf`. A drop-in in `registries.conf.d/` in v1 format makes loading the
 configuration fail, so every pull of podman, skopeo, buildah and CRI-O fails, fully qualified names
 included. Verified with podman 4.3.
-
-Error text:
-
-```text
-Error: loading registries configuration "/etc/containers/registries.conf": loading drop-in registries configuration "/etc/containers/registries.conf.d/50-v1.conf": registry must be in v2 format but is in v1
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf.d/50-v1.conf:1 [registries.search]
-```
-"""),
+""",
+        error_text='Error: loading registries configuration "/etc/containers/registries.conf": loading drop-in registries configuration "/etc/containers/registries.conf.d/50-v1.conf": registry must be in v2 format but is in v1',
+        example='/etc/containers/registries.conf.d/50-v1.conf:1 [registries.search]'),
     'registries-conf-mixed-versions': finding(
         'error', 'registries.conf mixes v1 and v2 formats',
         REGISTRIES, 'pull',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
         doc="""One file mixes v1 tables (`[registries.search]`, `[registries.insecure]`) with v2 keys; containers-image refuses the whole configuration.
-
-Error text:
-
-```text
-mixing sysregistry v1/v2 is not supported
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf:3 [registries.search]
-/etc/containers/registries.conf:1 unqualified-search-registries = ["docker.io"]
-```
-"""),
+""",
+        error_text='mixing sysregistry v1/v2 is not supported',
+        example="""/etc/containers/registries.conf:3 [registries.search]
+/etc/containers/registries.conf:1 unqualified-search-registries = ["docker.io"]"""),
     'registries-conf-unparsable': finding(
         'error', 'registries.conf (or a drop-in) cannot be parsed',
         MANUAL, 'pull',

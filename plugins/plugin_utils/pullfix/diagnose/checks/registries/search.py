@@ -19,56 +19,26 @@ FINDINGS = {
         REGISTRIES, 'hygiene',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
         doc="""Information: the effective `unqualified-search-registries` after merging `/etc/containers/registries.conf` and `registries.conf.d/*.conf` in lexical order (a later file replaces the list, `[]` too; an absent key keeps the earlier value), and which file set it.
-
-Error text:
-
-```text
-(informational)
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]
-```
-"""),
+""",
+        error_text='(informational)',
+        example='/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]'),
     'search-registries-overridden': finding(
         'warning', 'unqualified-search-registries of a file is replaced by a later file',
         REGISTRIES, 'hygiene',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
         doc="""A file's `unqualified-search-registries` is replaced by a later file. Typical: `99-mine.conf` loses to CRI-O's packaged `crio.conf` because digits sort before letters. (A packaged `crio.conf` being overridden is not reported.)
-
-Error text:
-
-```text
-Error: initializing source docker://quay.io/org/app:latest: reading manifest latest in quay.io/org/app: unauthorized: access to the requested resource is not authorized
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf.d/99-mine.conf:1 unqualified-search-registries = ["docker.io"]
-/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]
-```
-"""),
+""",
+        error_text='Error: initializing source docker://quay.io/org/app:latest: reading manifest latest in quay.io/org/app: unauthorized: access to the requested resource is not authorized',
+        example="""/etc/containers/registries.conf.d/99-mine.conf:1 unqualified-search-registries = ["docker.io"]
+/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]"""),
     'search-registries-mismatch': finding(
         'error', 'Effective unqualified-search-registries differ from pullfix_search_registries',
         REGISTRIES, 'pull',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
         doc="""The effective search order differs from `pullfix_search_registries`.
-
-Error text:
-
-```text
-(CRI-O incident) short names resolve through quay.io and fail with an auth or not-found error
-```
-
-Evidence shown (example):
-
-```text
-/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]
-```
-"""),
+""",
+        error_text='(CRI-O incident) short names resolve through quay.io and fail with an auth or not-found error',
+        example='/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]'),
 }
 
 

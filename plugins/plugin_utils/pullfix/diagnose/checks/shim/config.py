@@ -20,38 +20,18 @@ FINDINGS = {
         applies_to='Sealos image-cri-shim',
         causes=('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
         doc="""The shim configuration's `cri` names a runtime socket that does not exist; every call through the shim fails.
-
-Error text:
-
-```text
-rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /var/run/containerd.sock: connect: no such file or directory"
-```
-
-Evidence shown (example):
-
-```text
-/etc/image-cri-shim.yaml:2 cri: /var/run/containerd.sock
-/var/run/containerd.sock: missing
-```
-"""),
+""",
+        error_text='rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /var/run/containerd.sock: connect: no such file or directory"',
+        example="""/etc/image-cri-shim.yaml:2 cri: /var/run/containerd.sock
+/var/run/containerd.sock: missing"""),
     'shim-config-unparsable': finding(
         'error', '/etc/image-cri-shim.yaml cannot be parsed',
         MANUAL, 'pull',
         applies_to='Sealos image-cri-shim',
         doc="""`/etc/image-cri-shim.yaml` is not valid YAML; the shim does not start.
-
-Error text:
-
-```text
-dial unix /var/run/image-cri-shim.sock: connect: connection refused
-```
-
-Evidence shown (example):
-
-```text
-/etc/image-cri-shim.yaml:2 cri: [
-```
-"""),
+""",
+        error_text='dial unix /var/run/image-cri-shim.sock: connect: connection refused',
+        example='/etc/image-cri-shim.yaml:2 cri: ['),
 }
 
 

@@ -18,20 +18,10 @@ FINDINGS = {
         SHIM, 'pull',
         applies_to='Sealos image-cri-shim',
         doc="""`image-cri-shim.service` has no `After=` on `containerd.service` and `registry.service`; at boot it can start before them (Sealos incident).
-
-Error text:
-
-```text
-dial unix /var/run/image-cri-shim.sock: connect: connection refused
-```
-
-Evidence shown (example):
-
-```text
-/etc/systemd/system/image-cri-shim.service: After=network.target basic.target
-DropInPaths=
-```
-"""),
+""",
+        error_text='dial unix /var/run/image-cri-shim.sock: connect: connection refused',
+        example="""/etc/systemd/system/image-cri-shim.service: After=network.target basic.target
+DropInPaths="""),
 }
 
 

@@ -21,19 +21,9 @@ FINDINGS = {
 `Key=Value`, or a key comes before the first section. systemd skips it, so the unit may not do
 what its author meant; `kubenode.pullfix.cri_shim` does not add its drop-in to a unit it cannot
 read and refuses the host until the line is fixed.
-
-Error text:
-
-```text
-/etc/systemd/system/image-cri-shim.service:7: Missing '=', ignoring line.
-```
-
-Evidence shown (example):
-
-```text
-/etc/systemd/system/image-cri-shim.service:7 RestartSec 10
-```
-"""),
+""",
+        error_text="/etc/systemd/system/image-cri-shim.service:7: Missing '=', ignoring line.",
+        example='/etc/systemd/system/image-cri-shim.service:7 RestartSec 10'),
     'shim-config-missing': finding(
         'error', 'image-cri-shim.service is installed but /etc/image-cri-shim.yaml does not exist',
         MANUAL, 'pull',
@@ -41,20 +31,10 @@ Evidence shown (example):
         doc="""The shim's unit is installed but its configuration is not there: the shim does not start, and
 kubelet, when it uses the shim, cannot pull. `kubenode.pullfix.cri_shim` does not invent one
 (its `auth` and `registries` are the site's); restore it from the Sealos installation.
-
-Error text:
-
-```text
-dial unix /var/run/image-cri-shim.sock: connect: no such file or directory
-```
-
-Evidence shown (example):
-
-```text
-/etc/image-cri-shim.yaml: missing
-/etc/systemd/system/image-cri-shim.service: /usr/bin/image-cri-shim -f /etc/image-cri-shim.yaml
-```
-"""),
+""",
+        error_text='dial unix /var/run/image-cri-shim.sock: connect: no such file or directory',
+        example="""/etc/image-cri-shim.yaml: missing
+/etc/systemd/system/image-cri-shim.service: /usr/bin/image-cri-shim -f /etc/image-cri-shim.yaml"""),
 }
 
 

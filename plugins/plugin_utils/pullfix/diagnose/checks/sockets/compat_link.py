@@ -19,20 +19,10 @@ FINDINGS = {
         doc="""`pullfix_socket_compat_link` asks for a link at `/run/containerd/containerd.sock` to the runtime's real
 socket, and there is none (or it is not a link to that socket). Tools and pods that use the conventional
 path fail.
-
-Error text:
-
-```text
-dial unix /run/containerd/containerd.sock: connect: no such file or directory
-```
-
-Evidence shown (example):
-
-```text
-/run/containerd/containerd.sock: missing
-/run/k3s/containerd/containerd.sock: the runtime's socket
-```
-"""),
+""",
+        error_text='dial unix /run/containerd/containerd.sock: connect: no such file or directory',
+        example="""/run/containerd/containerd.sock: missing
+/run/k3s/containerd/containerd.sock: the runtime's socket"""),
 }
 
 

@@ -19,21 +19,11 @@ FINDINGS = {
         doc="""A unit named in `pullfix_socket_consumers` has no `After=` on the runtime's unit, or no wait for the
 runtime's socket before it starts: after a reboot, on a newly joined node, or when the runtime restarts,
 it can start before the socket exists (Spegel incident).
-
-Error text:
-
-```text
-dial unix /run/k3s/containerd/containerd.sock: connect: no such file or directory
-dial unix /run/containerd/containerd.sock: connect: connection refused
-```
-
-Evidence shown (example):
-
-```text
-spegel-standin.service: After=basic.target sysinit.target system.slice
-spegel-standin.service: no wait for /run/k3s/containerd/containerd.sock before start
-```
-"""),
+""",
+        error_text="""dial unix /run/k3s/containerd/containerd.sock: connect: no such file or directory
+dial unix /run/containerd/containerd.sock: connect: connection refused""",
+        example="""spegel-standin.service: After=basic.target sysinit.target system.slice
+spegel-standin.service: no wait for /run/k3s/containerd/containerd.sock before start"""),
     'socket-consumer-unit-missing': finding(
         'warning', 'A unit named in pullfix_socket_consumers does not exist',
         MANUAL, 'consumer',
@@ -42,13 +32,8 @@ spegel-standin.service: no wait for /run/k3s/containerd/containerd.sock before s
 `runtime_socket` role writes nothing for it and says so; fix the name or install the consumer first.
 
 Error text: none; the name is simply never used.
-
-Evidence shown (example):
-
-```text
-spegel.service: LoadState=not-found
-```
-"""),
+""",
+        example='spegel.service: LoadState=not-found'),
 }
 
 

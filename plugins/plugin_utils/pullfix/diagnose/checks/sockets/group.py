@@ -18,19 +18,9 @@ FINDINGS = {
         SOCKET, 'consumer',
         applies_to='every runtime and version',
         doc="""`pullfix_socket_group` is set and the runtime socket is owned by another group, or the group lacks read/write. (Group names are compared only when the evidence carries them; numeric ids always.)
-
-Error text:
-
-```text
-dial unix /run/containerd/containerd.sock: connect: permission denied
-```
-
-Evidence shown (example):
-
-```text
-/run/containerd/containerd.sock: mode=0600 uid=0 gid=0
-```
-"""),
+""",
+        error_text='dial unix /run/containerd/containerd.sock: connect: permission denied',
+        example='/run/containerd/containerd.sock: mode=0600 uid=0 gid=0'),
 }
 
 

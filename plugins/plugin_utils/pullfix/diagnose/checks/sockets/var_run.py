@@ -16,21 +16,11 @@ FINDINGS = {
         SOCKET, 'consumer',
         applies_to='every runtime and version',
         doc="""`/var/run` is not a symlink to `/run`, and a socket exists under one of the two paths but not the other: consumers configured with the other path fail.
-
-Error text:
-
-```text
-dial unix /var/run/containerd/containerd.sock: connect: no such file or directory
-```
-
-Evidence shown (example):
-
-```text
-/var/run: type=dir target=None
+""",
+        error_text='dial unix /var/run/containerd/containerd.sock: connect: no such file or directory',
+        example="""/var/run: type=dir target=None
 /run/containerd/containerd.sock: socket present
-/var/run/containerd/containerd.sock: missing
-```
-"""),
+/var/run/containerd/containerd.sock: missing"""),
 }
 
 

@@ -17,19 +17,9 @@ FINDINGS = {
         SOCKET, 'security',
         applies_to='every runtime and version',
         doc="""A runtime socket has the "other" write bit (e.g. mode 0666): every local user controls the runtime, i.e. is root on the node. Access must go through a group.
-
-Error text:
-
-```text
-(no error: a security problem)
-```
-
-Evidence shown (example):
-
-```text
-/run/containerd/containerd.sock: mode=0666 uid=0 gid=0
-```
-"""),
+""",
+        error_text='(no error: a security problem)',
+        example='/run/containerd/containerd.sock: mode=0666 uid=0 gid=0'),
 }
 
 
