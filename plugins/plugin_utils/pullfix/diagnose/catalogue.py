@@ -41,6 +41,13 @@ def finding(severity, title, remediation, category, applies_to, doc, error_text=
             'causes': tuple(causes), 'report_only': report_only}
 
 
+def case(build=None, settings=None):
+    """A positive or near-miss case of a finding: ``build(ev, h)`` edits a copy of the healthy evidence
+    fixture (tests/unit/fixtures/evidence/healthy-containerd.json) with the test helpers ``h``;
+    ``settings`` are the pullfix_* settings (``_verify``: node_evidence's verification pulls)."""
+    return {'build': build, 'settings': dict(settings or {})}
+
+
 _MODULES = []
 
 

@@ -12,7 +12,7 @@ import posixpath
 
 from ....facts import containerd as facts
 from ....facts.k3s import is_generated as is_generated_path
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 from ...models.containerd import assumed_version, certs_roots
 from . import load_hosts_toml, never_matches, server_and_host_urls
 
@@ -121,6 +121,45 @@ dial tcp: lookup *: no such host""",
 """,
         error_text='(no error: certificates are not checked)',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:2 skip_verify = true'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'hosts-toml-unparsable': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "https://quay.io\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "https://quay.io"\n'))),
+    'hosts-toml-no-host-table': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'
+                                        '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull", "resolve"]\n'))),
+    'hosts-toml-unknown-key': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
+                                        '  capabilities = ["pull"]\n  insecure = true\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
+                                        '  capabilities = ["pull"]\n  dial_timeout = "3s"\n  [host."https://m.example.com".header]\n'
+                                        '    X-Mirror = "1"\n'))),
+    'hosts-toml-url-invalid': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "*"\n[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'
+                                        '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n'))),
+    'hosts-toml-no-scheme': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."m.example.com:5000"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."http://m.example.com:5000"]\n  capabilities = ["pull"]\n'))),
+    'hosts-toml-trailing-slash': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com/"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  capabilities = ["pull"]\n'))),
+    'hosts-toml-path-without-override': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n'
+                                        '  override_path = true\n'))),
+    'hosts-toml-relative-ca': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = "ca.crt"\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = ["/etc/ssl/m.crt"]\n'))),
+    'hosts-toml-skip-verify': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n'),
+             {'registry_mirrors': {'quay.io': {'endpoints': ['https://m.example.com'], 'skip_verify': True}}})),
 }
 
 

@@ -13,7 +13,7 @@ import posixpath
 from ....evidence import image_registry, url_host
 from ....facts import containerd as facts
 from ....facts.k3s import is_generated as is_generated_path
-from ...catalogue import CONTAINERD, MANUAL, finding
+from ...catalogue import CONTAINERD, MANUAL, case, finding
 from ...models.containerd import certs_roots, containerd_in_use, cversion
 from . import load_hosts_toml, never_matches, server_and_host_urls
 
@@ -67,6 +67,39 @@ mirror or TLS settings the link was meant to bring are not applied.
 """,
         error_text='(no error: the default mirror is ignored)',
         example='/etc/containerd/certs.d/_default: directory'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'certs-d-dir-never-matches': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'reg.example.com', 'server = "https://reg.example.com:5000"\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'reg.example.com_5000_', 'server = "https://reg.example.com:5000"\n'))),
+    'certs-d-symlink-loop': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                            h.loop_dir(ev, h.CERTS + '/docker.io'))),
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                            h.with_dir(ev, h.CERTS + '/docker.io', [])))),
+    'certs-d-entry-not-directory': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'docker.io', 'type': 'file'}]))),
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'README', 'type': 'file'}, {'name': 'docker.io', 'type': 'dir'}]),
+                            h.with_dir(ev, h.CERTS + '/docker.io', [])))),
+    'certs-d-entry-dangling': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                            h.dangling_dir(ev, h.CERTS + '/docker.io'))),
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_dir(ev, h.CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
+                            h.with_dir(ev, h.CERTS + '/docker.io', [])))),
+    'certs-d-default-unsupported': (
+        case(lambda ev, h: (h.set_containerd_version(ev, '1.6.16'),
+                            h.with_hosts(ev, h.CERTS, '_default', '[host."https://m.example.com"]\n'))),
+        case(lambda ev, h: (h.set_containerd_version(ev, '1.6.17'),
+                            h.with_hosts(ev, h.CERTS, '_default', '[host."https://m.example.com"]\n')))),
 }
 
 

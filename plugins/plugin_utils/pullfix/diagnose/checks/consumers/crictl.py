@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....evidence import endpoint_path
-from ...catalogue import MANUAL, SOCKET, finding
+from ...catalogue import MANUAL, SOCKET, case, finding
 from ..kubelet import live_runtime_sockets
 
 FINDINGS = {
@@ -40,6 +40,17 @@ listens at one of them crictl still works (warning); where it does not (k3s, RKE
 """,
         error_text='level=warning msg="runtime connect using default endpoints: [unix:///run/containerd/containerd.sock unix:///run/crio/crio.sock unix:///var/run/cri-dockerd.sock]. As the default settings are now deprecated, you should set the endpoint instead."',
         example='/etc/crictl.yaml: is_directory (/etc/crictl.yaml is a directory)'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'crictl-endpoint-missing': (
+        case(lambda ev, h: (h.k3s(ev), h.crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
+        case(lambda ev, h: (h.k3s(ev), h.crictl(ev, 'runtime-endpoint: unix:///run/k3s/containerd/containerd.sock\n')))),
+    'crictl-config-unreadable': (
+        case(lambda ev, h: h.with_error(ev, h.CRICTL, 'is_directory', 'crictl-config')),
+        case(lambda ev, h: h.crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
 }
 
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import re
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'unrendered-template': finding(
@@ -24,6 +24,15 @@ path or image name; in hosts.toml the URL cannot be parsed and the whole file is
 """,
         error_text='level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror_url }}: ..."',
         example='/etc/containerd/certs.d/docker.io/hosts.toml:1 [host."{{ mirror_url }}"]'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'unrendered-template': (
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', '[host."{{ mirror_url }}"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', '# rendered from {{ mirror_url }}\n[host."https://m.example.com"]\n'
+                                        '  capabilities = ["pull"]\n'))),
 }
 
 

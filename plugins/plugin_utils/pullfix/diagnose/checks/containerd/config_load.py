@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'containerd-config-unparsable': finding(
@@ -57,6 +57,21 @@ and a file that does not exist stops containerd at start (every version: `resolv
         error_text='containerd: failed to load TOML: /etc/containerd/conf.d/10-x.toml: open /etc/containerd/conf.d/10-x.toml: no such file or directory',
         example="""/etc/containerd/config.toml:2 imports = ["/etc/containerd/conf.d/10-x.toml"]
 /etc/containerd/conf.d/10-x.toml: does not exist"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-config-unparsable': (
+        case(lambda ev, h: h.cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"\n')),
+        case(lambda ev, h: h.cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'))),
+    'containerd-config-rejected': (
+        case(lambda ev, h: h.cfg(ev, 'disabled_plugins = "cri"\n')),
+        case(lambda ev, h: h.cfg(ev, 'disabled_plugins = ["cri"]\n'))),
+    'containerd-import-missing': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/10-x.toml"]\n')),
+                            h.with_error(ev, '/etc/containerd/conf.d/10-x.toml', 'missing', 'containerd-config'))),
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'))))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

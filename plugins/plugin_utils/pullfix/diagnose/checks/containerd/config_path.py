@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 
 FINDINGS = {
     'containerd-config-path-unset': finding(
@@ -56,6 +56,34 @@ config.toml. Mirrors written where the path seems to point are never used.
 """,
         error_text='(no error: mirrors are not used)',
         example='/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-config-path-unset': (
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n')),
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.0.2'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n'
+                                      '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
+    'containerd-config-path-missing': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/registry.d"\n'),
+                            h.with_dir(ev, '/etc/containerd/registry.d', [], kind='missing'))),
+        case()),
+    'containerd-config-path-relative': (
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "certs.d"\n')),
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
+    'containerd-config-path-not-directory': (
+        case(lambda ev, h: (h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/hosts.toml"\n'),
+                            h.with_dir(ev, '/etc/containerd/hosts.toml', [], kind='file'))),
+        case()),
+    'containerd-config-path-list': (
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.1'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                                  '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n'))),
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.0.5'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                                  '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n')))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

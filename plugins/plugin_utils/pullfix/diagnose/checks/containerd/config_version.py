@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import CONTAINERD, MANUAL, finding
+from ...catalogue import CONTAINERD, MANUAL, case, finding
 
 FINDINGS = {
     'containerd-config-version-missing': finding(
@@ -43,6 +43,25 @@ nobody edits a table that is never read.
 """,
         error_text='(no error: the settings are silently ignored)',
         example='/etc/containerd/config.toml:7 [plugins."io.containerd.cri.v1.images".registry]'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-config-version-missing': (
+        case(lambda ev, h: h.cfg(ev, '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
+        case(lambda ev, h: h.cfg(ev, '[plugins.cri.registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
+    'containerd-config-version-mismatch': (
+        case(lambda ev, h: h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.0.2'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+                                  '  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                                  '  stream_server_port = "0"\n')))),
+    'containerd-config-tables-ignored': (
+        # 2.x table names in a version 2 file on 1.x: loaded and ignored
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+                                 '[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')),
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

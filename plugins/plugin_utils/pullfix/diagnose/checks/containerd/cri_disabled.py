@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 
 FINDINGS = {
     'containerd-cri-disabled': finding(
@@ -19,6 +19,14 @@ FINDINGS = {
 """,
         error_text='validate service connection: CRI v1 runtime API is not implemented for endpoint "unix:///var/run/containerd/containerd.sock": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService',
         example='/etc/containerd/config.toml:3 disabled_plugins = ["cri"]'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-cri-disabled': (
+        case(lambda ev, h: h.cfg(ev, 'disabled_plugins = ["cri"]\n')),
+        case(lambda ev, h: h.cfg(ev, 'version = 2\ndisabled_plugins = ["io.containerd.internal.v1.opt"]\n'))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

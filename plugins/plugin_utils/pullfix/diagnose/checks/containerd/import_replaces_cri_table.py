@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'containerd-import-replaces-cri-table': finding(
@@ -25,6 +25,24 @@ finding is not reported there. The diagnosis merges the files the same way for e
         error_text="(none: the main file's settings are silently ignored)",
         example=('/etc/containerd/conf.d/10-runc.toml:2 [plugins."io.containerd.grpc.v1.cri".containerd]\n'
                  '/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d"')),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-import-replaces-cri-table': (
+        case(lambda ev, h: (h.cfg(ev, 'version = 2\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
+                                      '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 2\n'
+                                        '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n',
+                                        'containerd-config'))),
+        # containerd 2.x merges plugin tables key by key
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.9'),
+                            h.cfg(ev, 'version = 3\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
+                                      '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+                            h.with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 3\n'
+                                        '[plugins."io.containerd.cri.v1.images"]\n  snapshotter = "overlayfs"\n',
+                                        'containerd-config')))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import containerd as facts
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 
 FINDINGS = {
     'containerd-mirrors-with-config-path': finding(
@@ -43,6 +43,28 @@ rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService
         error_text='level=warning msg="`configs` is deprecated, please use `config_path` instead"',
         example="""/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d"
 /etc/containerd/config.toml:4 [plugins."io.containerd.cri.v1.images".registry.configs."r.local".tls]"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-mirrors-with-config-path': (
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+                                 '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n')),
+        # containerd 1.x accepts mirrors with an empty config_path (deprecated, but loads)
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n'
+                                 '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n'))),
+    'containerd-deprecated-mirrors': (
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+                                 '  endpoint = ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example.com".auth]\n'
+                                 '  username = "u"\n'))),
+    'containerd-configs-tls-ignored': (
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.9'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+                                      '[plugins."io.containerd.cri.v1.images".registry.configs."r.local".tls]\n  ca_file = "/ca.pem"\n'))),
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.9'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
 }
 
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ....evidence import image_registry, url_host
 from ....facts.containerd import DEFAULT_PAUSE
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 from ...models.containerd import containerd_in_use, cversion
 
 FINDINGS = {
@@ -23,6 +23,16 @@ FINDINGS = {
 """,
         error_text='Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.6": failed to pull image "registry.k8s.io/pause:3.6": failed to pull and unpack image "registry.k8s.io/pause:3.6": failed to resolve reference "registry.k8s.io/pause:3.6": failed to do request: Head "https://registry.k8s.io/v2/pause/manifests/3.6": dial tcp: lookup registry.k8s.io: no such host',
         example='/etc/containerd/config.toml:4 sandbox_image = "registry.k8s.io/pause:3.9"'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'sandbox-image-not-local': (
+        case(None, {'local_registry': 'sealos.hub:5000'}),
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD.replace('registry.k8s.io/pause:3.9', 'sealos.hub:5000/pause:3.9') +
+                                 '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+             {'local_registry': 'http://sealos.hub:5000'})),
 }
 
 

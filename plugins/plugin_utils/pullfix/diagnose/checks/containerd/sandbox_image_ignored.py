@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 
 FINDINGS = {
     'containerd-sandbox-image-ignored': finding(
@@ -24,6 +24,16 @@ registry is wanted.
 """,
         error_text='(none; on an offline node: failed to get sandbox image "registry.k8s.io/pause:3.10")',
         example='/etc/containerd/config.toml:3 sandbox_image = "r.local/pause:3.10"'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'containerd-sandbox-image-ignored': (
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.9'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images"]\n  sandbox_image = "r.local/pause:3.10"\n'))),
+        case(lambda ev, h: (h.set_containerd_version(ev, '2.1.9'),
+                            h.cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "r.local/pause:3.10"\n')))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'evidence-read-error': finding(
@@ -19,6 +19,14 @@ FINDINGS = {
 """,
         error_text='(whatever the owning service says about the same file)',
         example='/etc/containerd/config.toml: not_utf8 (not valid UTF-8)'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'evidence-read-error': (
+        case(lambda ev, h: h.with_error(ev, '/etc/crio/crio.conf', 'permission_denied', 'crio-config')),
+        case(lambda ev, h: h.with_error(ev, '/etc/crio/crio.conf', 'missing', 'crio-config'))),
 }
 
 

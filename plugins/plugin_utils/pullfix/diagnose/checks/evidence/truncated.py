@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'evidence-truncated': finding(
@@ -19,6 +19,14 @@ FINDINGS = {
 """,
         error_text='(none)',
         example='/etc/crio/crio.conf: truncated at 262144 bytes (size 300000)'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'evidence-truncated': (
+        case(lambda ev, h: h.with_file(ev, '/etc/crio/crio.conf', '[crio]\n', 'crio-config', truncated=True)),
+        case()),
 }
 
 

@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'k3s-config-unparsable': finding(
@@ -31,6 +31,14 @@ Evidence shown (example):
 /etc/rancher/k3s/config.yaml:1 docker: [true
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'k3s-config-unparsable': (
+        case(lambda ev, h: (h.k3s(ev), h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config'))),
+        case(lambda ev, h: (h.k3s(ev), h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'write-kubeconfig-mode: "0644"\n', 'k3s-config')))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

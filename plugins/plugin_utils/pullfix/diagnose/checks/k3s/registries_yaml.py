@@ -11,7 +11,7 @@ __metaclass__ = type
 from ....evidence import distro_version
 from ....facts import k3s as facts
 from ....parse import describe, line_of
-from ...catalogue import CONTAINERD, finding
+from ...catalogue import CONTAINERD, case, finding
 
 FINDINGS = {
     'k3s-wildcard-mirror-broken': finding(
@@ -60,6 +60,23 @@ Evidence shown (example):
 /etc/rancher/k3s/registries.yaml:2 *:
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'k3s-wildcard-mirror-broken': (
+        case(lambda ev, h: h.k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
+        case(lambda ev, h: h.k3s(ev, 'v1.32.3+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
+    'k3s-mirror-key-invalid': (
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["https://m.example.com"]\n'))),
+    'k3s-endpoint-no-scheme': (
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))),
+    'k3s-registries-unparsable': (
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  "*":\n    endpoint: ["https://m.example.com"]\n'))),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS
-from ...catalogue import NODE, finding
+from ...catalogue import NODE, case, finding
 
 FINDINGS = {
     'cri-dockerd-without-docker': finding(
@@ -23,6 +23,14 @@ sync cri-dockerd binaries failed
 Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file""",
         example="""cri-docker.socket: ActiveState=active UnitFileState=enabled (/lib/systemd/system/cri-docker.socket)
 /var/run/cri-dockerd.sock: socket present"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'cri-dockerd-without-docker': (
+        case(lambda ev, h: h.with_unit(ev, 'cri-docker.socket', ActiveState='active')),
+        case(lambda ev, h: h.with_unit(ev, 'cri-docker.socket', ActiveState='inactive', UnitFileState='disabled'))),
 }
 
 

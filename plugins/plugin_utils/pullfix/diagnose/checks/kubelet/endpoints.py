@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....evidence import endpoint_path
-from ...catalogue import CONTAINERD, MANUAL, SHIM, SOCKET, finding
+from ...catalogue import CONTAINERD, MANUAL, SHIM, SOCKET, case, finding
 from . import live_runtime_sockets
 
 FINDINGS = {
@@ -79,6 +79,34 @@ ImageService/ImageFsInfo: outcome=ok"""),
 rpc error: code = Unimplemented desc = unknown service runtime.v1.ImageService""",
         example=r"""RuntimeService/Version: outcome=unimplemented grpc-status=12
 ImageService/ImageFsInfo: outcome=unimplemented grpc-status=12"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'cri-endpoint-missing': (
+        case(lambda ev, h: h.kubelet_endpoint(ev, 'unix:///var/run/crio/crio.sock')),
+        case(lambda ev, h: h.kubelet_endpoint(ev, 'unix:///var/run/containerd/containerd.sock'))),
+    'cri-endpoint-refused': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, 'refused')),
+        case(lambda ev, h: h.with_socket(ev, '/run/docker.sock', 'refused'))),
+    'cri-endpoint-not-socket': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, 'not_socket')),
+        case(lambda ev, h: h.with_socket(ev, '/run/k0s/containerd.sock', 'not_socket'))),
+    'cri-endpoint-permission-denied': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, 'permission_denied')),
+        case(lambda ev, h: h.with_socket(ev, '/var/run/crio/crio.sock', 'permission_denied'))),
+    'cri-endpoint-timeout': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, 'timeout')),
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, image_probe=h.probe_fail('timeout')))),
+    'cri-endpoint-image-only': (
+        case(lambda ev, h: (h.shim(ev), h.kubelet_endpoint(ev, 'unix://' + h.SHIM_SOCK))),
+        case(lambda ev, h: (h.shim(ev), h.kubelet_endpoint(ev, 'unix://' + h.RUN_SOCK, 'unix://' + h.SHIM_SOCK)))),
+    'cri-endpoint-no-cri-service': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, runtime_probe=h.probe_fail('unimplemented', 12),
+                                         image_probe=h.probe_fail('unimplemented', 12))),
+        case(lambda ev, h: h.with_socket(ev, '/var/run/containerd/containerd.sock', runtime_probe=h.probe_fail('unimplemented', 12),
+                                         image_probe=h.probe_fail('unimplemented', 12)))),
 }
 
 

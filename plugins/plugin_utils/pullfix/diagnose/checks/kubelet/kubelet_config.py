@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'kubelet-config-unparsable': finding(
@@ -31,6 +31,15 @@ Evidence shown (example):
 /var/lib/kubelet/config.yaml:3 containerRuntimeEndpoint: [unix:///x
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'kubelet-config-unparsable': (
+        case(lambda ev, h: h.with_file(ev, h.KCONF, 'kind: KubeletConfiguration\ncontainerRuntimeEndpoint: [unix:///x\n',
+                                       'kubelet-config')),
+        case(lambda ev, h: h.with_file(ev, h.KCONF, 'kind: KubeletConfiguration\n', 'kubelet-config'))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....evidence import endpoint_path
-from ...catalogue import MANUAL, NODE, finding
+from ...catalogue import MANUAL, NODE, case, finding
 from . import KUBEADM_KNOWN
 
 FINDINGS = {
@@ -39,6 +39,19 @@ removes it.
         example="""/run/containerd/containerd.sock (containerd): socket present
 /var/run/cri-dockerd.sock (cri-dockerd): socket present
 kubelet: --container-runtime-endpoint unix:///var/run/cri-dockerd.sock (/var/lib/kubelet/kubeadm-flags.env)"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    # a node being provisioned (no kubelet configuration yet): kubeadm join stops now
+    'multiple-cri-endpoints': (
+        case(lambda ev, h: h.with_socket(h.without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=h.probe_ok('docker', '24.0.7'))),
+        case(lambda ev, h: h.with_socket(h.without_kubelet(ev), '/run/docker.sock', runtime_probe=h.probe_fail('protocol')))),
+    # kubelet already names containerd: nothing fails now, the next kubeadm join/reset needs criSocket
+    'multiple-cri-endpoints-kubelet-set': (
+        case(lambda ev, h: h.with_socket(ev, '/var/run/cri-dockerd.sock', runtime_probe=h.probe_ok('docker', '24.0.7'))),
+        case(lambda ev, h: h.with_socket(h.without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=h.probe_ok('docker', '24.0.7')))),
 }
 
 

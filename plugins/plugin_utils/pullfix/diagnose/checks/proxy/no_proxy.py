@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import proxy as pfacts
-from ...catalogue import PROXY_ENV, finding
+from ...catalogue import PROXY_ENV, case, finding
 from . import env_cite, unbypassed
 
 FINDINGS = {
@@ -22,6 +22,14 @@ FINDINGS = {
         example="""/etc/systemd/system/containerd.service.d/http-proxy.conf:5 Environment="HTTP_PROXY=http://127.0.0.1:3128" "HTTPS_PROXY=http://127.0.0.1:3128"
 containerd.service: NO_PROXY not set
 http://192.0.2.10:5005/v2 (/etc/containerd/certs.d/proxied.example/hosts.toml:3 [host."http://192.0.2.10:5005"]) on the route of proxied.example/pullfix/px:1"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'proxy-no-proxy-missing': (
+        case(lambda ev, h: h.proxied(ev, None), {'verify_images': ['busybox:1']}),
+        case(lambda ev, h: h.proxied(ev, 'localhost,192.0.2.0/24'), {'verify_images': ['busybox:1']})),
 }
 
 

@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 from . import OTHER_UNITS, env_cite, proxy_of, runtime_units, unit_environment
 
 FINDINGS = {
@@ -20,6 +20,15 @@ FINDINGS = {
 """,
         example="""/etc/systemd/system/kubelet.service.d/http-proxy.conf:2 Environment="HTTP_PROXY=http://127.0.0.1:3128" ...
 containerd.service: no HTTP(S)_PROXY"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'proxy-units-differ': (
+        case(lambda ev, h: h.proxied(ev, '192.0.2.10', unit='kubelet.service'), {'verify_images': ['busybox:1']}),
+        case(lambda ev, h: (h.proxied(ev, '192.0.2.10', unit='kubelet.service'), h.proxied(ev, '192.0.2.10')),
+             {'verify_images': ['busybox:1']})),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import containers_image as facts
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'registries-conf-dropin-ignored': finding(
@@ -21,6 +21,14 @@ and skips directories (`dropInConfigs` in `pkg/sysregistriesv2`). A directory na
 is almost always a drop-in copied one level too deep: nothing in it applies.
 """,
         example='/etc/containers/registries.conf.d/10-dir.conf: directory'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'registries-conf-dropin-ignored': (
+        case(lambda ev, h: ev['dirs'][h.DROPIN]['entries'].append({'name': '10-dir.conf', 'type': 'dir'})),
+        case(lambda ev, h: ev['dirs'][h.DROPIN]['entries'].append({'name': 'old', 'type': 'dir'}))),
 }
 
 

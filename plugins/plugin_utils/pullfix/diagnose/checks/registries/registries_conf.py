@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, REGISTRIES, finding
+from ...catalogue import MANUAL, REGISTRIES, case, finding
 
 FINDINGS = {
     'registries-conf-v1-format': finding(
@@ -59,6 +59,24 @@ Evidence shown (example):
 /etc/containers/registries.conf.d/50-x.conf:2 ...
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'registries-conf-v1-format': (
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf')),
+        case()),
+    'registries-conf-v1-dropin': (
+        case(lambda ev, h: h.regconf(ev, '50-v1.conf', '[registries.search]\nregistries = ["docker.io"]\n')),
+        case(lambda ev, h: h.regconf(ev, None, '[registries.search]\nregistries = ["docker.io"]\n'))),
+    'registries-conf-mixed-versions': (
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, 'unqualified-search-registries = ["docker.io"]\n[registries.search]\n'
+                                       'registries = ["docker.io"]\n', 'registries-conf')),
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf'))),
+    'registries-conf-unparsable': (
+        case(lambda ev, h: h.regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"\n')),
+        case(lambda ev, h: h.regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"]\n'))),
 }
 
 # Recorded while the model is built (model.Problems) and reported here.

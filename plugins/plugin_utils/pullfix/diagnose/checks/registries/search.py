@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import posixpath
 
-from ...catalogue import REGISTRIES, finding
+from ...catalogue import REGISTRIES, case, finding
 from ...models.containers_image import MAIN, PACKAGED_DROPINS
 
 FINDINGS = {
@@ -39,6 +39,22 @@ FINDINGS = {
 """,
         error_text='(CRI-O incident) short names resolve through quay.io and fail with an auth or not-found error',
         example='/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'search-registries-effective': (
+        case(),
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, 'short-name-mode = "permissive"\n', 'registries-conf'))),
+    'search-registries-overridden': (
+        case(lambda ev, h: (h.regconf(ev, '99-mine.conf', 'unqualified-search-registries = ["docker.io"]\n'),
+                            h.regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
+        case(lambda ev, h: (h.regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'),
+                            h.regconf(h.ef(ev), 'zz-mine.conf', 'unqualified-search-registries = ["docker.io"]\n')))),
+    'search-registries-mismatch': (
+        case(None, {'search_registries': ['docker.io', 'quay.io']}),
+        case(None, {'search_registries': ['docker.io']})),
 }
 
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ....evidence import parse_version
 from ....facts import containers_image as facts
-from ...catalogue import MANUAL, REGISTRIES, finding
+from ...catalogue import MANUAL, REGISTRIES, case, finding
 from ...models.containers_image import CRIO_ENFORCING_SINCE
 
 FINDINGS = {
@@ -43,6 +43,18 @@ Evidence shown (example):
 /etc/crio/crio.conf.d/10-x.conf:1 [crio.image
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'short-name-ambiguous-enforcing': (
+        case(lambda ev, h: (h.crio(ev, '1.34.1'), h.regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
+        case(lambda ev, h: (h.crio(ev, '1.33.2'), h.regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')))),
+    'crio-config-unparsable': (
+        case(lambda ev, h: (h.crio(ev), h.with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image\n', 'crio-config'))),
+        case(lambda ev, h: (h.crio(ev), h.with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image]\nshort_name_mode = "disabled"\n',
+                                                    'crio-config')))),
 }
 
 

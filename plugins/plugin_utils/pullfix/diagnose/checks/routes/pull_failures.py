@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import MANUAL, PROXY_ENV, finding
+from ...catalogue import MANUAL, PROXY_ENV, case, finding
 from . import classify, failed_endpoint
 
 FINDINGS = {
@@ -99,6 +99,56 @@ failed endpoint: http://127.0.0.1:5999/v2/pullfix/x/manifests/1"""),
         error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to extract layer sha256:00: mount callback failed: read-only file system',
         example='127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: failed to extract layer sha256:00: mount callback failed: read-only file system'),
 }
+
+_IMG = '127.0.0.1:5443/pullfix/busybox:1'
+# PullImage messages of containerd 1.6/1.7/2.1 (grpc-message), one per class: (image, message).
+EXAMPLE_ERRORS = {
+    'pull-tls-unknown-authority': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do '
+                                         'request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to '
+                                         'verify certificate: x509: certificate signed by unknown authority' % (_IMG, _IMG)),
+    'pull-http-to-https': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do request: '
+                                 'Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": http: server gave HTTP response '
+                                 'to HTTPS client' % (_IMG, _IMG)),
+    'pull-unauthorized': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": pulling from host '
+                                '127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized' % (_IMG, _IMG)),
+    'pull-manifest-unknown': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": %s: not found' % (
+        _IMG, _IMG, _IMG)),
+    'pull-rate-limited': ('docker.io/library/nginx:1.27',
+                          'failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: '
+                          'failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/'
+                          'sha256:0123: 429 Too Many Requests - Server message: toomanyrequests: You have reached your '
+                          'pull rate limit.'),
+    'pull-connection-refused': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do '
+                                      'request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": dial tcp '
+                                      '127.0.0.1:5443: connect: connection refused' % (_IMG, _IMG)),
+    'pull-no-such-host': ('registry.invalid/x:1',
+                          'failed to pull and unpack image "registry.invalid/x:1": failed to resolve reference '
+                          '"registry.invalid/x:1": failed to do request: Head "https://registry.invalid/v2/x/manifests/1": '
+                          'dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host'),
+    'pull-timeout': ('10.0.0.1/x:1',
+                     'failed to pull and unpack image "10.0.0.1/x:1": failed to resolve reference "10.0.0.1/x:1": failed '
+                     'to do request: Head "https://10.0.0.1/v2/x/manifests/1": dial tcp 10.0.0.1:443: i/o timeout'),
+    'pull-proxy-connect': ('docker.io/library/busybox:1',
+                           'failed to pull and unpack image "docker.io/library/busybox:1": failed to resolve reference '
+                           '"docker.io/library/busybox:1": failed to do request: Head "http://192.0.2.10:5000/v2/library/'
+                           'busybox/manifests/1?ns=docker.io": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: '
+                           'connection refused'),
+    'pull-failed': (_IMG, 'failed to pull and unpack image "%s": failed to extract layer sha256:00: mount callback failed: '
+                          'read-only file system' % _IMG),
+}
+
+
+def example_verify(image, error=None):
+    """node_evidence's verification result for one pull of ``image`` (failed with ``error``)."""
+    return {'endpoint': 'unix:///run/containerd/containerd.sock',
+            'results': [{'image': image, 'ok': error is None, 'error': error, 'error_kind': 'grpc' if error else None,
+                         'grpc_status': 2 if error else None, 'image_ref': None if error else 'sha256:00'}]}
+
+
+# Positive and near-miss cases: the same pull, failed with the class's message and succeeded.
+CASES = dict((fid, (case(None, {'verify_images': [image], '_verify': example_verify(image, message)}),
+                    case(None, {'verify_images': [image], '_verify': example_verify(image)})))
+             for fid, (image, message) in EXAMPLE_ERRORS.items())
 
 
 def _next_step(fid, host, route, ctx):

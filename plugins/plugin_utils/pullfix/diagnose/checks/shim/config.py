@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ....evidence import endpoint_path
 from ....facts.shim import SHIM_CONFIG
-from ...catalogue import MANUAL, SHIM, finding
+from ...catalogue import MANUAL, SHIM, case, finding
 from . import shim_config
 
 FINDINGS = {
@@ -32,6 +32,17 @@ FINDINGS = {
 """,
         error_text='dial unix /var/run/image-cri-shim.sock: connect: connection refused',
         example='/etc/image-cri-shim.yaml:2 cri: ['),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'shim-cri-socket-missing': (
+        case(lambda ev, h: (h.shim(ev, cri='/var/run/containerd.sock'), h.with_socket(ev, '/var/run/containerd.sock', 'missing'))),
+        case(lambda ev, h: h.shim(ev))),
+    'shim-config-unparsable': (
+        case(lambda ev, h: h.with_file(ev, h.SHIM_CFG, 'shim: /var/run/image-cri-shim.sock\ncri: [\n', 'shim-config')),
+        case(lambda ev, h: h.shim(ev))),
 }
 
 

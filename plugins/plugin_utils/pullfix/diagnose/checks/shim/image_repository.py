@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ....evidence import url_host
 from ....facts.shim import DEFAULT_REPOSITORY, SHIM_CONFIG
-from ...catalogue import MANUAL, SHIM, finding
+from ...catalogue import MANUAL, SHIM, case, finding
 from . import shim_config
 
 FINDINGS = {
@@ -43,6 +43,23 @@ Evidence shown (example):
 /etc/kubernetes/kubeadm.yaml:2 x: [
 ```
 """),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'kubeadm-image-repository-not-local': (
+        case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                                    'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n---\n'
+                                                    'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                                    'imageRepository: registry.k8s.io\n', 'kubeadm-config'))),
+        case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                                    'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                                    'imageRepository: sealos.hub:5000\n', 'kubeadm-config')))),
+    'kubeadm-config-unparsable': (
+        case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n  x: [\n',
+                                                    'kubeadm-config'))),
+        case(lambda ev, h: h.with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n', 'kubeadm-config'))),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts.shim import SHIM_UNIT
-from ...catalogue import SHIM, finding
+from ...catalogue import SHIM, case, finding
 from . import required_after
 
 FINDINGS = {
@@ -22,6 +22,14 @@ FINDINGS = {
         error_text='dial unix /var/run/image-cri-shim.sock: connect: connection refused',
         example="""/etc/systemd/system/image-cri-shim.service: After=network.target basic.target
 DropInPaths="""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'shim-unit-unordered': (
+        case(lambda ev, h: h.with_unit(ev, 'image-cri-shim.service', After=['network.target', 'basic.target'])),
+        case(lambda ev, h: h.with_unit(ev, 'image-cri-shim.service', After=['network.target', 'containerd.service', 'registry.service']))),
 }
 
 

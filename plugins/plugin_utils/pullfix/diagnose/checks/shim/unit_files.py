@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ....facts.shim import SHIM_CONFIG, SHIM_UNIT
 from ....systemd_unit import unit_file_problems
-from ...catalogue import MANUAL, finding
+from ...catalogue import MANUAL, case, finding
 
 FINDINGS = {
     'shim-unit-unparsable': finding(
@@ -35,6 +35,23 @@ kubelet, when it uses the shim, cannot pull. `kubenode.pullfix.cri_shim` does no
         error_text='dial unix /var/run/image-cri-shim.sock: connect: no such file or directory',
         example="""/etc/image-cri-shim.yaml: missing
 /etc/systemd/system/image-cri-shim.service: /usr/bin/image-cri-shim -f /etc/image-cri-shim.yaml"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'shim-unit-unparsable': (
+        case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'),
+                            h.with_file(ev, '/etc/systemd/system/image-cri-shim.service',
+                                        '[Unit]\nDescription=x\n[Service]\nRestartSec 10\n', 'unit-file'))),
+        case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'),
+                            h.with_file(ev, '/etc/systemd/system/image-cri-shim.service',
+                                        '# c\n[Unit]\nDescription=x\n[Service]\nExecStart=/bin/a \\\n  -f x\n', 'unit-file')))),
+    'shim-config-missing': (
+        case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'), ev['files'].update({h.SHIM_CFG: {
+               'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+               'error': {'kind': 'missing', 'message': 'No such file or directory'}, 'why': ['shim-config']}}))),
+        case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'), h.shim(ev)))),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import sockets as socket_facts
-from ...catalogue import SOCKET, finding
+from ...catalogue import SOCKET, case, finding
 
 FINDINGS = {
     'socket-compat-link-missing': finding(
@@ -23,6 +23,16 @@ path fail.
         error_text='dial unix /run/containerd/containerd.sock: connect: no such file or directory',
         example="""/run/containerd/containerd.sock: missing
 /run/k3s/containerd/containerd.sock: the runtime's socket"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'socket-compat-link-missing': (
+        case(lambda ev, h: h.k3s(ev), {'socket_compat_link': True}),
+        case(lambda ev, h: (h.k3s(ev), h.with_socket(ev, h.RUN_SOCK, kind='symlink', resolved_type='socket',
+                                                     target='/run/k3s/containerd/containerd.sock')),
+             {'socket_compat_link': True})),
 }
 
 

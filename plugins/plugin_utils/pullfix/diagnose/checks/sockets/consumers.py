@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import sockets as socket_facts
-from ...catalogue import MANUAL, SOCKET, finding
+from ...catalogue import MANUAL, SOCKET, case, finding
 
 FINDINGS = {
     'socket-consumer-unordered': finding(
@@ -34,6 +34,21 @@ spegel-standin.service: no wait for /run/k3s/containerd/containerd.sock before s
 Error text: none; the name is simply never used.
 """,
         example='spegel.service: LoadState=not-found'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'socket-consumer-unordered': (
+        case(lambda ev, h: h.with_unit(ev, 'spegel.service', After=['basic.target']), {'socket_consumers': ['spegel']}),
+        case(lambda ev, h: (h.with_unit(ev, 'spegel.service', After=['basic.target', 'containerd.service'],
+                                        DropInPaths=['/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf']),
+                            h.with_file(ev, '/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf',
+                                        'ExecStartPre=... [ ! -S /run/containerd/containerd.sock ] ...\n', 'socket-consumer')),
+             {'socket_consumers': ['spegel']})),
+    'socket-consumer-unit-missing': (
+        case(lambda ev, h: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': ['spegel']}),
+        case(lambda ev, h: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': []})),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ....facts import sockets as socket_facts
-from ...catalogue import SOCKET, finding
+from ...catalogue import SOCKET, case, finding
 from . import socket_desc, socket_mode, runtime_socket_paths
 
 FINDINGS = {
@@ -21,6 +21,14 @@ FINDINGS = {
 """,
         error_text='dial unix /run/containerd/containerd.sock: connect: permission denied',
         example='/run/containerd/containerd.sock: mode=0600 uid=0 gid=0'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'socket-group-mismatch': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, gid=0), {'socket_group': 997}),
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, gid=997), {'socket_group': '997'})),
 }
 
 

@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import SOCKET, finding
+from ...catalogue import SOCKET, case, finding
 from . import EXPECTED_SELINUX_TYPE, present_sockets
 
 FINDINGS = {
@@ -21,6 +21,16 @@ FINDINGS = {
         error_text="""avc:  denied  { connectto } for  comm="spegel" path="/run/containerd/containerd.sock" scontext=system_u:system_r:container_t:s0 tcontext=system_u:system_r:container_runtime_t:s0 tclass=unix_stream_socket
 dial unix /run/containerd/containerd.sock: connect: permission denied""",
         example='/run/containerd/containerd.sock: system_u:object_r:var_run_t:s0'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'socket-selinux-label': (
+        case(lambda ev, h: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
+                            h.with_socket(ev, h.RUN_SOCK, label='system_u:object_r:var_run_t:s0'))),
+        case(lambda ev, h: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
+                            h.with_socket(ev, h.RUN_SOCK, label='system_u:object_r:container_var_run_t:s0')))),
 }
 
 

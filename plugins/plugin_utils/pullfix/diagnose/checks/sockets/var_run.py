@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import SOCKET, finding
+from ...catalogue import SOCKET, case, finding
 
 FINDINGS = {
     'var-run-not-run': finding(
@@ -21,6 +21,15 @@ FINDINGS = {
         example="""/var/run: type=dir target=None
 /run/containerd/containerd.sock: socket present
 /var/run/containerd/containerd.sock: missing"""),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'var-run-not-run': (
+        case(lambda ev, h: (ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}),
+                            h.with_socket(ev, '/var/run/containerd/containerd.sock', 'missing'))),
+        case(lambda ev, h: ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}))),
 }
 
 

@@ -8,7 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ...catalogue import SOCKET, finding
+from ...catalogue import SOCKET, case, finding
 from . import socket_desc, socket_mode, present_sockets
 
 FINDINGS = {
@@ -20,6 +20,14 @@ FINDINGS = {
 """,
         error_text='(no error: a security problem)',
         example='/run/containerd/containerd.sock: mode=0666 uid=0 gid=0'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'socket-world-accessible': (
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, mode='0666')),
+        case(lambda ev, h: h.with_socket(ev, h.RUN_SOCK, mode='0660'))),
 }
 
 
