@@ -77,9 +77,13 @@ then parses it (`parseHostConfig` in `remotes/docker/config/hosts.go`). A URL th
 (braces or spaces of an unrendered template, a port that is not a number) makes the whole file fail to
 decode: containerd logs it and ignores every mirror in it. A URL that parses but names no host
 (`server = "*"`: `*` is no wildcard in hosts.toml) sends every request to `https://*/v2`, which fails.
+Two URLs run together (`https://docker.i://registry-1.docker.io`) parse too: Go takes `docker.i:` as the
+host (an empty port is valid) and `//registry-1.docker.io` as the path, so containerd dials
+`docker.i:443`; the finding names the host containerd dials.
 """,
         error_text=r"""level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror }}: parse \"https://{{ mirror }}\": invalid character \" \" in host name"
-dial tcp: lookup *: no such host""",
+dial tcp: lookup *: no such host
+dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         example='/etc/containerd/certs.d/docker.io/hosts.toml:1 server = "*"'),
     'hosts-toml-no-scheme': finding(
         'warning', 'hosts.toml server/host URL has no scheme (https is assumed)',
@@ -139,10 +143,15 @@ CASES = {
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
                                         '  capabilities = ["pull"]\n  dial_timeout = "3s"\n  [host."https://m.example.com".header]\n'
                                         '    X-Mirror = "1"\n'))),
-    'hosts-toml-url-invalid': (
+    'hosts-toml-url-invalid': [(
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "*"\n[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n')),
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'
-                                        '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n'))),
+                                        '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n'))), (
+        # two URLs run together: containerd dials "docker.i"; a path that merely holds "//" is only a path
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "https://docker.i://registry-1.docker.io"\n'
+                                        '[host."https://docker.i://registry-1.docker.io"]\n  capabilities = ["pull"]\n')),
+        case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'
+                                        '[host."https://m.example.com//v2"]\n  capabilities = ["pull"]\n  override_path = true\n')))],
     'hosts-toml-no-scheme': (
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."m.example.com:5000"]\n  capabilities = ["pull"]\n')),
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."http://m.example.com:5000"]\n  capabilities = ["pull"]\n'))),
@@ -205,6 +214,13 @@ def url_problem(url):
                 'ignores the whole file.' % port)
     if not host:
         return 'has no host name: every request to it fails.'
+    if authority.endswith(':') and rest[len(authority):].startswith('//'):
+        # "https://docker.i://registry-1.docker.io": Go's url.Parse takes "docker.i:" as the host (an
+        # empty port is valid) and "//registry-1.docker.io" as the path; containerd dials docker.i.
+        dial = '%s:%s' % (host, '443' if scheme == 'https' else '80')
+        return ('is two URLs run together: containerd takes "%s" as the host and "%s" as the path, so it dials %s, '
+                'which fails (no such host or connection refused), and every pull through it fails. Write one '
+                'scheme://host[:port], e.g. "%s:%s".' % (host, rest[len(authority):], dial, scheme, rest[len(authority):]))
     if '*' in host:
         return ('is not a host name: "*" is no wildcard in hosts.toml; containerd sends requests to https://%s/v2 '
                 'and the lookup of "%s" fails (no such host). Name the real registry or mirror.' % (host, host))
