@@ -99,6 +99,15 @@ class Findings(object):
     def ids(self):
         return sorted(self._by_id)
 
+    def rename(self, fid, new_fid, note):
+        """Report finding ``fid`` as ``new_fid`` instead (same evidence), with ``note`` added to its explanation."""
+        f = self._by_id.pop(fid, None)
+        if f is None:
+            return
+        g = self.add(new_fid, f['evidence'], ' '.join(f['explanation']), caused_by=f['caused_by'])
+        self.add(new_fid, (), note)
+        return g
+
     def __contains__(self, fid):
         return fid in self._by_id
 

@@ -32,8 +32,21 @@ def diagnose(evidence, settings=None, verify=None):
         if getattr(mod, 'check', None) is not None:
             mod.check(ctx, models)
         models.problems.report(ctx.findings, mod.FINDINGS)
+    _runtime_unused(ctx)
     rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
     return {'runtime': rt, 'findings': ctx.findings.result(), 'routes': models.routes}
+
+
+def _runtime_unused(ctx):
+    """A finding about the files of a runtime kubelet does not use here fails nothing now: it is
+    reported under its warning twin (catalogue.unused_runtime_twin)."""
+    name = (ctx.runtime or {}).get('name')
+    if not name:
+        return
+    for fid, (runtimes, twin) in sorted(catalogue.runtime_bound().items()):
+        if fid in ctx.findings and name not in runtimes:
+            ctx.findings.rename(fid, twin, 'Kubelet uses %s here, not %s, so nothing fails now.' % (
+                catalogue.runtime_names([name]), catalogue.runtime_names(runtimes)))
 
 
 def mark_fixed(previous, current):

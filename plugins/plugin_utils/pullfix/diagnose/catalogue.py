@@ -30,15 +30,48 @@ _KEYS = ('severity', 'title', 'remediation', 'category')
 
 
 def finding(severity, title, remediation, category, applies_to, doc, error_text=None, example=None, causes=(),
-            report_only=False):
+            report_only=False, runtimes=()):
     """One catalogue entry with its user documentation (docs/findings.md is rendered from it).
 
     ``doc``: what is wrong and why; ``error_text``: what the user sees in kubelet, kubeadm, the runtime
     or crictl; ``example``: the evidence lines the finding shows; ``causes``: the ids that cause this
-    one, most specific first; ``report_only``: the report adds it, the diagnosis never does."""
+    one, most specific first; ``report_only``: the report adds it, the diagnosis never does;
+    ``runtimes``: the runtimes whose files the finding is about (e.g. k3s, rke2). On a node whose
+    runtime is another one the condition fails nothing now: it is reported under its own warning id,
+    ``<id>-runtime-unused`` (see unused_runtime_twin), never as an error."""
     return {'severity': severity, 'title': title, 'remediation': remediation, 'category': category,
             'applies_to': applies_to, 'doc': doc, 'error_text': error_text, 'example': example,
-            'causes': tuple(causes), 'report_only': report_only}
+            'causes': tuple(causes), 'report_only': report_only, 'runtimes': tuple(runtimes)}
+
+
+UNUSED_SUFFIX = '-runtime-unused'
+_RUNTIME_NAMES = {'k3s': 'k3s', 'rke2': 'RKE2', 'crio': 'CRI-O', 'containerd': 'containerd', 'docker': 'Docker'}
+
+
+def runtime_names(runtimes):
+    return '/'.join(_RUNTIME_NAMES.get(r, r) for r in runtimes)
+
+
+def unused_runtime_twin(fid, e):
+    """The warning a runtime-bound finding becomes where that runtime is not the one kubelet uses:
+    its own id (one id, one severity), no role acts on it."""
+    names = runtime_names(e['runtimes'])
+    return fid + UNUSED_SUFFIX, dict(
+        e, severity='warning', remediation=MANUAL, runtimes=(), causes=(),
+        title='%s (%s is not the runtime kubelet uses here)' % (e['title'], names),
+        doc='The condition of [`%s`](#%s), on a node where kubelet uses another runtime than %s: nothing fails '
+            'now, but it does once %s runs here (or if the runtime detection is wrong). Fix the file, or remove it '
+            'if %s is not meant to run on this node.\n' % (fid, fid, names, names, names))
+
+
+def expanded(mod):
+    """(id, entry) of a module's findings, each runtime-bound one followed by its twin."""
+    out = []
+    for fid, e in mod.FINDINGS.items():
+        out.append((fid, e))
+        if e['runtimes'] and e['severity'] == 'error':
+            out.append(unused_runtime_twin(fid, e))
+    return out
 
 
 def case(build=None, settings=None):
@@ -78,7 +111,7 @@ def area_of(mod):
 
 def entries():
     """id -> (severity, title, remediation, category), the tuple the collector fills findings from."""
-    return dict((fid, tuple(e[k] for k in _KEYS)) for mod in modules() for fid, e in mod.FINDINGS.items())
+    return dict((fid, tuple(e[k] for k in _KEYS)) for mod in modules() for fid, e in expanded(mod))
 
 
 def causes():
@@ -87,4 +120,10 @@ def causes():
 
 
 def report_only():
-    return frozenset(fid for mod in modules() for fid, e in mod.FINDINGS.items() if e['report_only'])
+    return frozenset(fid for mod in modules() for fid, e in expanded(mod) if e['report_only'])
+
+
+def runtime_bound():
+    """id -> (runtimes, twin id) of every runtime-bound error."""
+    return dict((fid, (e['runtimes'], unused_runtime_twin(fid, e)[0])) for mod in modules()
+                for fid, e in mod.FINDINGS.items() if e['runtimes'] and e['severity'] == 'error')

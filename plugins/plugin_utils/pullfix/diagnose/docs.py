@@ -36,7 +36,7 @@ def areas():
         area = catalogue.area_of(mod)
         if not out or out[-1][0] != area.TITLE:
             out.append((area.TITLE, getattr(area, 'INTRO', None), []))
-        out[-1][2].extend(mod.FINDINGS.items())
+        out[-1][2].extend(catalogue.expanded(mod))
     return out
 
 

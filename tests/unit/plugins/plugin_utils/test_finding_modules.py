@@ -37,7 +37,7 @@ def test_every_module_declares_its_ids_and_how_they_are_found():
 
 
 def test_catalogue_names_are_built_from_the_modules():
-    ids = set(fid for mod in catalogue.modules() for fid in mod.FINDINGS)
+    ids = set(fid for mod in catalogue.modules() for fid, _e in catalogue.expanded(mod))
     assert set(findings.CATALOGUE) == ids
     assert findings.REPORT_ONLY == frozenset(['host-not-diagnosed', 'remediation-refused', 'remediation-rolled-back',
                                               'remediation-failed', 'host-not-reached'])
@@ -96,3 +96,13 @@ def test_no_function_in_diagnose_is_longer_than_80_lines():
                     long.append('%s:%d %s (%d lines)' % (os.path.relpath(path, DIAGNOSE), node.lineno, node.name,
                                                          node.end_lineno - node.lineno + 1))
     assert long == []
+
+
+def test_a_runtime_bound_error_has_a_warning_twin_for_nodes_that_run_another_runtime():
+    bound = catalogue.runtime_bound()
+    assert sorted(bound) == ['k3s-config-unparsable', 'k3s-mirror-key-invalid', 'k3s-registries-unparsable',
+                             'k3s-wildcard-mirror-broken']
+    for fid, (runtimes, twin) in bound.items():
+        assert runtimes == ('k3s', 'rke2')
+        assert findings.CATALOGUE[fid]['severity'] == 'error'
+        assert findings.CATALOGUE[twin]['severity'] == 'warning' and findings.CATALOGUE[twin]['remediation'] == 'manual'

@@ -15,6 +15,7 @@ FINDINGS = {
         'error', 'k3s/RKE2 config.yaml cannot be parsed',
         MANUAL, 'pull',
         applies_to='k3s, RKE2',
+        runtimes=('k3s', 'rke2'),
         doc="""The k3s/RKE2 `config.yaml` (or a `config.yaml.d` drop-in) is not valid YAML; the service does not start and its endpoints cannot be read.
 
 Error text:
@@ -36,6 +37,10 @@ Evidence shown (example):
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
 CASES = {
+    'k3s-config-unparsable-runtime-unused': (
+        case(lambda ev, h: (h.with_version(ev, 'k3s', 'k3s version v1.32.2+k3s1 (abc)\ngo version go1.23.6'),
+                            h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config'))),
+        case(lambda ev, h: (h.k3s(ev), h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config')))),
     'k3s-config-unparsable': (
         case(lambda ev, h: (h.k3s(ev), h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config'))),
         case(lambda ev, h: (h.k3s(ev), h.with_file(ev, '/etc/rancher/k3s/config.yaml', 'write-kubeconfig-mode: "0644"\n', 'k3s-config')))),

@@ -18,6 +18,7 @@ FINDINGS = {
         'error', 'Wildcard "*" mirror breaks default-endpoint fallback on this k3s/RKE2 version',
         CONTAINERD, 'pull',
         applies_to='k3s/RKE2 v1.32.2 and v1.31.6 (fixed in v1.32.3 / v1.31.7)',
+        runtimes=('k3s', 'rke2'),
         doc="""registries.yaml has a `"*"` mirror on k3s v1.32.2+k3s1 / v1.31.6+k3s1 (RKE2 v1.32.2+rke2r1 / v1.31.6+rke2r1), whose containerd 2.0 never falls back to the default endpoint. Fixed in v1.32.3 / v1.31.7.
 """,
         error_text="""failed to resolve reference "docker.io/rancher/mirrored-pause:3.6": docker.io/rancher/mirrored-pause:3.6: not found
@@ -28,6 +29,7 @@ k3s version v1.32.2+k3s1"""),
         'error', 'registries.yaml mirror key is not a bare registry host[:port]',
         CONTAINERD, 'pull',
         applies_to='k3s, RKE2',
+        runtimes=('k3s', 'rke2'),
         doc="""A registries.yaml mirror key has a scheme, a path or a trailing slash; keys must equal the image registry `host[:port]` exactly, so the entry never matches.
 """,
         error_text='(no error: the mirror is not used)',
@@ -44,6 +46,7 @@ k3s version v1.32.2+k3s1"""),
         'error', 'k3s/RKE2 registries.yaml cannot be parsed',
         CONTAINERD, 'pull',
         applies_to='k3s, RKE2',
+        runtimes=('k3s', 'rke2'),
         doc="""registries.yaml is not valid YAML (an unquoted `*` key is a YAML alias); k3s ignores or rejects it.
 
 Error text:
@@ -62,18 +65,36 @@ Evidence shown (example):
 """),
 }
 
+
+def k3s_installed(ev, h, registries):
+    """Case: a k3s binary (v1.32.2+k3s1) and its registries.yaml on a node whose kubelet uses containerd."""
+    h.with_version(ev, 'k3s', 'k3s version v1.32.2+k3s1 (abc)\ngo version go1.23.6')
+    return h.with_file(ev, h.K3S_REG, registries, 'k3s-registries')
+
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
 CASES = {
-    'k3s-wildcard-mirror-broken': (
+    'k3s-wildcard-mirror-broken': [(
         case(lambda ev, h: h.k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
-        case(lambda ev, h: h.k3s(ev, 'v1.32.3+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
+        case(lambda ev, h: h.k3s(ev, 'v1.32.3+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))), (
+        # the same file and k3s binary on a node whose kubelet uses containerd: not an error there
+        case(lambda ev, h: h.k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
+        case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')))],
+    'k3s-wildcard-mirror-broken-runtime-unused': (
+        case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
+        case(lambda ev, h: h.k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
     'k3s-mirror-key-invalid': (
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["https://m.example.com"]\n'))),
     'k3s-endpoint-no-scheme': (
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n')),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))),
+    'k3s-mirror-key-invalid-runtime-unused': (
+        case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n'))),
+    'k3s-registries-unparsable-runtime-unused': (
+        case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n'))),
     'k3s-registries-unparsable': (
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  "*":\n    endpoint: ["https://m.example.com"]\n'))),
