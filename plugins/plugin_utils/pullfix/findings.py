@@ -99,6 +99,18 @@ class Findings(object):
     def ids(self):
         return sorted(self._by_id)
 
+    def get(self, fid):
+        """The finding ``fid`` as collected so far (evidence and explanation lists), or None."""
+        return self._by_id.get(fid)
+
+    def leave_to_person(self, fid, next_step):
+        """No remediation role fixes ``fid`` with the settings given: it is ``manual``, and
+        ``next_step`` says which setting (or edit) would fix it."""
+        f = self._by_id.get(fid)
+        if f is not None:
+            f['remediation'] = MANUAL
+            f['next_step'] = redact_url(next_step)
+
     def rename(self, fid, new_fid, note):
         """Report finding ``fid`` as ``new_fid`` instead (same evidence), with ``note`` added to its explanation."""
         f = self._by_id.pop(fid, None)

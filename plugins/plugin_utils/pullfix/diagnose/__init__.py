@@ -33,6 +33,7 @@ def diagnose(evidence, settings=None, verify=None):
             mod.check(ctx, models)
         models.problems.report(ctx.findings, mod.FINDINGS)
     _runtime_unused(ctx)
+    _next_steps(ctx, models, mods)
     rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
     return {'runtime': rt, 'findings': ctx.findings.result(), 'routes': models.routes}
 
@@ -47,6 +48,22 @@ def _runtime_unused(ctx):
         if fid in ctx.findings and name not in runtimes:
             ctx.findings.rename(fid, twin, 'Kubelet uses %s here, not %s, so nothing fails now.' % (
                 catalogue.runtime_names([name]), catalogue.runtime_names(runtimes)))
+
+
+def _next_steps(ctx, models, mods):
+    """A finding names a remediation role only when that role, with the settings given, fixes it.
+    A module whose role acts only on a setting says so in ``next_step(ctx, models, fid, finding)``:
+    None when the role will fix it, else the setting (or edit) that would."""
+    for mod in mods:
+        decide = getattr(mod, 'next_step', None)
+        if decide is None:
+            continue
+        for fid in mod.FINDINGS:
+            f = ctx.findings.get(fid)
+            if f is not None and f['remediation'] != 'manual':
+                text = decide(ctx, models, fid, f)
+                if text:
+                    ctx.findings.leave_to_person(fid, text)
 
 
 def mark_fixed(previous, current):

@@ -74,11 +74,13 @@ def expanded(mod):
     return out
 
 
-def case(build=None, settings=None):
+def case(build=None, settings=None, expect=None):
     """A positive or near-miss case of a finding: ``build(ev, h)`` edits a copy of the healthy evidence
     fixture (tests/unit/fixtures/evidence/healthy-containerd.json) with the test helpers ``h``;
-    ``settings`` are the pullfix_* settings (``_verify``: node_evidence's verification pulls)."""
-    return {'build': build, 'settings': dict(settings or {})}
+    ``settings`` are the pullfix_* settings (``_verify``: node_evidence's verification pulls);
+    ``expect`` (positive cases): values the finding must carry, e.g. {'remediation': 'manual',
+    'next_step': <text it contains>}; by default the catalogue's remediation and no next_step."""
+    return {'build': build, 'settings': dict(settings or {}), 'expect': dict(expect or {})}
 
 
 _MODULES = []

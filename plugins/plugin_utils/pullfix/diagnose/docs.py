@@ -15,7 +15,9 @@ a severity (`error`: kubelet's pulls, or the tool or consumer the finding names,
 or a deprecated form; `info`), a category (`pull`: kubelet cannot pull; `consumer`: crictl, Spegel, a shim or
 kubeadm cannot reach the runtime; `security`; `hygiene`), `caused_by` (the id of the root cause when the
 finding is its consequence, else null), a title, evidence lines (`file:line text` where a file is involved, secrets shown as `<redacted>`),
-an explanation, and the remediation: the role that fixes it, or `manual`. An id appears at most once per host;
+an explanation, and the remediation: the role that fixes it, or `manual`. A role that acts only on a setting is named
+only when the settings given let it fix the finding; otherwise the remediation is `manual` and `next_step` names the
+setting that would (e.g. "declare the registry in pullfix_registry_mirrors"). An id appears at most once per host;
 several occurrences add evidence lines. The diagnosis sorts findings by severity (error, warning, info), then id;
 the reports list root causes first, each followed by the symptoms it causes, and count them ("2 root causes,
 3 symptoms"). "Applies to" names the runtimes and versions where the finding is reported; the facts come from

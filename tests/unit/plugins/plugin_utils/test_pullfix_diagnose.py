@@ -122,6 +122,7 @@ def _case(c):
         if c['build'] is not None:
             c['build'](ev, helpers())
         return ev, dict(c['settings'])
+    build.expect = c.get('expect') or {}
     return build
 
 
@@ -154,7 +155,12 @@ def test_positive(key):
     assert fid in ids(result), result['findings']
     f = get(result, fid)
     assert f['severity'] == CATALOGUE[fid]['severity']
-    assert f['remediation'] == CATALOGUE[fid]['remediation']
+    expect = CASES[key][0].expect
+    assert f['remediation'] == expect.get('remediation', CATALOGUE[fid]['remediation'])
+    if 'next_step' in expect:
+        assert expect['next_step'] in f.get('next_step', ''), f
+    else:
+        assert 'next_step' not in f, f
     assert f['category'] == CATALOGUE[fid]['category']
     assert f['evidence'] and f['explanation'] and f['fixed'] is False
 

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import posixpath
+import re
 
 from ....facts import containerd as facts
 from ....facts.k3s import is_generated as is_generated_path
@@ -170,6 +171,18 @@ CASES = {
         case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n'),
              {'registry_mirrors': {'quay.io': {'endpoints': ['https://m.example.com'], 'skip_verify': True}}})),
 }
+# The registries above are not declared: the role never touches their files, so each finding names the
+# setting that would let it (remediation manual).
+for _pairs in CASES.values():
+    for _positive, _near_miss in (_pairs if isinstance(_pairs, list) else [_pairs]):
+        _positive['expect'] = {'remediation': 'manual', 'next_step': 'in pullfix_registry_mirrors'}
+# Declared: the role rewrites the file, the finding names it.
+CASES['hosts-toml-no-host-table'] = [CASES['hosts-toml-no-host-table'], (
+    case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'),
+         {'registry_mirrors': {'quay.io': {'endpoints': ['http://10.0.0.5:5000']}}}),
+    case(lambda ev, h: h.with_hosts(ev, h.CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'
+                                    '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull", "resolve"]\n'),
+         {'registry_mirrors': {'quay.io': {'endpoints': ['http://10.0.0.5:5000']}}}))]
 
 
 def _paths(value):
@@ -306,3 +319,23 @@ def check(ctx, models):
             loaded = load_hosts_toml(ctx, hosts_path)
             if loaded:
                 _check_hosts_toml(ctx, hosts_path, loaded[0], loaded[1], facts.dir_registry(name), mirrors, sub)
+
+
+_HOSTS_PATH_RE = re.compile(r'^(/\S*?)/([^/\s]+)/hosts\.toml\b')
+
+
+def next_step(ctx, models, fid, finding):
+    """containerd_registry rewrites the hosts.toml of the registries declared in pullfix_registry_mirrors
+    only; a file of any other registry is never touched."""
+    declared = ctx.settings.get('registry_mirrors') or {}
+    left = []
+    for line in finding['evidence']:
+        m = _HOSTS_PATH_RE.match(line)
+        if m:
+            registry = facts.dir_registry(m.group(2))
+            if registry not in declared and registry not in left:
+                left.append(registry)
+    if not left:
+        return None
+    return ('declare %s in pullfix_registry_mirrors (kubenode.pullfix.containerd_registry rewrites the hosts.toml of '
+            'declared registries only), or correct the file by hand' % ', '.join('"%s"' % r for r in left))

@@ -28,11 +28,19 @@ FINDINGS = {
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
 CASES = {
-    'sandbox-image-not-local': (
-        case(None, {'local_registry': 'sealos.hub:5000'}),
+    'sandbox-image-not-local': [(
+        # only pullfix_local_registry: containerd_registry would not change the sandbox image, the finding says
+        # which setting would
+        case(None, {'local_registry': 'sealos.hub:5000'},
+             {'remediation': 'manual', 'next_step': 'set pullfix_sandbox_image to sealos.hub:5000/pause:3.9'}),
         case(lambda ev, h: h.cfg(ev, h.V2_HEAD.replace('registry.k8s.io/pause:3.9', 'sealos.hub:5000/pause:3.9') +
                                  '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-             {'local_registry': 'http://sealos.hub:5000'})),
+             {'local_registry': 'http://sealos.hub:5000'})), (
+        # pullfix_sandbox_image set: the role writes it
+        case(None, {'sandbox_image': 'sealos.hub:5000/pause:3.9'}),
+        case(lambda ev, h: h.cfg(ev, h.V2_HEAD.replace('registry.k8s.io/pause:3.9', 'sealos.hub:5000/pause:3.9') +
+                                 '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
+             {'sandbox_image': 'sealos.hub:5000/pause:3.9'}))],
 }
 
 
@@ -44,13 +52,7 @@ def check_sandbox(ctx, eff):
     if not wanted_image and not local:
         return
     expected = image_registry(wanted_image) if wanted_image else url_host(local)
-    cv = cversion(ctx)
-    image = eff.sandbox
-    cite = eff.sandbox_cite
-    if not image:
-        major = 2 if (cv and cv >= (2, 0, 0)) or eff.version == 3 else 1
-        image = DEFAULT_PAUSE[major]
-        cite = '%s: no sandbox image set (default %s)' % (eff.main, image)
+    image, cite = sandbox_in_effect(ctx, eff)
     if image_registry(image) != expected:
         ctx.findings.add('sandbox-image-not-local', [cite], (
             'The sandbox (pause) image is %s, from %s, but it should come from %s%s; on a node without access '
@@ -60,5 +62,29 @@ def check_sandbox(ctx, eff):
                 image_registry(image))))
 
 
+def sandbox_in_effect(ctx, eff):
+    """(image, citation) of the sandbox image containerd uses: the configured one or its default."""
+    cv = cversion(ctx)
+    image = eff.sandbox
+    cite = eff.sandbox_cite
+    if not image:
+        major = 2 if (cv and cv >= (2, 0, 0)) or eff.version == 3 else 1
+        image = DEFAULT_PAUSE[major]
+        cite = '%s: no sandbox image set (default %s)' % (eff.main, image)
+    return image, cite
+
+
 def check(ctx, models):
     check_sandbox(ctx, models.containerd)
+
+
+def next_step(ctx, models, fid, finding):
+    """containerd_registry writes the sandbox image only from pullfix_sandbox_image."""
+    if ctx.settings.get('sandbox_image'):
+        return None
+    image, _cite = sandbox_in_effect(ctx, models.containerd)
+    registry = image_registry(image)
+    name = image[len(registry) + 1:] if image.startswith(registry + '/') else image
+    return ('set pullfix_sandbox_image to %s/%s (the pause image from pullfix_local_registry, which the registry must '
+            'hold): kubenode.pullfix.containerd_registry writes the sandbox image only from pullfix_sandbox_image' % (
+                url_host(ctx.settings.get('local_registry')), name))

@@ -48,14 +48,24 @@ Evidence shown (example):
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
 CASES = {
-    'kubeadm-image-repository-not-local': (
+    'kubeadm-image-repository-not-local': [(
+        # the local registry comes from the shim's config only: cri_shim needs pullfix_local_registry to act
         case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
                                                     'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n---\n'
                                                     'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
-                                                    'imageRepository: registry.k8s.io\n', 'kubeadm-config'))),
+                                                    'imageRepository: registry.k8s.io\n', 'kubeadm-config')),
+             None, {'remediation': 'manual', 'next_step': 'set pullfix_local_registry to sealos.hub:5000'}),
         case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
                                                     'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
-                                                    'imageRepository: sealos.hub:5000\n', 'kubeadm-config')))),
+                                                    'imageRepository: sealos.hub:5000\n', 'kubeadm-config')))), (
+        case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                                    'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                                    'imageRepository: registry.k8s.io\n', 'kubeadm-config')),
+             {'local_registry': 'sealos.hub:5000'}),
+        case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml',
+                                                    'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
+                                                    'imageRepository: sealos.hub:5000\n', 'kubeadm-config')),
+             {'local_registry': 'sealos.hub:5000'}))],
     'kubeadm-config-unparsable': (
         case(lambda ev, h: (h.shim(ev), h.with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n  x: [\n',
                                                     'kubeadm-config'))),
@@ -99,3 +109,12 @@ def check_image_repository(ctx):
 
 def check(ctx, models):
     check_image_repository(ctx)
+
+
+def next_step(ctx, models, fid, finding):
+    """cri_shim sets kubeadm's imageRepository only from pullfix_local_registry."""
+    if ctx.settings.get('local_registry'):
+        return None
+    local, source = local_registry(ctx)
+    return ('set pullfix_local_registry to %s (the registry %s names): kubenode.pullfix.cri_shim sets kubeadm\'s '
+            'imageRepository only from pullfix_local_registry' % (local, source))
