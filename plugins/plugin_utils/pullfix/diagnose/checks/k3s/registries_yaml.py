@@ -84,11 +84,18 @@ CASES = {
         case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
         case(lambda ev, h: h.k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
     'k3s-mirror-key-invalid': (
-        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n'),
+             None, {'remediation': 'manual', 'next_step': 'does not rename mirror keys'}),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["https://m.example.com"]\n'))),
-    'k3s-endpoint-no-scheme': (
-        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n')),
-        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))),
+    'k3s-endpoint-no-scheme': [(
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n'),
+             None, {'remediation': 'manual', 'next_step': 'declare "docker.io" in pullfix_registry_mirrors'}),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))), (
+        # declared: the role writes the entry's endpoints from the settings
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n'),
+             {'registry_mirrors': {'docker.io': {'endpoints': ['http://m.example.com:5000']}}}),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'),
+             {'registry_mirrors': {'docker.io': {'endpoints': ['http://m.example.com:5000']}}}))],
     'k3s-mirror-key-invalid-runtime-unused': (
         case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n'))),
@@ -96,7 +103,8 @@ CASES = {
         case(lambda ev, h: k3s_installed(ev, h, 'mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n'))),
     'k3s-registries-unparsable': (
-        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
+        case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n'),
+             None, {'remediation': 'manual', 'next_step': 'correct /etc/rancher/k3s/registries.yaml by hand'}),
         case(lambda ev, h: h.k3s(ev, registries='mirrors:\n  "*":\n    endpoint: ["https://m.example.com"]\n'))),
 }
 
@@ -159,3 +167,54 @@ def _check_mirrors(ctx, kind, path, mirrors, index):
 
 def check(ctx, models):
     check_registries_yaml(ctx)
+
+
+def _affected_keys(ctx, fid):
+    """(path, mirror keys) of the registries.yaml files behind ``fid``, as the check found them."""
+    out = []
+    for kind in facts.KINDS:
+        default = facts.registries_yaml(kind)
+        for path in ctx.ev.paths_by_why('%s-registries' % kind) or ([default] if ctx.ev.file(default) else []):
+            loaded = ctx.ev.parsed(path, 'yaml')
+            if not loaded:
+                continue
+            data, _index, err = loaded
+            mirrors = data.get('mirrors') if err is None and isinstance(data, dict) and isinstance(
+                data.get('mirrors'), dict) else {}
+            if fid == 'k3s-registries-unparsable':
+                problems = [((), None, None)] if err is not None else facts.registries_shape_problems(data)
+                keys = [kp[1] if kp[-1:] == ('endpoint',) and len(kp) > 1 else None for kp, _v, _e in problems]
+            elif fid == 'k3s-mirror-key-invalid':
+                keys = [None for key in mirrors if key != '*' and ('://' in str(key) or '/' in str(key))]
+            else:
+                keys = [str(key) for key, entry in mirrors.items() if isinstance(entry, dict) and any(
+                    isinstance(ep, str) and not ep.startswith(('http://', 'https://'))
+                    for ep in (entry.get('endpoint') if isinstance(entry.get('endpoint'), list) else []))]
+            if keys:
+                out.append((path, keys))
+    return out
+
+
+def next_step(ctx, models, fid, finding):
+    """containerd_registry rewrites the entries of the registries declared in pullfix_registry_mirrors (and
+    expands a broken "*"); it leaves every other entry, and a file it cannot read, as they are."""
+    if fid == 'k3s-wildcard-mirror-broken':
+        return None
+    declared = ctx.settings.get('registry_mirrors') or {}
+    paths, left = [], []
+    for path, keys in _affected_keys(ctx, fid):
+        for key in keys:
+            if key is not None and key in declared:
+                continue
+            if path not in paths:
+                paths.append(path)
+            if key is not None and key not in left:
+                left.append(key)
+    if not paths:
+        return None
+    if left:
+        return ('declare %s in pullfix_registry_mirrors (kubenode.pullfix.containerd_registry rewrites the entries of '
+                'declared registries only), or correct %s by hand' % (', '.join('"%s"' % k for k in left),
+                                                                         ', '.join(paths)))
+    return ('correct %s by hand: kubenode.pullfix.containerd_registry does not rename mirror keys or rewrite a '
+            'registries.yaml it cannot read' % ', '.join(paths))

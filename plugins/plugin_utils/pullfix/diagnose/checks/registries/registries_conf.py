@@ -64,9 +64,14 @@ Evidence shown (example):
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
 CASES = {
-    'registries-conf-v1-format': (
-        case(lambda ev, h: h.with_file(ev, h.REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf')),
-        case()),
+    'registries-conf-v1-format': [(
+        # registries_conf converts a v1 main file only when asked to
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf'),
+             None, {'remediation': 'manual', 'next_step': 'set pullfix_registries_conf_convert_v1 to true'}),
+        case()), (
+        case(lambda ev, h: h.with_file(ev, h.REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf'),
+             {'registries_conf_convert_v1': True}),
+        case(None, {'registries_conf_convert_v1': True}))],
     'registries-conf-v1-dropin': (
         case(lambda ev, h: h.regconf(ev, '50-v1.conf', '[registries.search]\nregistries = ["docker.io"]\n')),
         case(lambda ev, h: h.regconf(ev, None, '[registries.search]\nregistries = ["docker.io"]\n'))),
@@ -82,3 +87,12 @@ CASES = {
 # Recorded while the model is built (model.Problems) and reported here.
 check = None
 SOURCE = 'the containers-image merge (models/containers_image.py)'
+
+
+def next_step(ctx, models, fid, finding):
+    """registries_conf converts a v1 main file only when pullfix_registries_conf_convert_v1 is true (a v1
+    drop-in, which fails every pull, it converts always)."""
+    if fid != 'registries-conf-v1-format' or ctx.settings.get('registries_conf_convert_v1') is True:
+        return None
+    return ('set pullfix_registries_conf_convert_v1 to true (kubenode.pullfix.registries_conf converts a v1 main '
+            'file only then, keeping a backup), or rewrite the file in the v2 format by hand')
