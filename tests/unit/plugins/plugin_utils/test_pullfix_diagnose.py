@@ -14,9 +14,9 @@ import types
 import pytest
 
 from explain_cases import proxied
-from pullfix_helpers import (without_kubelet, load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
-                             without_process, with_unit, with_version, set_containerd_version, probe_ok,
-                             probe_fail, run, ids, get)
+import pullfix_helpers
+from pullfix_helpers import (load, with_file, with_dir, with_hosts, with_socket, with_process, without_process, with_version,
+                             probe_ok, probe_fail, run, ids, get)
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.catalogue import expanded, modules
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import CATALOGUE, REPORT_ONLY
@@ -113,7 +113,9 @@ def dangling_dir(ev, path):
 # Every finding's positive and near-miss case, from its module (diagnose/checks/<area>/<name>.py: CASES).
 def helpers():
     """The vocabulary of the cases (``h``): this module's builders and constants, pullfix_helpers, proxied."""
-    return types.SimpleNamespace(**dict((name, value) for name, value in globals().items() if not name.startswith('_')))
+    names = dict(vars(pullfix_helpers), proxied=proxied)
+    names.update(globals())
+    return types.SimpleNamespace(**dict((name, value) for name, value in names.items() if not name.startswith('_')))
 
 
 def _case(c):

@@ -16,6 +16,7 @@ from ...evidence import parse_version
 from ...facts import containerd as facts
 from ...facts.containerd import CRI_PLUGIN_NAMES, CRI_V2, DEFAULT_PAUSE, IMAGES_V3, RUNTIME_V3, V2_ONLY_CRI_KEYS
 
+
 def cversion(ctx):
     return parse_version((ctx.runtime or {}).get('containerd_version'))
 

@@ -14,6 +14,7 @@ from ...facts import containerd as cfacts, k3s as kfacts
 from .. import runtime as rt_detect
 from . import containerd as containerd_model, containers_image
 
+
 def images(ctx):
     """Images to route: pullfix_verify_images, then pullfix_explain_images, each once."""
     out = []

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""hosts-toml-unparsable, hosts-toml-no-host-table, hosts-toml-unknown-key, hosts-toml-url-invalid, hosts-toml-no-scheme, hosts-toml-trailing-slash, hosts-toml-path-without-override, hosts-toml-relative-ca, hosts-toml-skip-verify."""
+"""hosts-toml-unparsable, hosts-toml-no-host-table, hosts-toml-unknown-key, hosts-toml-url-invalid, hosts-toml-no-scheme, hosts-toml-trailing-slash, \
+hosts-toml-path-without-override, hosts-toml-relative-ca, hosts-toml-skip-verify."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -65,7 +66,8 @@ Evidence shown (example):
         'warning', 'hosts.toml has keys containerd does not know (silently ignored)',
         CONTAINERD, 'hygiene',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""A `hosts.toml` sets keys containerd does not know (e.g. `insecure`, `endpoint`, `mirrors`, k3s-only `rewrite`): they are silently ignored. Known keys: `server`, `capabilities`, `ca`, `client`, `skip_verify`, `override_path`, `header`, `dial_timeout`, and `[host."<url>"]` tables.
+        doc="""A `hosts.toml` sets keys containerd does not know (e.g. `insecure`, `endpoint`, `mirrors`, k3s-only `rewrite`): they are silently \
+ignored. Known keys: `server`, `capabilities`, `ca`, `client`, `skip_verify`, `override_path`, `header`, `dial_timeout`, and `[host."<url>"]` tables.
 """,
         error_text='(no error: the setting has no effect)',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:4 insecure = true'),
@@ -82,7 +84,8 @@ Two URLs run together (`https://docker.i://registry-1.docker.io`) parse too: Go 
 host (an empty port is valid) and `//registry-1.docker.io` as the path, so containerd dials
 `docker.i:443`; the finding names the host containerd dials.
 """,
-        error_text=r"""level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror }}: parse \"https://{{ mirror }}\": invalid character \" \" in host name"
+        error_text="""level=error msg="failed to decode hosts.toml" error="unable to parse server {{ mirror }}: parse \\"https://{{ mirror }}\\": \
+invalid character \\" \\" in host name"
 dial tcp: lookup *: no such host
 dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         example='/etc/containerd/certs.d/docker.io/hosts.toml:1 server = "*"'),
@@ -90,15 +93,19 @@ dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         'warning', 'hosts.toml server/host URL has no scheme (https is assumed)',
         CONTAINERD, 'hygiene',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""A `server` or `[host."..."]` URL has no scheme; containerd prefixes `https://`. `skip_verify` does not switch to plain HTTP, so an HTTP-only registry fails.
+        doc="""A `server` or `[host."..."]` URL has no scheme; containerd prefixes `https://`. `skip_verify` does not switch to plain HTTP, so an \
+HTTP-only registry fails.
 """,
         error_text='failed to do request: Head "https://10.0.0.5:5000/v2/library/nginx/manifests/latest": http: server gave HTTP response to HTTPS client',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."m.example.com:5000"]'),
     'hosts-toml-trailing-slash': finding(
         'error', 'hosts.toml URL ends with a slash: the /v2 API path is built wrongly',
         CONTAINERD, 'pull',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files); only a bare `https://host/` (path "/"): other paths are cleaned (`path.Clean`)',
-        doc="""A URL is a bare host with a trailing `/` (`https://host/`). containerd cleans the URL path (`path.Clean`) and appends `/v2`, so the path `/` becomes `//v2` and the registry answers 404. Longer paths are cleaned first (`https://host/mirror/` becomes `/mirror/v2`, see `hosts-toml-path-without-override`) and are not reported here.
+        applies_to="""containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files); only a bare \
+`https://host/` (path "/"): other paths are cleaned (`path.Clean`)""",
+        doc="""A URL is a bare host with a trailing `/` (`https://host/`). containerd cleans the URL path (`path.Clean`) and appends `/v2`, so the \
+path `/` becomes `//v2` and the registry answers 404. Longer paths are cleaned first (`https://host/mirror/` becomes `/mirror/v2`, see \
+`hosts-toml-path-without-override`) and are not reported here.
 """,
         error_text='failed to resolve reference "docker.io/library/nginx:latest": docker.io/library/nginx:latest: not found',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/"]'),
@@ -106,7 +113,8 @@ dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         'warning', 'hosts.toml URL has a path but no override_path: /v2 is appended after it',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""A URL has a path (other than `/v2`) and no `override_path = true`: containerd appends `/v2` after the path. Correct for a registry served under a sub-path; wrong when the path already is the API root (e.g. some Artifactory/Harbor proxy URLs).
+        doc="""A URL has a path (other than `/v2`) and no `override_path = true`: containerd appends `/v2` after the path. Correct for a registry \
+served under a sub-path; wrong when the path already is the API root (e.g. some Artifactory/Harbor proxy URLs).
 """,
         error_text='failed to resolve reference "quay.io/org/app:1": quay.io/org/app:1: not found',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:1 [host."https://m.example.com/api/quay"]'),
@@ -114,7 +122,8 @@ dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         'warning', 'hosts.toml ca/client path is relative',
         CONTAINERD, 'consumer',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""`ca` or `client` is a relative path; containerd resolves it against the host directory (`certs.d/<host>/`), other tools do not. When the file is not there the TLS handshake fails.
+        doc="""`ca` or `client` is a relative path; containerd resolves it against the host directory (`certs.d/<host>/`), other tools do not. When \
+the file is not there the TLS handshake fails.
 """,
         error_text='tls: failed to verify certificate: x509: certificate signed by unknown authority',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:2 ca = "ca.crt"'),
@@ -122,7 +131,8 @@ dial tcp: lookup docker.i on 10.96.0.10:53: no such host""",
         'warning', 'hosts.toml disables TLS verification although it was not requested',
         CONTAINERD, 'security',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""`skip_verify = true` disables TLS verification for a registry although `pullfix_registry_mirrors` does not ask for it for that registry (security).
+        doc="""`skip_verify = true` disables TLS verification for a registry although `pullfix_registry_mirrors` does not ask for it for that \
+registry (security).
 """,
         error_text='(no error: certificates are not checked)',
         example='/etc/containerd/certs.d/quay.io/hosts.toml:2 skip_verify = true'),

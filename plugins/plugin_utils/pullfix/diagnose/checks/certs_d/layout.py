@@ -22,7 +22,8 @@ FINDINGS = {
         'error', 'A certs.d directory name can never match an image registry',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
-        doc="""A certs.d directory can never be selected: containerd looks up `<host>_<port>_`, then `<host>:<port>`, then `_default`. A directory named with a scheme (`mkdir -p certs.d/https://host` creates `https:`), or a bare `host` directory for a registry used as `host:port`, is never read.
+        doc="""A certs.d directory can never be selected: containerd looks up `<host>_<port>_`, then `<host>:<port>`, then `_default`. A directory \
+named with a scheme (`mkdir -p certs.d/https://host` creates `https:`), or a bare `host` directory for a registry used as `host:port`, is never read.
 """,
         error_text='(no error: pulls go to the registry itself) http: server gave HTTP response to HTTPS client',
         example="""/etc/containerd/certs.d/reg.example.com/hosts.toml:1 server = "https://reg.example.com:5000"

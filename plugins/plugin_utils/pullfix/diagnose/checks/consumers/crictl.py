@@ -18,12 +18,15 @@ FINDINGS = {
         SOCKET, 'consumer',
         applies_to='crictl 1.26 and later (a configured endpoint is used alone, cri-tools `cmd/crictl/main.go` getRuntimeService)',
         causes=('crictl-config-unreadable', 'containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
-        doc=r"""`/etc/crictl.yaml` sets `runtime-endpoint` (or `image-endpoint`) to a socket that does not exist
-(or the file cannot be loaded and none of crictl's default sockets exists), while the runtime listens elsewhere (k3s/RKE2: `/run/k3s/containerd/containerd.sock`). crictl 1.26+
+        doc="""`/etc/crictl.yaml` sets `runtime-endpoint` (or `image-endpoint`) to a socket that does not exist
+(or the file cannot be loaded and none of crictl's default sockets exists), while the runtime listens elsewhere (k3s/RKE2: \
+`/run/k3s/containerd/containerd.sock`). crictl 1.26+
 uses the configured endpoint without trying other defaults. Consumers set up with the same path
 (Spegel, image-cri-shim) fail the same way. The evidence names the socket where a runtime answers.
 """,
-        error_text='level=fatal msg="validate service connection: validate CRI v1 runtime API for endpoint \\"unix:///run/containerd/containerd.sock\\": rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: no such file or directory\\""',
+        error_text="""level=fatal msg="validate service connection: validate CRI v1 runtime API for endpoint \
+\\"unix:///run/containerd/containerd.sock\\": rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial \
+unix /run/containerd/containerd.sock: connect: no such file or directory\\"\"""",
         example=r"""/etc/crictl.yaml:1 runtime-endpoint: unix:///run/containerd/containerd.sock
 /run/containerd/containerd.sock: missing
 /run/k3s/containerd/containerd.sock: a runtime answers here"""),
@@ -38,7 +41,8 @@ tries its default sockets (`/run/containerd/containerd.sock`, `/run/crio/crio.so
 listens at one of them crictl still works (warning); where it does not (k3s, RKE2, k0s),
 `crictl-endpoint-missing` follows and is listed under this finding.
 """,
-        error_text='level=warning msg="runtime connect using default endpoints: [unix:///run/containerd/containerd.sock unix:///run/crio/crio.sock unix:///var/run/cri-dockerd.sock]. As the default settings are now deprecated, you should set the endpoint instead."',
+        error_text="""level=warning msg="runtime connect using default endpoints: [unix:///run/containerd/containerd.sock unix:///run/crio/crio.sock \
+unix:///var/run/cri-dockerd.sock]. As the default settings are now deprecated, you should set the endpoint instead.\"""",
         example='/etc/crictl.yaml: is_directory (/etc/crictl.yaml is a directory)'),
 }
 

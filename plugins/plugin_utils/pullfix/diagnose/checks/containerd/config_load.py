@@ -34,7 +34,8 @@ Evidence shown (example):
     'containerd-config-rejected': finding(
         'error', 'containerd rejects its configuration and does not start',
         MANUAL, 'pull',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files); `disabled_plugins` short ids in a version 2/3 file: 1.x needs 4 dot-separated parts, 2.x at least one dot',
+        applies_to="""containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files); `disabled_plugins` \
+short ids in a version 2/3 file: 1.x needs 4 dot-separated parts, 2.x at least one dot""",
         doc="""The file is valid TOML, but containerd refuses it when it starts, so it does not run and no CRI
 socket appears (kubelet then reports `cri-endpoint-missing`, listed under this finding).
 Recognised: a value of the wrong type (`version = "2"`, `imports` or `disabled_plugins` written as a string,

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""containerd-config-path-unset, containerd-config-path-missing, containerd-config-path-relative, containerd-config-path-not-directory, containerd-config-path-list."""
+"""containerd-config-path-unset, containerd-config-path-missing, containerd-config-path-relative, containerd-config-path-not-directory, \
+containerd-config-path-list."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -16,9 +17,12 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1 (no default config_path); 2.2+ only when config_path is set to an empty string',
         causes=('containerd-import-replaces-cri-table',),
-        doc="""On containerd 1.6, 1.7, 2.0 and 2.1 (none has a default; verified on 2.1.9 with a `version = 3` config) the CRI registry `config_path` is absent or empty, or on 2.2+ set to an empty string, while mirrors are wanted (`pullfix_registry_mirrors`) or `hosts.toml` files exist under `/etc/containerd/certs.d`: they are never read (Spegel incident). No error is logged; pulls go straight upstream.
+        doc="""On containerd 1.6, 1.7, 2.0 and 2.1 (none has a default; verified on 2.1.9 with a `version = 3` config) the CRI registry `config_path` \
+is absent or empty, or on 2.2+ set to an empty string, while mirrors are wanted (`pullfix_registry_mirrors`) or `hosts.toml` files exist under \
+`/etc/containerd/certs.d`: they are never read (Spegel incident). No error is logged; pulls go straight upstream.
 """,
-        error_text='(no error: pulls bypass the mirror; on an offline node) failed to resolve reference "docker.io/library/nginx:latest": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": dial tcp: lookup registry-1.docker.io: no such host',
+        error_text="""(no error: pulls bypass the mirror; on an offline node) failed to resolve reference "docker.io/library/nginx:latest": failed to \
+do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": dial tcp: lookup registry-1.docker.io: no such host""",
         example="""/etc/containerd/config.toml:6 config_path = ""
 /etc/containerd/certs.d/docker.io/hosts.toml: ignored"""),
     'containerd-config-path-missing': finding(
@@ -52,7 +56,8 @@ config.toml. Mirrors written where the path seems to point are never used.
         'error', 'containerd >= 2.1 does not split a colon-separated config_path',
         CONTAINERD, 'pull',
         applies_to='containerd 2.1 and later (transfer-service pulls)',
-        doc="""On containerd 2.1+ (transfer service pulls) `config_path` is not split on `:`; a list such as `/etc/containerd/certs.d:/etc/docker/certs.d` is taken as one directory name that does not exist.
+        doc="""On containerd 2.1+ (transfer service pulls) `config_path` is not split on `:`; a list such as \
+`/etc/containerd/certs.d:/etc/docker/certs.d` is taken as one directory name that does not exist.
 """,
         error_text='(no error: mirrors are not used)',
         example='/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"'),

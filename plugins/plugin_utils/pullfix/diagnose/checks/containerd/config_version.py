@@ -15,7 +15,9 @@ FINDINGS = {
         'error', 'containerd config uses version 2 plugin names without "version = 2": silently ignored',
         CONTAINERD, 'pull',
         applies_to='containerd 1.6 and 1.7 only (2.x migrates a version-less file and reads URI-named tables in it)',
-        doc="""The file uses version 2 plugin names (`plugins."io.containerd.grpc.v1.cri"`) but has no `version = 2` line: containerd 1.x reads it as version 1 and silently ignores those tables, including `config_path` and `sandbox_image`. containerd 2.x migrates a version-less file on load and keeps URI-named tables (`cmd/containerd/server/config/config.go` v1Migrate), so the file works there and nothing is reported.
+        doc="""The file uses version 2 plugin names (`plugins."io.containerd.grpc.v1.cri"`) but has no `version = 2` line: containerd 1.x reads it as \
+version 1 and silently ignores those tables, including `config_path` and `sandbox_image`. containerd 2.x migrates a version-less file on load and \
+keeps URI-named tables (`cmd/containerd/server/config/config.go` v1Migrate), so the file works there and nothing is reported.
 """,
         error_text="(no error: `containerd config dump` shows the defaults instead of the file's values)",
         example="""/etc/containerd/config.toml: no "version" key (read as version 1)

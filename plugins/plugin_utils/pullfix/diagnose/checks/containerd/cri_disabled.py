@@ -14,10 +14,14 @@ FINDINGS = {
     'containerd-cri-disabled': finding(
         'error', "containerd's CRI plugin is disabled (disabled_plugins)",
         CONTAINERD, 'pull',
-        applies_to='containerd 1.x (`"cri"` in a version 1 file, or the URI) and 2.x (`"cri"` in a version-less file, migrated, or the URIs `io.containerd.grpc.v1.cri`, `io.containerd.cri.v1.images`, `io.containerd.cri.v1.runtime`)',
-        doc="""`disabled_plugins` contains `"cri"` in a version-less file (the default of Docker's `containerd.io` package; 2.x migrates it to `io.containerd.grpc.v1.cri`) or the CRI plugin URI: containerd runs but serves no CRI. A short id such as `"cri"` in a version 2/3 file is `containerd-config-rejected` instead (containerd does not start).
+        applies_to="""containerd 1.x (`"cri"` in a version 1 file, or the URI) and 2.x (`"cri"` in a version-less file, migrated, or the URIs \
+`io.containerd.grpc.v1.cri`, `io.containerd.cri.v1.images`, `io.containerd.cri.v1.runtime`)""",
+        doc="""`disabled_plugins` contains `"cri"` in a version-less file (the default of Docker's `containerd.io` package; 2.x migrates it to \
+`io.containerd.grpc.v1.cri`) or the CRI plugin URI: containerd runs but serves no CRI. A short id such as `"cri"` in a version 2/3 file is \
+`containerd-config-rejected` instead (containerd does not start).
 """,
-        error_text='validate service connection: CRI v1 runtime API is not implemented for endpoint "unix:///var/run/containerd/containerd.sock": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService',
+        error_text="""validate service connection: CRI v1 runtime API is not implemented for endpoint "unix:///var/run/containerd/containerd.sock": \
+rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService""",
         example='/etc/containerd/config.toml:3 disabled_plugins = ["cri"]'),
 }
 

@@ -15,19 +15,30 @@ FINDINGS = {
     'containerd-mirrors-with-config-path': finding(
         'error', 'Deprecated registry mirrors (or configs.tls) combined with config_path: the CRI plugin fails to load',
         CONTAINERD, 'pull',
-        applies_to='every containerd for `mirrors` next to a non-empty config_path; `configs.tls` next to config_path on 1.6/1.7 only; `mirrors` without config_path (or with an empty one in a version 2 file) on 2.2.0 and 2.2.1 only',
-        doc="""The merged CRI registry table sets a non-empty `config_path` and also the deprecated `mirrors` (or, on 1.6/1.7 only, `configs."<host>".tls`). containerd validates this combination and the CRI plugin fails to load (every version for `mirrors`: `pkg/cri/config/config.go` in 1.x, `internal/cri/config/config.go` ValidateImageConfig in 2.x). `mirrors` without `config_path` only logs a deprecation, except on 2.2.0 and 2.2.1, which fill in the default `/etc/containerd/certs.d:/etc/docker/certs.d` first (also for an explicit `config_path = ""` in a migrated version 2 file) and so fail; 2.2.2 stopped doing that next to mirrors. 2.x accepts `configs.tls` next to `config_path` and ignores it (`containerd-configs-tls-ignored`). `configs.<host>.auth` and `auths` are not part of the conflict (credentials still live there).
+        applies_to="""every containerd for `mirrors` next to a non-empty config_path; `configs.tls` next to config_path on 1.6/1.7 only; `mirrors` \
+without config_path (or with an empty one in a version 2 file) on 2.2.0 and 2.2.1 only""",
+        doc="""The merged CRI registry table sets a non-empty `config_path` and also the deprecated `mirrors` (or, on 1.6/1.7 only, \
+`configs."<host>".tls`). containerd validates this combination and the CRI plugin fails to load (every version for `mirrors`: \
+`pkg/cri/config/config.go` in 1.x, `internal/cri/config/config.go` ValidateImageConfig in 2.x). `mirrors` without `config_path` only logs a \
+deprecation, except on 2.2.0 and 2.2.1, which fill in the default `/etc/containerd/certs.d:/etc/docker/certs.d` first (also for an explicit \
+`config_path = ""` in a migrated version 2 file) and so fail; 2.2.2 stopped doing that next to mirrors. 2.x accepts `configs.tls` next to \
+`config_path` and ignores it (`containerd-configs-tls-ignored`). `configs.<host>.auth` and `auths` are not part of the conflict (credentials still \
+live there).
 """,
-        error_text="""level=warning msg="failed to load plugin io.containerd.grpc.v1.cri" error="invalid plugin config: `mirrors` cannot be set when `config_path` is provided"
-level=warning msg="failed to load plugin" error="unable to load CRI image service plugin dependency: invalid cri image config: `mirrors` cannot be set when `config_path` is provided" id=io.containerd.grpc.v1.cri
+        error_text="""level=warning msg="failed to load plugin io.containerd.grpc.v1.cri" error="invalid plugin config: `mirrors` cannot be set when \
+`config_path` is provided"
+level=warning msg="failed to load plugin" error="unable to load CRI image service plugin dependency: invalid cri image config: `mirrors` cannot be \
+set when `config_path` is provided" id=io.containerd.grpc.v1.cri
 rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService""",
         example="""/etc/containerd/config.toml:6 config_path = "/etc/containerd/certs.d"
 /etc/containerd/config.toml:7 [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]"""),
     'containerd-deprecated-mirrors': finding(
         'warning', 'Deprecated registry.mirrors used instead of config_path and hosts.toml',
         CONTAINERD, 'hygiene',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files), whenever mirrors load (see `containerd-mirrors-with-config-path` for when they do not)',
-        doc="""Mirrors are configured with the deprecated `registry.mirrors` table (and no `config_path`). It works on 1.x but needs a restart for every change, cannot express fallback/capabilities, and conflicts with `config_path`.
+        applies_to="""containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files), whenever mirrors \
+load (see `containerd-mirrors-with-config-path` for when they do not)""",
+        doc="""Mirrors are configured with the deprecated `registry.mirrors` table (and no `config_path`). It works on 1.x but needs a restart for \
+every change, cannot express fallback/capabilities, and conflicts with `config_path`.
 """,
         error_text='level=warning msg="`mirrors` is deprecated, please use `config_path` instead"',
         example='/etc/containerd/config.toml:5 [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]'),

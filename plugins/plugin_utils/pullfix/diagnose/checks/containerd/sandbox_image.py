@@ -19,9 +19,13 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
         causes=('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
-        doc="""`pullfix_local_registry` or `pullfix_sandbox_image` is set, and the effective sandbox (pause) image (1.x `sandbox_image`, 2.x `pinned_images.sandbox`, else the built-in `registry.k8s.io/pause`) comes from another registry. Offline nodes cannot start any pod.
+        doc="""`pullfix_local_registry` or `pullfix_sandbox_image` is set, and the effective sandbox (pause) image (1.x `sandbox_image`, 2.x \
+`pinned_images.sandbox`, else the built-in `registry.k8s.io/pause`) comes from another registry. Offline nodes cannot start any pod.
 """,
-        error_text='Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.6": failed to pull image "registry.k8s.io/pause:3.6": failed to pull and unpack image "registry.k8s.io/pause:3.6": failed to resolve reference "registry.k8s.io/pause:3.6": failed to do request: Head "https://registry.k8s.io/v2/pause/manifests/3.6": dial tcp: lookup registry.k8s.io: no such host',
+        error_text="""Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.6": failed \
+to pull image "registry.k8s.io/pause:3.6": failed to pull and unpack image "registry.k8s.io/pause:3.6": failed to resolve reference \
+"registry.k8s.io/pause:3.6": failed to do request: Head "https://registry.k8s.io/v2/pause/manifests/3.6": dial tcp: lookup registry.k8s.io: no such \
+host""",
         example='/etc/containerd/config.toml:4 sandbox_image = "registry.k8s.io/pause:3.9"'),
 }
 

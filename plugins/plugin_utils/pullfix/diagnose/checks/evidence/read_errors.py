@@ -15,7 +15,8 @@ FINDINGS = {
         'warning', 'A file the diagnosis needs could not be read',
         MANUAL, 'hygiene',
         applies_to='every runtime and version',
-        doc="""A file the diagnosis needs could not be read on the node: permission denied, a directory in place of the file, not a regular file, a symlink loop, binary content or not UTF-8. The evidence names the path and the kind.
+        doc="""A file the diagnosis needs could not be read on the node: permission denied, a directory in place of the file, not a regular file, a \
+symlink loop, binary content or not UTF-8. The evidence names the path and the kind.
 """,
         error_text='(whatever the owning service says about the same file)',
         example='/etc/containerd/config.toml: not_utf8 (not valid UTF-8)'),

@@ -22,7 +22,8 @@ parsable, a file someone else wrote with `pullfix_registry_takeover: false`). No
 remediation was written on that host. The report keeps the host's diagnosis and lists this
 finding with the planner's reasons; the host fails at the end of the run.
 """,
-        error_text='Nothing was written: containerd_registry: /etc/containerd/config.toml:3: plugins = 1 is an integer (expected a table of plugin tables); the file is left as it is',
+        error_text="""Nothing was written: containerd_registry: /etc/containerd/config.toml:3: plugins = 1 is an integer (expected a table of plugin \
+tables); the file is left as it is""",
         example="containerd_registry: pullfix_registry_mirrors['docker.io'].endpoints[0]: 'mirror.local:5000' has no scheme (expected http:// or https://)"),
 }
 

@@ -22,7 +22,8 @@ services restarted with the old files; the runtime works as it did before the ru
 at the end of the run, after the report; with `pullfix_max_fail_percentage: 0` the rollout stops
 after its batch.
 """,
-        error_text='containerd.service did not answer CRI Version within 60 s after /etc/containerd/config.toml changed (...). The previous files were restored',
+        error_text="""containerd.service did not answer CRI Version within 60 s after /etc/containerd/config.toml changed (...). The previous files \
+were restored""",
         example='/etc/containerd/config.toml restored from /etc/containerd/config.toml.20261123T011500-4242.pullfix~'),
 }
 

@@ -19,7 +19,8 @@ FINDINGS = {
         CONTAINERD, 'pull',
         applies_to='k3s/RKE2 v1.32.2 and v1.31.6 (fixed in v1.32.3 / v1.31.7)',
         runtimes=('k3s', 'rke2'),
-        doc="""registries.yaml has a `"*"` mirror on k3s v1.32.2+k3s1 / v1.31.6+k3s1 (RKE2 v1.32.2+rke2r1 / v1.31.6+rke2r1), whose containerd 2.0 never falls back to the default endpoint. Fixed in v1.32.3 / v1.31.7.
+        doc="""registries.yaml has a `"*"` mirror on k3s v1.32.2+k3s1 / v1.31.6+k3s1 (RKE2 v1.32.2+rke2r1 / v1.31.6+rke2r1), whose containerd 2.0 \
+never falls back to the default endpoint. Fixed in v1.32.3 / v1.31.7.
 """,
         error_text="""failed to resolve reference "docker.io/rancher/mirrored-pause:3.6": docker.io/rancher/mirrored-pause:3.6: not found
 (core pods stay in ContainerCreating)""",
@@ -30,7 +31,8 @@ k3s version v1.32.2+k3s1"""),
         CONTAINERD, 'pull',
         applies_to='k3s, RKE2',
         runtimes=('k3s', 'rke2'),
-        doc="""A registries.yaml mirror key has a scheme, a path or a trailing slash; keys must equal the image registry `host[:port]` exactly, so the entry never matches.
+        doc="""A registries.yaml mirror key has a scheme, a path or a trailing slash; keys must equal the image registry `host[:port]` exactly, so \
+the entry never matches.
 """,
         error_text='(no error: the mirror is not used)',
         example='/etc/rancher/k3s/registries.yaml:2 https://docker.io/:'),
@@ -70,6 +72,7 @@ def k3s_installed(ev, h, registries):
     """Case: a k3s binary (v1.32.2+k3s1) and its registries.yaml on a node whose kubelet uses containerd."""
     h.with_version(ev, 'k3s', 'k3s version v1.32.2+k3s1 (abc)\ngo version go1.23.6')
     return h.with_file(ev, h.K3S_REG, registries, 'k3s-registries')
+
 
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
 # test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
@@ -213,8 +216,8 @@ def next_step(ctx, models, fid, finding):
     if not paths:
         return None
     if left:
+        names = ', '.join('"%s"' % k for k in left)
         return ('declare %s in pullfix_registry_mirrors (kubenode.pullfix.containerd_registry rewrites the entries of '
-                'declared registries only), or correct %s by hand' % (', '.join('"%s"' % k for k in left),
-                                                                         ', '.join(paths)))
+                'declared registries only), or correct %s by hand' % (names, ', '.join(paths)))
     return ('correct %s by hand: kubenode.pullfix.containerd_registry does not rename mirror keys or rewrite a '
             'registries.yaml it cannot read' % ', '.join(paths))

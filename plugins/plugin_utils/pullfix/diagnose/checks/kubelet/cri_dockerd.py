@@ -16,7 +16,8 @@ FINDINGS = {
         'warning', 'cri-dockerd is present although the runtime is not docker',
         NODE, 'hygiene',
         applies_to='every runtime except docker',
-        doc="""cri-dockerd (socket, `cri-docker.service`/`cri-docker.socket` active or enabled, or process) is present while the runtime is not Docker Engine. It is useless there and makes kubeadm see two CRI endpoints.
+        doc="""cri-dockerd (socket, `cri-docker.service`/`cri-docker.socket` active or enabled, or process) is present while the runtime is not \
+Docker Engine. It is useless there and makes kubeadm see two CRI endpoints.
 """,
         error_text="""get KubeBinary key cri-dockerd by pipeline cache failed
 sync cri-dockerd binaries failed

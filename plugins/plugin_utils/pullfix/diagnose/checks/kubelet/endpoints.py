@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""cri-endpoint-missing, cri-endpoint-refused, cri-endpoint-not-socket, cri-endpoint-permission-denied, cri-endpoint-timeout, cri-endpoint-image-only, cri-endpoint-no-cri-service."""
+"""cri-endpoint-missing, cri-endpoint-refused, cri-endpoint-not-socket, cri-endpoint-permission-denied, cri-endpoint-timeout, \
+cri-endpoint-image-only, cri-endpoint-no-cri-service."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -18,9 +19,12 @@ FINDINGS = {
         SOCKET, 'pull',
         applies_to='every runtime and version',
         causes=('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
-        doc="""Kubelet's runtime (or image) endpoint names a socket path where nothing exists: the runtime is not running, listens elsewhere (k3s/RKE2 `/run/k3s/containerd/containerd.sock`, k0s `/run/k0s/containerd.sock`, CRI-O `/var/run/crio/crio.sock`), or `/var/run` is not `/run`.
+        doc="""Kubelet's runtime (or image) endpoint names a socket path where nothing exists: the runtime is not running, listens elsewhere \
+(k3s/RKE2 `/run/k3s/containerd/containerd.sock`, k0s `/run/k0s/containerd.sock`, CRI-O `/var/run/crio/crio.sock`), or `/var/run` is not `/run`.
 """,
-        error_text='validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: no such file or directory"',
+        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code \
+= Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: no such file or \
+directory\"""",
         example="""/var/lib/kubelet/config.yaml:4 containerRuntimeEndpoint: unix:///var/run/crio/crio.sock
 /var/run/crio/crio.sock: connect=missing"""),
     'cri-endpoint-refused': finding(
@@ -28,9 +32,11 @@ FINDINGS = {
         SOCKET, 'pull',
         applies_to='every runtime and version',
         causes=('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
-        doc="""The socket file exists but nothing accepts connections: the runtime (or the Sealos shim) stopped, crashed, or restarted and left a stale socket; bind-mounted stale inodes give the same result.
+        doc="""The socket file exists but nothing accepts connections: the runtime (or the Sealos shim) stopped, crashed, or restarted and left a \
+stale socket; bind-mounted stale inodes give the same result.
 """,
-        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused"
+        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code \
+= Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused"
 dial unix /var/run/image-cri-shim.sock: connect: connection refused""",
         example="""/var/lib/kubelet/config.yaml:4 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 /run/containerd/containerd.sock: connect=refused type=socket mode=0660 uid=0 gid=0"""),
@@ -38,9 +44,12 @@ dial unix /var/run/image-cri-shim.sock: connect: connection refused""",
         'error', "Kubelet's CRI endpoint path is not a socket",
         SOCKET, 'pull',
         applies_to='every runtime and version',
-        doc="""The endpoint path is a regular file, directory or other non-socket (for example created by a bind mount of a missing path or by `touch`). Connecting fails with "connection refused".
+        doc="""The endpoint path is a regular file, directory or other non-socket (for example created by a bind mount of a missing path or by \
+`touch`). Connecting fails with "connection refused".
 """,
-        error_text='validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused"',
+        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code \
+= Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection \
+refused\"""",
         example='/run/containerd/containerd.sock: connect=not_socket type=dir mode=0755 uid=0 gid=0'),
     'cri-endpoint-permission-denied': finding(
         'error', "Kubelet's CRI endpoint denies the connection (permission denied)",
@@ -48,23 +57,28 @@ dial unix /var/run/image-cri-shim.sock: connect: connection refused""",
         applies_to='every runtime and version',
         doc="""The caller may not connect: the socket's owner/group/mode exclude it, or SELinux denies `connectto`.
 """,
-        error_text='validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: permission denied"',
+        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code \
+= Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: permission denied\"""",
         example='/run/containerd/containerd.sock: connect=permission_denied type=socket mode=0600 uid=0 gid=0'),
     'cri-endpoint-timeout': finding(
         'error', "Kubelet's CRI endpoint accepts connections but does not answer",
         MANUAL, 'pull',
         applies_to='every runtime and version',
-        doc="""The socket accepts the connection but the CRI call does not complete within the probe timeout: the runtime is hung, overloaded or still starting.
+        doc="""The socket accepts the connection but the CRI call does not complete within the probe timeout: the runtime is hung, overloaded or \
+still starting.
 """,
-        error_text='validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code = DeadlineExceeded desc = context deadline exceeded',
+        error_text="""validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock": rpc error: code \
+= DeadlineExceeded desc = context deadline exceeded""",
         example='/run/containerd/containerd.sock: connect=timeout'),
     'cri-endpoint-image-only': finding(
         'error', 'The runtime endpoint is an image-only proxy (unknown service runtime.v1.RuntimeService)',
         SHIM, 'pull',
         applies_to='every runtime and version',
-        doc="""Kubelet's `containerRuntimeEndpoint` points at an image-only proxy (Sealos `image-cri-shim`): it answers `ImageService` but not `RuntimeService`. The proxy belongs in `imageServiceEndpoint`; the runtime endpoint must be the runtime's socket.
+        doc="""Kubelet's `containerRuntimeEndpoint` points at an image-only proxy (Sealos `image-cri-shim`): it answers `ImageService` but not \
+`RuntimeService`. The proxy belongs in `imageServiceEndpoint`; the runtime endpoint must be the runtime's socket.
 """,
-        error_text='validate service connection: CRI v1 runtime API is not implemented for endpoint "unix:///var/run/image-cri-shim.sock": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService',
+        error_text="""validate service connection: CRI v1 runtime API is not implemented for endpoint "unix:///var/run/image-cri-shim.sock": rpc \
+error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService""",
         example="""/var/lib/kubelet/config.yaml:2 containerRuntimeEndpoint: unix:///var/run/image-cri-shim.sock
 RuntimeService/Version: outcome=unimplemented grpc-status=12
 ImageService/ImageFsInfo: outcome=ok"""),
@@ -73,9 +87,13 @@ ImageService/ImageFsInfo: outcome=ok"""),
         CONTAINERD, 'pull',
         applies_to='every runtime and version',
         causes=('containerd-cri-disabled', 'containerd-mirrors-with-config-path'),
-        doc=r"""The runtime answers on its socket but serves neither CRI service: containerd's CRI plugin did not load (disabled with `disabled_plugins`, or its configuration is invalid, e.g. `mirrors` with `config_path`). containerd's log shows `failed to load plugin io.containerd.grpc.v1.cri`.
+        doc="""The runtime answers on its socket but serves neither CRI service: containerd's CRI plugin did not load (disabled with \
+`disabled_plugins`, or its configuration is invalid, e.g. `mirrors` with `config_path`). containerd's log shows `failed to load plugin \
+io.containerd.grpc.v1.cri`.
 """,
-        error_text=r"""[ERROR CRI]: container runtime is not running: output: time="..." level=fatal msg="validate service connection: CRI v1 runtime API is not implemented for endpoint \"unix:///var/run/containerd/containerd.sock\": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService"
+        error_text="""[ERROR CRI]: container runtime is not running: output: time="..." level=fatal msg="validate service connection: CRI v1 runtime \
+API is not implemented for endpoint \\"unix:///var/run/containerd/containerd.sock\\": rpc error: code = Unimplemented desc = unknown service \
+runtime.v1.RuntimeService"
 rpc error: code = Unimplemented desc = unknown service runtime.v1.ImageService""",
         example=r"""RuntimeService/Version: outcome=unimplemented grpc-status=12
 ImageService/ImageFsInfo: outcome=unimplemented grpc-status=12"""),

@@ -20,7 +20,8 @@ FINDINGS = {
 Error text:
 
 ```text
-failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: failed to load Kubelet config file /var/lib/kubelet/config.yaml, error failed to decode: yaml: line 3: did not find expected node content
+failed to load kubelet config file, path: /var/lib/kubelet/config.yaml, error: failed to load Kubelet config file /var/lib/kubelet/config.yaml, error \
+failed to decode: yaml: line 3: did not find expected node content
 ```
 
 (The prefix is verbatim; the parser detail after it depends on the version and the file.)

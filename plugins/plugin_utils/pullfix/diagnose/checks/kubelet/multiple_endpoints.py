@@ -18,9 +18,13 @@ FINDINGS = {
         NODE, 'consumer',
         applies_to='kubeadm nodes with containerd, CRI-O or cri-dockerd (not k3s, RKE2, k0s)',
         causes=('cri-dockerd-without-docker',),
-        doc="""More than one of kubeadm's known CRI sockets exists (`/var/run/containerd/containerd.sock`, `/var/run/crio/crio.sock`, `/var/run/cri-dockerd.sock`), accepts a connection, no kubeadm configuration on the node sets `criSocket`, and kubelet names no runtime endpoint yet (a node being provisioned; otherwise `multiple-cri-endpoints-kubelet-set`). kubeadm refuses to guess (KubeKey incident: cri-dockerd installed next to containerd).
+        doc="""More than one of kubeadm's known CRI sockets exists (`/var/run/containerd/containerd.sock`, `/var/run/crio/crio.sock`, \
+`/var/run/cri-dockerd.sock`), accepts a connection, no kubeadm configuration on the node sets `criSocket`, and kubelet names no runtime endpoint yet \
+(a node being provisioned; otherwise `multiple-cri-endpoints-kubelet-set`). kubeadm refuses to guess (KubeKey incident: cri-dockerd installed next to \
+containerd).
 """,
-        error_text="Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/cri-dockerd.sock",
+        error_text="""Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the \
+kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/cri-dockerd.sock""",
         example="""/run/containerd/containerd.sock (containerd): socket present
 /var/run/cri-dockerd.sock (cri-dockerd): socket present"""),
     'multiple-cri-endpoints-kubelet-set': finding(

@@ -17,11 +17,17 @@ FINDINGS = {
         'error', 'A proxy is set for the runtime and an endpoint on a route is not in NO_PROXY',
         PROXY_ENV, 'pull',
         applies_to="containerd, k3s, RKE2, CRI-O units with HTTP_PROXY or HTTPS_PROXY; judged by Go's httpproxy rules",
-        doc="""The runtime's unit sets a proxy, and an endpoint on the route of a verified or explained image (a mirror, a local registry; not the registry's own upstream, which is what a proxy is for) is not covered by its NO_PROXY under Go's rules: a name covers itself and its subdomains, `.name` and `*.name` only subdomains, an IP or CIDR covers IP hosts only (never a name that resolves to it), a port must match, `*` covers everything, loopback is never proxied. `kubenode.pullfix.proxy_env` writes `/etc/systemd/system/<unit>.d/zz-kubenode-pullfix-no-proxy.conf` with the unit's NO_PROXY plus those hosts and restarts the unit.
+        doc="""The runtime's unit sets a proxy, and an endpoint on the route of a verified or explained image (a mirror, a local registry; not the \
+registry's own upstream, which is what a proxy is for) is not covered by its NO_PROXY under Go's rules: a name covers itself and its subdomains, \
+`.name` and `*.name` only subdomains, an IP or CIDR covers IP hosts only (never a name that resolves to it), a port must match, `*` covers \
+everything, loopback is never proxied. `kubenode.pullfix.proxy_env` writes `/etc/systemd/system/<unit>.d/zz-kubenode-pullfix-no-proxy.conf` with the \
+unit's NO_PROXY plus those hosts and restarts the unit.
 """,
-        example="""/etc/systemd/system/containerd.service.d/http-proxy.conf:5 Environment="HTTP_PROXY=http://127.0.0.1:3128" "HTTPS_PROXY=http://127.0.0.1:3128"
+        example="""/etc/systemd/system/containerd.service.d/http-proxy.conf:5 Environment="HTTP_PROXY=http://127.0.0.1:3128" \
+"HTTPS_PROXY=http://127.0.0.1:3128"
 containerd.service: NO_PROXY not set
-http://192.0.2.10:5005/v2 (/etc/containerd/certs.d/proxied.example/hosts.toml:3 [host."http://192.0.2.10:5005"]) on the route of proxied.example/pullfix/px:1"""),
+http://192.0.2.10:5005/v2 (/etc/containerd/certs.d/proxied.example/hosts.toml:3 [host."http://192.0.2.10:5005"]) on the route of \
+proxied.example/pullfix/px:1"""),
 }
 
 # Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the

@@ -16,7 +16,8 @@ FINDINGS = {
         'warning', 'HTTP(S)_PROXY is set for one runtime unit but not for another that serves kubelet',
         MANUAL, 'pull',
         applies_to='every runtime whose unit the doctor knows',
-        doc="""A proxy is set for another runtime unit or for kubelet.service, but not for the unit that pulls kubelet's images; kubelet itself pulls nothing. Pulls go direct, which fails where only the proxy leads out. Set the proxy (and NO_PROXY for the mirrors) on the runtime's unit.
+        doc="""A proxy is set for another runtime unit or for kubelet.service, but not for the unit that pulls kubelet's images; kubelet itself pulls \
+nothing. Pulls go direct, which fails where only the proxy leads out. Set the proxy (and NO_PROXY for the mirrors) on the runtime's unit.
 """,
         example="""/etc/systemd/system/kubelet.service.d/http-proxy.conf:2 Environment="HTTP_PROXY=http://127.0.0.1:3128" ...
 containerd.service: no HTTP(S)_PROXY"""),

@@ -15,7 +15,8 @@ FINDINGS = {
         'warning', 'registries.conf uses the deprecated v1 format',
         REGISTRIES, 'hygiene',
         applies_to='containers-image (podman 4.x verified): the main registries.conf only',
-        doc="""The main `/etc/containers/registries.conf` uses the deprecated v1 format (`[registries.search] registries = [...]`). containers-image still accepts it there (verified with podman 4.3); a v1 drop-in is an error (`registries-conf-v1-dropin`).
+        doc="""The main `/etc/containers/registries.conf` uses the deprecated v1 format (`[registries.search] registries = [...]`). containers-image \
+still accepts it there (verified with podman 4.3); a v1 drop-in is an error (`registries-conf-v1-dropin`).
 """,
         error_text='(deprecated; mixing with v2 fails)',
         example='/etc/containers/registries.conf:1 [registries.search]'),
@@ -28,7 +29,8 @@ FINDINGS = {
 configuration fail, so every pull of podman, skopeo, buildah and CRI-O fails, fully qualified names
 included. Verified with podman 4.3.
 """,
-        error_text='Error: loading registries configuration "/etc/containers/registries.conf": loading drop-in registries configuration "/etc/containers/registries.conf.d/50-v1.conf": registry must be in v2 format but is in v1',
+        error_text="""Error: loading registries configuration "/etc/containers/registries.conf": loading drop-in registries configuration \
+"/etc/containers/registries.conf.d/50-v1.conf": registry must be in v2 format but is in v1""",
         example='/etc/containers/registries.conf.d/50-v1.conf:1 [registries.search]'),
     'registries-conf-mixed-versions': finding(
         'error', 'registries.conf mixes v1 and v2 formats',

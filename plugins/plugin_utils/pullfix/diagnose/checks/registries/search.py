@@ -18,7 +18,8 @@ FINDINGS = {
         'info', 'Effective unqualified-search-registries',
         REGISTRIES, 'hygiene',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
-        doc="""Information: the effective `unqualified-search-registries` after merging `/etc/containers/registries.conf` and `registries.conf.d/*.conf` in lexical order (a later file replaces the list, `[]` too; an absent key keeps the earlier value), and which file set it.
+        doc="""Information: the effective `unqualified-search-registries` after merging `/etc/containers/registries.conf` and \
+`registries.conf.d/*.conf` in lexical order (a later file replaces the list, `[]` too; an absent key keeps the earlier value), and which file set it.
 """,
         error_text='(informational)',
         example='/etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]'),
@@ -26,9 +27,11 @@ FINDINGS = {
         'warning', 'unqualified-search-registries of a file is replaced by a later file',
         REGISTRIES, 'hygiene',
         applies_to='CRI-O, podman, skopeo, buildah (containers-image)',
-        doc="""A file's `unqualified-search-registries` is replaced by a later file. Typical: `99-mine.conf` loses to CRI-O's packaged `crio.conf` because digits sort before letters. (A packaged `crio.conf` being overridden is not reported.)
+        doc="""A file's `unqualified-search-registries` is replaced by a later file. Typical: `99-mine.conf` loses to CRI-O's packaged `crio.conf` \
+because digits sort before letters. (A packaged `crio.conf` being overridden is not reported.)
 """,
-        error_text='Error: initializing source docker://quay.io/org/app:latest: reading manifest latest in quay.io/org/app: unauthorized: access to the requested resource is not authorized',
+        error_text="""Error: initializing source docker://quay.io/org/app:latest: reading manifest latest in quay.io/org/app: unauthorized: access to \
+the requested resource is not authorized""",
         example="""/etc/containers/registries.conf.d/99-mine.conf:1 unqualified-search-registries = ["docker.io"]
 /etc/containers/registries.conf.d/crio.conf:1 unqualified-search-registries = ["docker.io", "quay.io"]"""),
     'search-registries-mismatch': finding(

@@ -17,8 +17,12 @@ FINDINGS = {
     'short-name-ambiguous-enforcing': finding(
         'error', 'Short names are ambiguous (several search registries) and short-name mode is enforcing',
         REGISTRIES, 'pull',
-        applies_to='CRI-O 1.34 and later (its own `short_name_mode`, default enforcing), and nodes without a CRI runtime where podman reads registries.conf; never containerd, k3s, RKE2, docker, or CRI-O 1.33 and older',
-        doc="""More than one search registry and short-name mode `enforcing`: an unqualified image name is ambiguous and the pull fails. For CRI-O the mode comes from CRI-O itself, not from registries.conf: 1.33 and older resolve with short-name mode disabled (never reported), 1.34+ read `[crio.image] short_name_mode` (default enforcing). containerd, k3s, RKE2 and docker never read registries.conf (never reported). Only on a node without a CRI runtime (podman) does registries.conf's `short-name-mode` decide.
+        applies_to="""CRI-O 1.34 and later (its own `short_name_mode`, default enforcing), and nodes without a CRI runtime where podman reads \
+registries.conf; never containerd, k3s, RKE2, docker, or CRI-O 1.33 and older""",
+        doc="""More than one search registry and short-name mode `enforcing`: an unqualified image name is ambiguous and the pull fails. For CRI-O \
+the mode comes from CRI-O itself, not from registries.conf: 1.33 and older resolve with short-name mode disabled (never reported), 1.34+ read \
+`[crio.image] short_name_mode` (default enforcing). containerd, k3s, RKE2 and docker never read registries.conf (never reported). Only on a node \
+without a CRI runtime (podman) does registries.conf's `short-name-mode` decide.
 """,
         error_text='short-name resolution enforced but cannot prompt without a TTY',
         example="""CRI-O 1.34.1: [crio.image] short_name_mode not set (default enforcing)

@@ -16,7 +16,8 @@ TITLE = "Explain: the registry's own answer and proxies in the way"
 RANK = 100
 # build and of_runtime live with the other models; callers of this area find them here too.
 __all__ = ['build', 'carry_unverified', 'classify', 'failed_endpoint', 'images', 'of_runtime', 'PULL_CLASSES', 'PULL_IDS']
-INTRO = """A failed verification pull becomes one finding per class of the registry's answer, naming the endpoint that failed and the next step; see [explain.md](explain.md).
+INTRO = """A failed verification pull becomes one finding per class of the registry's answer, naming the endpoint that failed and the next step; see \
+[explain.md](explain.md).
 """
 
 

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown, pull-rate-limited, pull-connection-refused, pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed."""
+"""pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown, pull-rate-limited, pull-connection-refused, \
+pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -16,53 +17,73 @@ FINDINGS = {
         'error', "A pull failed: the endpoint's certificate is signed by an unknown authority",
         MANUAL, 'pull',
         applies_to='containerd 1.6, 1.7, 2.x (the CRI PullImage error), any registry or mirror served over TLS',
-        doc="""A verification pull failed because the endpoint named in the error presented a certificate chain the runtime does not trust (a private CA, a self-signed certificate). The finding names the endpoint and, when it is on the route, the file and line that put it there. Next step: give that endpoint its CA with `ca = "/etc/containerd/certs.d/<dir>/ca.crt"` in its `[host]` table (`pullfix_registry_mirrors.<registry>.ca`); never `skip_verify` unless you mean it.
+        doc="""A verification pull failed because the endpoint named in the error presented a certificate chain the runtime does not trust (a private \
+CA, a self-signed certificate). The finding names the endpoint and, when it is on the route, the file and line that put it there. Next step: give \
+that endpoint its CA with `ca = "/etc/containerd/certs.d/<dir>/ca.crt"` in its `[host]` table (`pullfix_registry_mirrors.<registry>.ca`); never \
+`skip_verify` unless you mean it.
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference "127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to verify certificate: x509: certificate signed by unknown authority',
-        example="""127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: tls: failed to verify certificate: x509: certificate signed by unknown authority
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to verify \
+certificate: x509: certificate signed by unknown authority""",
+        example="""127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: tls: failed to verify certificate: x509: certificate signed \
+by unknown authority
 failed endpoint: https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1"""),
     'pull-http-to-https': finding(
         'error', 'A pull failed: the endpoint gave an HTTP response to an HTTPS client',
         MANUAL, 'pull',
         applies_to='containerd 1.6, 1.7, 2.x; a hosts.toml URL without scheme, or with https://, for a plain-HTTP registry',
-        doc="""The runtime spoke TLS to an endpoint that answers plain HTTP. A URL without scheme means https in hosts.toml and registries.yaml. Next step: write the endpoint with `http://` (`pullfix_registry_mirrors.<registry>.endpoints: [http://host:port]`).
+        doc="""The runtime spoke TLS to an endpoint that answers plain HTTP. A URL without scheme means https in hosts.toml and registries.yaml. Next \
+step: write the endpoint with `http://` (`pullfix_registry_mirrors.<registry>.endpoints: [http://host:port]`).
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference "127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": http: server gave HTTP response to HTTPS client',
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": http: server gave HTTP \
+response to HTTPS client""",
         example="""plain.example/pullfix/x:1: ... Head "https://127.0.0.1:5002/v2/pullfix/x/manifests/1": http: server gave HTTP response to HTTPS client
 failed endpoint: https://127.0.0.1:5002/v2/pullfix/x/manifests/1"""),
     'pull-unauthorized': finding(
         'error', 'A pull failed: the endpoint answered unauthorized or denied',
         MANUAL, 'pull',
         applies_to='every runtime; registries with authentication (htpasswd, token), Docker Hub private or mistyped repositories',
-        doc="""The endpoint answered 401/403 ("pull access denied", "unauthorized", "denied"). Docker Hub answers so for a repository that does not exist, too. Next step: check the repository name, then give credentials: an imagePullSecret, or an Authorization header for the mirror (`pullfix_registry_mirrors.<registry>.headers`, written into a 0600 hosts.toml).
+        doc="""The endpoint answered 401/403 ("pull access denied", "unauthorized", "denied"). Docker Hub answers so for a repository that does not \
+exist, too. Next step: check the repository name, then give credentials: an imagePullSecret, or an Authorization header for the mirror \
+(`pullfix_registry_mirrors.<registry>.headers`, written into a 0600 hosts.toml).
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference "127.0.0.1:5443/pullfix/busybox:1": pulling from host 127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized',
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": pulling from host 127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized""",
         example="""auth.example/pullfix/x:1: ... pulling from host 127.0.0.1:5444 failed with status code [manifests 1]: 401 Unauthorized
 failed endpoint: 127.0.0.1:5444"""),
     'pull-manifest-unknown': finding(
         'error', 'A pull failed: no endpoint on the route has the manifest (tag or digest)',
         MANUAL, 'pull',
         applies_to='every runtime; containerd reports "<image>: not found" after every endpoint on the route answered 404',
-        doc="""No endpoint on the route has the tag or digest: containerd tried each one in order and every one answered 404. The evidence lists the route that was tried. Next step: correct the tag, push it to the mirror, or keep the fallback to the upstream (`fallback: true`).
+        doc="""No endpoint on the route has the tag or digest: containerd tried each one in order and every one answered 404. The evidence lists the \
+route that was tried. Next step: correct the tag, push it to the mirror, or keep the fallback to the upstream (`fallback: true`).
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference "127.0.0.1:5443/pullfix/busybox:1": 127.0.0.1:5443/pullfix/busybox:1: not found',
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": 127.0.0.1:5443/pullfix/busybox:1: not found""",
         example="""docker.io/library/hit:nope: ... docker.io/library/hit:nope: not found
 route: http://127.0.0.1:5000/v2 -> http://127.0.0.1:5002/v2 -> http://127.0.0.1:5001/v2"""),
     'pull-rate-limited': finding(
         'error', 'A pull failed: the endpoint answered 429 Too Many Requests',
         MANUAL, 'pull',
         applies_to='every runtime; Docker Hub anonymous and free-tier limits, any registry that throttles',
-        doc="""The endpoint answered 429 Too Many Requests. Next step: put a mirror in front of the registry (`pullfix_registry_mirrors.<registry>.endpoints`) or authenticate.
+        doc="""The endpoint answered 429 Too Many Requests. Next step: put a mirror in front of the registry \
+(`pullfix_registry_mirrors.<registry>.endpoints`) or authenticate.
 """,
-        error_text='failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:0123: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.',
+        error_text="""failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: failed open: unexpected status \
+code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:0123: 429 Too Many Requests - Server message: toomanyrequests: You have reached \
+your pull rate limit.""",
         example='docker.io/library/nginx:1.27: ... 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.'),
     'pull-connection-refused': finding(
         'error', 'A pull failed: the endpoint refused the connection',
         MANUAL, 'pull',
         applies_to='every runtime; an endpoint whose port has nothing listening',
-        doc="""Nothing listens at the endpoint named (wrong port, registry stopped). Next step: start the registry there, correct the port, or take the endpoint off the route.
+        doc="""Nothing listens at the endpoint named (wrong port, registry stopped). Next step: start the registry there, correct the port, or take \
+the endpoint off the route.
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference "127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": dial tcp 127.0.0.1:5443: connect: connection refused',
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": dial tcp 127.0.0.1:5443: \
+connect: connection refused""",
         example="""closed.example/pullfix/x:1: ... dial tcp 127.0.0.1:5999: connect: connection refused
 failed endpoint: http://127.0.0.1:5999/v2/pullfix/x/manifests/1"""),
     'pull-no-such-host': finding(
@@ -71,33 +92,44 @@ failed endpoint: http://127.0.0.1:5999/v2/pullfix/x/manifests/1"""),
         applies_to='every runtime; a registry or mirror name the node cannot resolve',
         doc="""The host name of the endpoint does not resolve on the node. Next step: fix the name or the node's DNS, or use a mirror the node can resolve.
 """,
-        error_text='failed to pull and unpack image "registry.invalid/x:1": failed to resolve reference "registry.invalid/x:1": failed to do request: Head "https://registry.invalid/v2/x/manifests/1": dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host',
+        error_text="""failed to pull and unpack image "registry.invalid/x:1": failed to resolve reference "registry.invalid/x:1": failed to do \
+request: Head "https://registry.invalid/v2/x/manifests/1": dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host""",
         example='registry.invalid/x:1: ... dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host'),
     'pull-timeout': finding(
         'error', 'A pull failed: the endpoint did not answer in time (i/o timeout)',
         MANUAL, 'pull',
         applies_to='every runtime; a firewall, a route or a proxy that swallows packets',
-        doc="""The endpoint did not answer in time (i/o timeout, TLS handshake timeout). Next step: open the path from the node, or add a mirror the node can reach; `dial_timeout` in hosts.toml (2.0.7+) shortens the wait before the next endpoint.
+        doc="""The endpoint did not answer in time (i/o timeout, TLS handshake timeout). Next step: open the path from the node, or add a mirror the \
+node can reach; `dial_timeout` in hosts.toml (2.0.7+) shortens the wait before the next endpoint.
 """,
-        error_text='failed to pull and unpack image "10.0.0.1/x:1": failed to resolve reference "10.0.0.1/x:1": failed to do request: Head "https://10.0.0.1/v2/x/manifests/1": dial tcp 10.0.0.1:443: i/o timeout',
+        error_text="""failed to pull and unpack image "10.0.0.1/x:1": failed to resolve reference "10.0.0.1/x:1": failed to do request: Head \
+"https://10.0.0.1/v2/x/manifests/1": dial tcp 10.0.0.1:443: i/o timeout""",
         example='10.0.0.1/x:1: ... dial tcp 10.0.0.1:443: i/o timeout'),
     'pull-proxy-connect': finding(
         'error', 'A pull failed: the runtime could not connect through its HTTP(S) proxy',
         PROXY_ENV, 'pull',
         applies_to='every Go runtime (containerd, k3s, RKE2, CRI-O) with HTTP_PROXY/HTTPS_PROXY in its unit',
         causes=('proxy-no-proxy-missing',),
-        doc="""The runtime sent the request to its proxy (from `Environment=`/`EnvironmentFile=` of its unit) and could not connect through it. Usually the endpoint should not go through the proxy at all: a mirror or local registry missing from NO_PROXY (then `proxy-no-proxy-missing` is the cause, and `kubenode.pullfix.proxy_env` fixes it). Go never proxies loopback, so only non-loopback endpoints show this.
+        doc="""The runtime sent the request to its proxy (from `Environment=`/`EnvironmentFile=` of its unit) and could not connect through it. \
+Usually the endpoint should not go through the proxy at all: a mirror or local registry missing from NO_PROXY (then `proxy-no-proxy-missing` is the \
+cause, and `kubenode.pullfix.proxy_env` fixes it). Go never proxies loopback, so only non-loopback endpoints show this.
 """,
-        error_text='failed to pull and unpack image "docker.io/library/busybox:1": failed to resolve reference "docker.io/library/busybox:1": failed to do request: Head "http://192.0.2.10:5000/v2/library/busybox/manifests/1?ns=docker.io": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: connection refused',
-        example='proxied.example/pullfix/px:1: ... Head "http://192.0.2.10:5005/v2/pullfix/px/manifests/1?ns=proxied.example": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: connection refused'),
+        error_text="""failed to pull and unpack image "docker.io/library/busybox:1": failed to resolve reference "docker.io/library/busybox:1": \
+failed to do request: Head "http://192.0.2.10:5000/v2/library/busybox/manifests/1?ns=docker.io": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: \
+connection refused""",
+        example="""proxied.example/pullfix/px:1: ... Head "http://192.0.2.10:5005/v2/pullfix/px/manifests/1?ns=proxied.example": proxyconnect tcp: \
+dial tcp 127.0.0.1:3128: connect: connection refused"""),
     'pull-failed': finding(
         'error', 'A pull failed for a reason the doctor does not classify',
         MANUAL, 'pull',
         applies_to='every runtime',
-        doc="""A verification pull failed with an answer none of the classes above matches (an unpack or snapshotter error, for example). The full message is the evidence.
+        doc="""A verification pull failed with an answer none of the classes above matches (an unpack or snapshotter error, for example). The full \
+message is the evidence.
 """,
-        error_text='failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to extract layer sha256:00: mount callback failed: read-only file system',
-        example='127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: failed to extract layer sha256:00: mount callback failed: read-only file system'),
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to extract layer sha256:00: mount callback failed: \
+read-only file system""",
+        example="""127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: failed to extract layer sha256:00: mount callback failed: \
+read-only file system"""),
 }
 
 _IMG = '127.0.0.1:5443/pullfix/busybox:1'

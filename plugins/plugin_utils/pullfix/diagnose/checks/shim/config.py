@@ -21,7 +21,8 @@ FINDINGS = {
         causes=('containerd-config-rejected', 'containerd-import-missing', 'containerd-config-unparsable'),
         doc="""The shim configuration's `cri` names a runtime socket that does not exist; every call through the shim fails.
 """,
-        error_text='rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /var/run/containerd.sock: connect: no such file or directory"',
+        error_text="""rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix \
+/var/run/containerd.sock: connect: no such file or directory\"""",
         example="""/etc/image-cri-shim.yaml:2 cri: /var/run/containerd.sock
 /var/run/containerd.sock: missing"""),
     'shim-config-unparsable': finding(

@@ -18,9 +18,11 @@ FINDINGS = {
         'error', 'kubeadm imageRepository is not the local registry',
         SHIM, 'pull',
         applies_to='kubeadm nodes with a local registry',
-        doc="""kubeadm's ClusterConfiguration `imageRepository` is not the local registry (`pullfix_local_registry`, or the host of the shim's `address`); kubeadm pulls from registry.k8s.io on an offline node.
+        doc="""kubeadm's ClusterConfiguration `imageRepository` is not the local registry (`pullfix_local_registry`, or the host of the shim's \
+`address`); kubeadm pulls from registry.k8s.io on an offline node.
 """,
-        error_text='[ERROR ImagePull]: failed to pull image registry.k8s.io/kube-apiserver:v1.27.7: output: ... dial tcp: lookup registry.k8s.io: no such host',
+        error_text="""[ERROR ImagePull]: failed to pull image registry.k8s.io/kube-apiserver:v1.27.7: output: ... dial tcp: lookup registry.k8s.io: \
+no such host""",
         example="""/etc/kubernetes/kubeadm.yaml:6 imageRepository: registry.k8s.io
 local registry sealos.hub:5000 (/etc/image-cri-shim.yaml:3 address: http://sealos.hub:5000)"""),
     'kubeadm-config-unparsable': finding(

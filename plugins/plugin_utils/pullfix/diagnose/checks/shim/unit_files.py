@@ -49,8 +49,8 @@ CASES = {
                                         '# c\n[Unit]\nDescription=x\n[Service]\nExecStart=/bin/a \\\n  -f x\n', 'unit-file')))),
     'shim-config-missing': (
         case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'), ev['files'].update({h.SHIM_CFG: {
-               'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
-               'error': {'kind': 'missing', 'message': 'No such file or directory'}, 'why': ['shim-config']}}))),
+            'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+            'error': {'kind': 'missing', 'message': 'No such file or directory'}, 'why': ['shim-config']}}))),
         case(lambda ev, h: (h.with_unit(ev, 'image-cri-shim.service'), h.shim(ev)))),
 }
 

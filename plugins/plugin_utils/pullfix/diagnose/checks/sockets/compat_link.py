@@ -15,7 +15,8 @@ FINDINGS = {
     'socket-compat-link-missing': finding(
         'warning', "The conventional containerd socket path does not lead to the runtime's socket",
         SOCKET, 'consumer',
-        applies_to='runtimes that listen elsewhere than `/run/containerd/containerd.sock` (k3s, RKE2, k0s, a custom `[grpc] address`), with `pullfix_socket_compat_link: true`',
+        applies_to="""runtimes that listen elsewhere than `/run/containerd/containerd.sock` (k3s, RKE2, k0s, a custom `[grpc] address`), with \
+`pullfix_socket_compat_link: true`""",
         doc="""`pullfix_socket_compat_link` asks for a link at `/run/containerd/containerd.sock` to the runtime's real
 socket, and there is none (or it is not a link to that socket). Tools and pods that use the conventional
 path fail.

@@ -17,7 +17,8 @@ FINDINGS = {
         'warning', 'A runtime socket is not group-accessible to pullfix_socket_group',
         SOCKET, 'consumer',
         applies_to='every runtime and version',
-        doc="""`pullfix_socket_group` is set and the runtime socket is owned by another group, or the group lacks read/write. (Group names are compared only when the evidence carries them; numeric ids always.)
+        doc="""`pullfix_socket_group` is set and the runtime socket is owned by another group, or the group lacks read/write. (Group names are \
+compared only when the evidence carries them; numeric ids always.)
 """,
         error_text='dial unix /run/containerd/containerd.sock: connect: permission denied',
         example='/run/containerd/containerd.sock: mode=0600 uid=0 gid=0'),

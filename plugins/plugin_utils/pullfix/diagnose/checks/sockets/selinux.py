@@ -16,9 +16,11 @@ FINDINGS = {
         'warning', 'A runtime socket has the wrong SELinux label (expected container_var_run_t)',
         SOCKET, 'consumer',
         applies_to='SELinux hosts',
-        doc="""SELinux is enabled and a runtime socket's label type is not `container_var_run_t`: confined consumers (`container_t` pods such as Spegel) are denied `connectto`.
+        doc="""SELinux is enabled and a runtime socket's label type is not `container_var_run_t`: confined consumers (`container_t` pods such as \
+Spegel) are denied `connectto`.
 """,
-        error_text="""avc:  denied  { connectto } for  comm="spegel" path="/run/containerd/containerd.sock" scontext=system_u:system_r:container_t:s0 tcontext=system_u:system_r:container_runtime_t:s0 tclass=unix_stream_socket
+        error_text="""avc:  denied  { connectto } for  comm="spegel" path="/run/containerd/containerd.sock" scontext=system_u:system_r:container_t:s0 \
+tcontext=system_u:system_r:container_runtime_t:s0 tclass=unix_stream_socket
 dial unix /run/containerd/containerd.sock: connect: permission denied""",
         example='/run/containerd/containerd.sock: system_u:object_r:var_run_t:s0'),
 }

@@ -15,7 +15,8 @@ FINDINGS = {
         'warning', '/var/run is not a symlink to /run and a socket exists under only one of them',
         SOCKET, 'consumer',
         applies_to='every runtime and version',
-        doc="""`/var/run` is not a symlink to `/run`, and a socket exists under one of the two paths but not the other: consumers configured with the other path fail.
+        doc="""`/var/run` is not a symlink to `/run`, and a socket exists under one of the two paths but not the other: consumers configured with the \
+other path fail.
 """,
         error_text='dial unix /var/run/containerd/containerd.sock: connect: no such file or directory',
         example="""/var/run: type=dir target=None

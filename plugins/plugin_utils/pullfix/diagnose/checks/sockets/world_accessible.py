@@ -16,7 +16,8 @@ FINDINGS = {
         'error', 'A runtime socket is writable by everyone',
         SOCKET, 'security',
         applies_to='every runtime and version',
-        doc="""A runtime socket has the "other" write bit (e.g. mode 0666): every local user controls the runtime, i.e. is root on the node. Access must go through a group.
+        doc="""A runtime socket has the "other" write bit (e.g. mode 0666): every local user controls the runtime, i.e. is root on the node. Access \
+must go through a group.
 """,
         error_text='(no error: a security problem)',
         example='/run/containerd/containerd.sock: mode=0666 uid=0 gid=0'),
