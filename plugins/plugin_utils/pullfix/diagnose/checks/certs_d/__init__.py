@@ -8,6 +8,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import posixpath
+
+from ....facts.k3s import is_generated as is_generated_path
+from ...models.containerd import certs_roots
+
 TITLE = 'containerd certs.d and hosts.toml'
 RANK = 30
 
@@ -31,3 +36,22 @@ def never_matches(name):
 def load_hosts_toml(ctx, path):
     """Parsed (data, index) of a hosts.toml, or None (absent, or unparsable: hosts-toml-unparsable)."""
     return ctx.load(path, 'toml', 'hosts-toml-unparsable', 'The hosts.toml') if ctx.ev.file(path) else None
+
+
+def host_dirs(ctx):
+    """(root, names) of every certs.d root the evidence lists; names: its host directory entries."""
+    for root in certs_roots(ctx):
+        entries = ctx.ev.dir_entries(root)
+        if entries is not None:
+            yield root, set(e.get('name') for e in entries if e.get('type') in ('dir', 'symlink'))
+
+
+def host_dir_entries(ctx, root, names):
+    """(name, directory, hosts.toml path, (data, index) or None) of each host directory of ``root`` in name
+    order; the hosts.toml is read where containerd reads it (not in k3s's generated certs.d, not under a
+    name no lookup matches)."""
+    generated = is_generated_path(root + '/')
+    for name in sorted(names):
+        sub = posixpath.join(root, name)
+        path = posixpath.join(sub, 'hosts.toml')
+        yield name, sub, path, None if generated or never_matches(name) else load_hosts_toml(ctx, path)

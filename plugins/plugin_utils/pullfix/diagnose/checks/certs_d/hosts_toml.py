@@ -13,10 +13,9 @@ import posixpath
 import re
 
 from ....facts import containerd as facts
-from ....facts.k3s import is_generated as is_generated_path
 from ...catalogue import CONTAINERD, case, finding
-from ...models.containerd import assumed_version, certs_roots
-from . import load_hosts_toml, never_matches, server_and_host_urls
+from ...models.containerd import assumed_version
+from . import host_dir_entries, host_dirs, server_and_host_urls
 
 FINDINGS = {
     'hosts-toml-unparsable': finding(
@@ -315,18 +314,9 @@ def _check_hosts_toml(ctx, path, data, index, registry, mirrors, hostdir):
 
 def check(ctx, models):
     """Every hosts.toml of a certs.d host directory containerd may read (k3s's generated ones aside)."""
-    ev = ctx.ev
     mirrors = ctx.settings.get('registry_mirrors') or {}
-    for root in certs_roots(ctx):
-        entries = ev.dir_entries(root)
-        if entries is None or is_generated_path(root + '/'):
-            continue
-        for name in sorted(set(e.get('name') for e in entries if e.get('type') in ('dir', 'symlink'))):
-            if never_matches(name):
-                continue
-            sub = posixpath.join(root, name)
-            hosts_path = posixpath.join(sub, 'hosts.toml')
-            loaded = load_hosts_toml(ctx, hosts_path)
+    for root, names in host_dirs(ctx):
+        for name, sub, hosts_path, loaded in host_dir_entries(ctx, root, names):
             if loaded:
                 _check_hosts_toml(ctx, hosts_path, loaded[0], loaded[1], facts.dir_registry(name), mirrors, sub)
 

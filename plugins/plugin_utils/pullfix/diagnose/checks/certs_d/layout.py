@@ -12,10 +12,9 @@ import posixpath
 
 from ....evidence import image_registry, url_host
 from ....facts import containerd as facts
-from ....facts.k3s import is_generated as is_generated_path
 from ...catalogue import CONTAINERD, MANUAL, case, finding
 from ...models.containerd import certs_roots, containerd_in_use, cversion
-from . import load_hosts_toml, never_matches, server_and_host_urls
+from . import host_dir_entries, host_dirs, never_matches, server_and_host_urls
 
 FINDINGS = {
     'certs-d-dir-never-matches': finding(
@@ -182,14 +181,8 @@ def check_certs_d(ctx, roots=None):
         if roots is None or root in roots or not containerd_in_use(ctx):
             _check_symlink_loops(ctx, root, ev.dir_entries(root))
             _check_entry_types(ctx, root, ev.dir_entries(root))
-        entries = ev.dir_entries(root)
-        if entries is None:
-            continue
-        names = set(e.get('name') for e in entries if e.get('type') in ('dir', 'symlink'))
-        generated = is_generated_path(root + '/')
-        for name in sorted(names):
-            sub = posixpath.join(root, name)
-            hosts_path = posixpath.join(sub, 'hosts.toml')
+    for root, names in host_dirs(ctx):
+        for name, sub, hosts_path, loaded in host_dir_entries(ctx, root, names):
             if name == '_default' and upstream and cv and not facts.supports_default_dir(cv):
                 ctx.findings.add('certs-d-default-unsupported', ['%s: directory' % sub], (
                     'containerd %d.%d.%d does not know the _default directory (added in 1.6.17/1.7.0): '
@@ -200,9 +193,6 @@ def check_certs_d(ctx, roots=None):
                     '<host>_<port>_, <host>:<port> and _default only (e.g. "mkdir -p certs.d/https://host" '
                     'creates "https:").' % name))
                 continue
-            if generated:
-                continue
-            loaded = load_hosts_toml(ctx, hosts_path)
             if not loaded:
                 continue
             data, index = loaded
