@@ -106,3 +106,8 @@ def test_a_runtime_bound_error_has_a_warning_twin_for_nodes_that_run_another_run
         assert runtimes == ('k3s', 'rke2')
         assert findings.CATALOGUE[fid]['severity'] == 'error'
         assert findings.CATALOGUE[twin]['severity'] == 'warning' and findings.CATALOGUE[twin]['remediation'] == 'manual'
+
+
+def test_only_the_evidence_read_check_runs_after_the_others():
+    last = [mod.__name__.rsplit('.', 2)[-2:] for mod in catalogue.modules() if getattr(mod, 'RUNS_LAST', False)]
+    assert last == [['evidence', 'read_errors']]

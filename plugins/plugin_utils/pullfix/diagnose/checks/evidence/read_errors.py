@@ -64,5 +64,10 @@ def check_read_errors(ctx):
             'the service that owns them may not be able to read them either.'))
 
 
+# It judges what the other checks read (ctx.reported_paths: unreadable files a finding of their own
+# explains already), so it runs after them.
+RUNS_LAST = True
+
+
 def check(ctx, models):
     check_read_errors(ctx)
