@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""hosts-toml-unparsable, hosts-toml-no-host-table, hosts-toml-unknown-key, hosts-toml-url-invalid, hosts-toml-no-scheme, hosts-toml-trailing-slash, \
-hosts-toml-path-without-override, hosts-toml-relative-ca, hosts-toml-skip-verify."""
+"""Finding module of hosts-toml-unparsable, hosts-toml-no-host-table, hosts-toml-unknown-key, hosts-toml-url-
+invalid, hosts-toml-no-scheme, hosts-toml-trailing-slash, hosts-toml-path-without-override, hosts-toml-
+relative-ca, hosts-toml-skip-verify: catalogue entries and user text, the check and the cases (see
+diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""certs-d-dir-never-matches, certs-d-symlink-loop, certs-d-entry-not-directory, certs-d-entry-dangling, certs-d-default-unsupported."""
+"""Finding module of certs-d-dir-never-matches, certs-d-symlink-loop, certs-d-entry-not-directory, certs-d-entry-
+dangling, certs-d-default-unsupported: catalogue entries and user text, the check and the cases (see
+diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

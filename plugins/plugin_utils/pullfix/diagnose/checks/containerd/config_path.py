@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""containerd-config-path-unset, containerd-config-path-missing, containerd-config-path-relative, containerd-config-path-not-directory, \
-containerd-config-path-list."""
+"""Finding module of containerd-config-path-unset, containerd-config-path-missing, containerd-config-path-
+relative, containerd-config-path-not-directory, containerd-config-path-list: catalogue entries and user text,
+the check and the cases (see diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""cri-endpoint-missing, cri-endpoint-refused, cri-endpoint-not-socket, cri-endpoint-permission-denied, cri-endpoint-timeout, \
-cri-endpoint-image-only, cri-endpoint-no-cri-service."""
+"""Finding module of cri-endpoint-missing, cri-endpoint-refused, cri-endpoint-not-socket, cri-endpoint-
+permission-denied, cri-endpoint-timeout, cri-endpoint-image-only, cri-endpoint-no-cri-service: catalogue
+entries and user text, the check and the cases (see diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

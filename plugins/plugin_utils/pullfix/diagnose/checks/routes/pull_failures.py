@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown, pull-rate-limited, pull-connection-refused, \
-pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed."""
+"""Finding module of pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown,
+pull-rate-limited, pull-connection-refused, pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed:
+catalogue entries and user text, the check and the cases (see diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

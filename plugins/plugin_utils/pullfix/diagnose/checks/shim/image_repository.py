@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""kubeadm-image-repository-not-local, kubeadm-config-unparsable."""
+"""Finding module of kubeadm-image-repository-not-local, kubeadm-config-unparsable: catalogue entries and user
+text, the check and the cases (see diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
