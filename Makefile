@@ -88,6 +88,10 @@ generate-check: venv ## Fail when a file generated from the settings schema is s
 unit: venv ## Unit tests (pytest): diagnosis, planning, CRI client, evidence
 	$(BIN)/pytest tests/unit
 
+.PHONY: docs
+docs: venv ## Generated docs: docs/findings.md from the finding modules (plugins/plugin_utils/pullfix/diagnose/checks/)
+	$(BIN)/python -c 'from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import docs; docs.main("docs/findings.md")'
+
 .PHONY: molecule
 molecule: venv ## One Molecule scenario: make molecule SCENARIO=harness
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images

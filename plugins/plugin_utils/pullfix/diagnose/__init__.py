@@ -3,16 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""``diagnose(evidence, settings) -> {"runtime": {...}, "findings": [...]}`` (pure)."""
+"""``diagnose(evidence, settings) -> {"runtime": {...}, "findings": [...]}`` (pure).
+
+The models of the host are computed first (model.py); then every finding module under
+checks/<area>/ (found by catalogue.modules(), no list here) reads them and reports its ids."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from . import runtime
-from .checks import (consumers as checks_consumers, containerd as checks_containerd, evidence as checks_evidence,
-                     k3s as checks_k3s, kubelet as checks_kubelet, registries as checks_registries,
-                     shim as checks_shim, sockets as checks_sockets, templates as checks_templates)
-from .checks import proxy as checks_proxy, routes as checks_routes
+from . import catalogue, model
 from .context import Context
 from ..findings import counts, sort_key
 
@@ -26,48 +25,45 @@ def diagnose(evidence, settings=None, verify=None):
     ``verify``: node_evidence's verification pulls through kubelet's image endpoint; a failed
     pull becomes a finding of its class. The result carries the route of every image."""
     ctx = Context(evidence, settings)
-    runtime.detect(ctx)
-
-    checks_kubelet.check_endpoints(ctx)
-    checks_kubelet.check_multiple_endpoints(ctx)
-    checks_kubelet.check_cri_dockerd(ctx)
-    checks_consumers.check_crictl(ctx)
-    checks_templates.check_templates(ctx)
-
-    eff = checks_containerd.check_config(ctx)
-    roots = checks_containerd.check_config_path(ctx, eff)
-    checks_containerd.check_certs_d(ctx, roots if checks_containerd.containerd_in_use(ctx) else None)
-    checks_containerd.check_sandbox(ctx, eff)
-
-    checks_k3s.check_registries_yaml(ctx)
-    checks_k3s.check_generated_certs_d(ctx)
-
-    checks_registries.check_dropin_entries(ctx)
-    reg = checks_registries.check_search(ctx)
-    checks_registries.check_short_names(ctx, reg)
-
-    checks_sockets.check_world_accessible(ctx)
-    checks_sockets.check_group(ctx)
-    checks_sockets.check_var_run(ctx)
-    checks_sockets.check_selinux(ctx)
-    checks_sockets.check_consumers(ctx)
-    checks_sockets.check_compat_link(ctx)
-
-    checks_shim.check_unit(ctx)
-    checks_shim.check_unit_files(ctx)
-    checks_shim.check_config(ctx)
-    checks_shim.check_image_repository(ctx)
-
-    routes = checks_routes.build(ctx, eff, roots if checks_containerd.containerd_in_use(ctx) else [])
-    runtime_routes = checks_routes.of_runtime(routes)  # podman's own routes are shown, not judged
-    checks_routes.check_pull_failures(ctx, verify, runtime_routes)
-    checks_proxy.check_proxies(ctx, runtime_routes)
-
-    checks_evidence.check_read_errors(ctx)
-    checks_evidence.check_truncated(ctx)
-
+    models = model.build(ctx, verify)
+    mods = catalogue.modules()
+    # A module that judges the diagnosis itself (what it read) runs after the others.
+    for mod in [m for m in mods if not getattr(m, 'RUNS_LAST', False)] + [m for m in mods if getattr(m, 'RUNS_LAST', False)]:
+        if getattr(mod, 'check', None) is not None:
+            mod.check(ctx, models)
+        models.problems.report(ctx.findings, mod.FINDINGS)
+    _runtime_unused(ctx)
+    _next_steps(ctx, models, mods)
     rt = dict((k, ctx.runtime.get(k)) for k in RUNTIME_KEYS)
-    return {'runtime': rt, 'findings': ctx.findings.result(), 'routes': routes}
+    return {'runtime': rt, 'findings': ctx.findings.result(), 'routes': models.routes}
+
+
+def _runtime_unused(ctx):
+    """A finding about the files of a runtime kubelet does not use here fails nothing now: it is
+    reported under its warning twin (catalogue.unused_runtime_twin)."""
+    name = (ctx.runtime or {}).get('name')
+    if not name:
+        return
+    for fid, (runtimes, twin) in sorted(catalogue.runtime_bound().items()):
+        if fid in ctx.findings and name not in runtimes:
+            ctx.findings.rename(fid, twin, 'Kubelet uses %s here, not %s, so nothing fails now.' % (
+                catalogue.runtime_names([name]), catalogue.runtime_names(runtimes)))
+
+
+def _next_steps(ctx, models, mods):
+    """A finding names a remediation role only when that role, with the settings given, fixes it.
+    A module whose role acts only on a setting says so in ``next_step(ctx, models, fid, finding)``:
+    None when the role will fix it, else the setting (or edit) that would."""
+    for mod in mods:
+        decide = getattr(mod, 'next_step', None)
+        if decide is None:
+            continue
+        for fid in mod.FINDINGS:
+            f = ctx.findings.get(fid)
+            if f is not None and f['remediation'] != 'manual':
+                text = decide(ctx, models, fid, f)
+                if text:
+                    ctx.findings.leave_to_person(fid, text)
 
 
 def mark_fixed(previous, current):

@@ -130,22 +130,52 @@ def kubelet_endpoints(ctx):
         put('runtime', flags.get(RUNTIME_FLAG), '%s %s=%s' % (src, RUNTIME_FLAG, flags.get(RUNTIME_FLAG)))
         put('image', flags.get(IMAGE_FLAG), '%s %s=%s' % (src, IMAGE_FLAG, flags.get(IMAGE_FLAG)))
     if not procs:
-        for path in KUBELET_FLAG_FILES:
-            text = ev.text(path)
-            if text is None:
-                continue
-            ctx.needed_paths.add(path)
-            for lineno, args in env_file_args(text):
-                flags = flag_values(args, (RUNTIME_FLAG, IMAGE_FLAG))
-                if RUNTIME_FLAG in flags and not (flags[RUNTIME_FLAG] or '').strip():
-                    ctx.findings.add('kubelet-config-unparsable', [ctx.cite(path, lineno)], (
-                        '%s gives kubelet %s with an empty value: kubelet refuses to start ("the '
-                        'containerRuntimeEndpoint was not specified or empty"). Name the runtime socket, e.g. '
-                        '%s=unix:///run/containerd/containerd.sock, or drop the flag.' % (path, RUNTIME_FLAG, RUNTIME_FLAG)))
-                for kind, flag in (('runtime', RUNTIME_FLAG), ('image', IMAGE_FLAG)):
-                    if flags.get(flag):
-                        put(kind, flags[flag], ctx.cite(path, lineno))
+        _flag_files(ctx, put)
     config, dropins = kubelet_config_files(ctx)
+    _config_files(ctx, config, dropins, put)
+    _distro_endpoints(ctx, put)
+    configured = bool(found)
+    # kubelet is set up on this node (kubeadm init/join or an installer got that far): it runs,
+    # or a file of its own exists; not the default paths of files that do not exist
+    present = bool(procs) or any(ev.text(p) is not None for p in ([config] if config else []) + list(dropins)) or \
+        any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)
+    if 'runtime' not in found and (procs or config or any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)):
+        # kubelet >= 1.27 default for containerRuntimeEndpoint
+        put('runtime', endpoint_url(DEFAULT_ENDPOINTS['containerd']), 'kubelet default containerRuntimeEndpoint')
+    runtime = found.get('runtime', (None, None))
+    image = found.get('image') or runtime
+    return {
+        'runtime_endpoint': runtime[0], 'runtime_source': runtime[1],
+        'image_endpoint': image[0], 'image_source': image[1],
+        'image_explicit': 'image' in found,
+        'configured': configured,
+        'present': present,
+    }
+
+
+def _flag_files(ctx, put):
+    """The env files kubeadm writes for kubelet's flags (read when kubelet does not run)."""
+    ev = ctx.ev
+    for path in KUBELET_FLAG_FILES:
+        text = ev.text(path)
+        if text is None:
+            continue
+        ctx.needed_paths.add(path)
+        for lineno, args in env_file_args(text):
+            flags = flag_values(args, (RUNTIME_FLAG, IMAGE_FLAG))
+            if RUNTIME_FLAG in flags and not (flags[RUNTIME_FLAG] or '').strip():
+                ctx.findings.add('kubelet-config-unparsable', [ctx.cite(path, lineno)], (
+                    '%s gives kubelet %s with an empty value: kubelet refuses to start ("the '
+                    'containerRuntimeEndpoint was not specified or empty"). Name the runtime socket, e.g. '
+                    '%s=unix:///run/containerd/containerd.sock, or drop the flag.' % (path, RUNTIME_FLAG, RUNTIME_FLAG)))
+            for kind, flag in (('runtime', RUNTIME_FLAG), ('image', IMAGE_FLAG)):
+                if flags.get(flag):
+                    put(kind, flags[flag], ctx.cite(path, lineno))
+
+
+def _config_files(ctx, config, dropins, put):
+    """--config-dir drop-ins (last wins: read in reverse), then the --config file."""
+    ev = ctx.ev
     for path in list(reversed(dropins)) + ([config] if config else []):
         if not ev.file(path):
             continue
@@ -166,6 +196,11 @@ def kubelet_endpoints(ctx):
                                                                .replace('list', 'list').replace('int', 'number'))))
                 elif value:
                     put(kind, value, ctx.cite(path, index.get((key,))))
+
+
+def _distro_endpoints(ctx, put):
+    """k3s/RKE2: process flags, the distribution config, then the embedded containerd; k0s: its own."""
+    ev = ctx.ev
     dist = distro(ev)
     if dist in ('k3s', 'rke2'):
         conf = distro_config(ctx, dist)
@@ -184,23 +219,6 @@ def kubelet_endpoints(ctx):
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS[dist]), '%s default (embedded containerd)' % dist)
     elif dist == 'k0s':
         put('runtime', endpoint_url(DEFAULT_ENDPOINTS['k0s']), 'k0s default (embedded containerd)')
-    configured = bool(found)
-    # kubelet is set up on this node (kubeadm init/join or an installer got that far): it runs,
-    # or a file of its own exists; not the default paths of files that do not exist
-    present = bool(procs) or any(ev.text(p) is not None for p in ([config] if config else []) + list(dropins)) or \
-        any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)
-    if 'runtime' not in found and (procs or config or any(ev.text(p) is not None for p in KUBELET_FLAG_FILES)):
-        # kubelet >= 1.27 default for containerRuntimeEndpoint
-        put('runtime', endpoint_url(DEFAULT_ENDPOINTS['containerd']), 'kubelet default containerRuntimeEndpoint')
-    runtime = found.get('runtime', (None, None))
-    image = found.get('image') or runtime
-    return {
-        'runtime_endpoint': runtime[0], 'runtime_source': runtime[1],
-        'image_endpoint': image[0], 'image_source': image[1],
-        'image_explicit': 'image' in found,
-        'configured': configured,
-        'present': present,
-    }
 
 
 def _probe_name(ev, path):

@@ -3,18 +3,22 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Every finding id: a positive case (the id is reported) and a near-miss negative case (it is not)."""
+"""Every finding id: a positive case (the id is reported) and a near-miss negative case (it is not),
+both written in the finding's module."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import types
+
 import pytest
 
-from explain_cases import EXPLAIN_CASES
-from pullfix_helpers import (without_kubelet, load, with_file, with_error, with_dir, with_hosts, with_socket, with_process,
-                             without_process, with_unit, with_version, set_containerd_version, probe_ok,
-                             probe_fail, run, ids, get)
+from explain_cases import proxied
+import pullfix_helpers
+from pullfix_helpers import (load, with_file, with_dir, with_hosts, with_socket, with_process, without_process, with_version,
+                             probe_ok, probe_fail, run, ids, get)
 
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.catalogue import expanded, modules
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import CATALOGUE, REPORT_ONLY
 
 CFG = '/etc/containerd/config.toml'
@@ -106,375 +110,67 @@ def dangling_dir(ev, path):
     return ev
 
 
-def E(fn=None, settings=None):
-    """A case: builder over the healthy fixture, plus settings."""
+# Every finding's positive and near-miss case, from its module (diagnose/checks/<area>/<name>.py: CASES).
+def helpers():
+    """The vocabulary of the cases (``h``): this module's builders and constants, pullfix_helpers, proxied."""
+    names = dict(vars(pullfix_helpers), proxied=proxied)
+    names.update(globals())
+    return types.SimpleNamespace(**dict((name, value) for name, value in names.items() if not name.startswith('_')))
+
+
+def _case(c):
     def build():
         ev = load()
-        if fn is not None:
-            fn(ev)
-        return ev, settings or {}
+        if c['build'] is not None:
+            c['build'](ev, helpers())
+        return ev, dict(c['settings'])
+    build.expect = c.get('expect') or {}
     return build
 
 
-CASES = {
-    # ------------------------------------------------------------ kubelet / endpoints
-    'cri-endpoint-missing': (
-        E(lambda ev: kubelet_endpoint(ev, 'unix:///var/run/crio/crio.sock')),
-        E(lambda ev: kubelet_endpoint(ev, 'unix:///var/run/containerd/containerd.sock'))),
-    'cri-endpoint-refused': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, 'refused')),
-        E(lambda ev: with_socket(ev, '/run/docker.sock', 'refused'))),
-    'cri-endpoint-not-socket': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, 'not_socket')),
-        E(lambda ev: with_socket(ev, '/run/k0s/containerd.sock', 'not_socket'))),
-    'cri-endpoint-permission-denied': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, 'permission_denied')),
-        E(lambda ev: with_socket(ev, '/var/run/crio/crio.sock', 'permission_denied'))),
-    'cri-endpoint-timeout': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, 'timeout')),
-        E(lambda ev: with_socket(ev, RUN_SOCK, image_probe=probe_fail('timeout')))),
-    'cri-endpoint-image-only': (
-        E(lambda ev: (shim(ev), kubelet_endpoint(ev, 'unix://' + SHIM_SOCK))),
-        E(lambda ev: (shim(ev), kubelet_endpoint(ev, 'unix://' + RUN_SOCK, 'unix://' + SHIM_SOCK)))),
-    'cri-endpoint-no-cri-service': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, runtime_probe=probe_fail('unimplemented', 12),
-                                 image_probe=probe_fail('unimplemented', 12))),
-        E(lambda ev: with_socket(ev, '/var/run/containerd/containerd.sock', runtime_probe=probe_fail('unimplemented', 12),
-                                 image_probe=probe_fail('unimplemented', 12)))),
-    # a node being provisioned (no kubelet configuration yet): kubeadm join stops now
-    'multiple-cri-endpoints': (
-        E(lambda ev: with_socket(without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))),
-        E(lambda ev: with_socket(without_kubelet(ev), '/run/docker.sock', runtime_probe=probe_fail('protocol')))),
-    # kubelet already names containerd: nothing fails now, the next kubeadm join/reset needs criSocket
-    'multiple-cri-endpoints-kubelet-set': (
-        E(lambda ev: with_socket(ev, '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7'))),
-        E(lambda ev: with_socket(without_kubelet(ev), '/var/run/cri-dockerd.sock', runtime_probe=probe_ok('docker', '24.0.7')))),
-    'cri-dockerd-without-docker': (
-        E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='active')),
-        E(lambda ev: with_unit(ev, 'cri-docker.socket', ActiveState='inactive', UnitFileState='disabled'))),
-    'kubelet-config-unparsable': (
-        E(lambda ev: with_file(ev, KCONF, 'kind: KubeletConfiguration\ncontainerRuntimeEndpoint: [unix:///x\n',
-                               'kubelet-config')),
-        E(lambda ev: with_file(ev, KCONF, 'kind: KubeletConfiguration\n', 'kubelet-config'))),
-    # ------------------------------------------------------------ containerd config.toml
-    'containerd-config-unparsable': (
-        E(lambda ev: cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"\n')),
-        E(lambda ev: cfg(ev, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'))),
-    'containerd-cri-disabled': (
-        E(lambda ev: cfg(ev, 'disabled_plugins = ["cri"]\n')),
-        E(lambda ev: cfg(ev, 'version = 2\ndisabled_plugins = ["io.containerd.internal.v1.opt"]\n'))),
-    'containerd-mirrors-with-config-path': (
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
-                         '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n')),
-        # containerd 1.x accepts mirrors with an empty config_path (deprecated, but loads)
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n'
-                         '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example.com"]\n'))),
-    'containerd-deprecated-mirrors': (
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
-                         '  endpoint = ["https://m.example.com"]\n')),
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example.com".auth]\n'
-                         '  username = "u"\n'))),
-    'containerd-config-path-unset': (
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n')),
-        E(lambda ev: (set_containerd_version(ev, '2.0.2'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n'
-                              '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
-    'containerd-config-path-missing': (
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/registry.d"\n'),
-                      with_dir(ev, '/etc/containerd/registry.d', [], kind='missing'))),
-        E()),
-    'containerd-config-path-not-directory': (
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/hosts.toml"\n'),
-                      with_dir(ev, '/etc/containerd/hosts.toml', [], kind='file'))),
-        E()),
-    'containerd-config-path-list': (
-        E(lambda ev: (set_containerd_version(ev, '2.1.1'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
-                          '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n'))),
-        E(lambda ev: (set_containerd_version(ev, '2.0.5'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
-                          '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n')))),
-    'containerd-config-version-missing': (
-        E(lambda ev: cfg(ev, '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
-        E(lambda ev: cfg(ev, '[plugins.cri.registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
-    'containerd-config-rejected': (
-        E(lambda ev: cfg(ev, 'disabled_plugins = "cri"\n')),
-        E(lambda ev: cfg(ev, 'disabled_plugins = ["cri"]\n'))),
-    'containerd-import-missing': (
-        E(lambda ev: (cfg(ev, V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/10-x.toml"]\n')),
-                      with_error(ev, '/etc/containerd/conf.d/10-x.toml', 'missing', 'containerd-config'))),
-        E(lambda ev: (cfg(ev, V2_HEAD.replace('version = 2\n', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'))))),
-    'containerd-import-replaces-cri-table': (
-        E(lambda ev: (cfg(ev, 'version = 2\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
-                              '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 2\n'
-                                '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n',
-                                'containerd-config'))),
-        # containerd 2.x merges plugin tables key by key
-        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
-                      cfg(ev, 'version = 3\nimports = ["/etc/containerd/conf.d/10-runc.toml"]\n'
-                              '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_file(ev, '/etc/containerd/conf.d/10-runc.toml', 'version = 3\n'
-                                '[plugins."io.containerd.cri.v1.images"]\n  snapshotter = "overlayfs"\n',
-                                'containerd-config')))),
-    'containerd-configs-tls-ignored': (
-        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n'
-                              '[plugins."io.containerd.cri.v1.images".registry.configs."r.local".tls]\n  ca_file = "/ca.pem"\n'))),
-        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')))),
-    'containerd-sandbox-image-ignored': (
-        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images"]\n  sandbox_image = "r.local/pause:3.10"\n'))),
-        E(lambda ev: (set_containerd_version(ev, '2.1.9'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "r.local/pause:3.10"\n')))),
-    'containerd-config-version-mismatch': (
-        E(lambda ev: cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n')),
-        E(lambda ev: (set_containerd_version(ev, '2.0.2'),
-                      cfg(ev, 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
-                          '  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri"]\n'
-                          '  stream_server_port = "0"\n')))),
-    'containerd-config-tables-ignored': (
-        # 2.x table names in a version 2 file on 1.x: loaded and ignored
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
-                         '[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "registry.k8s.io/pause:3.10"\n')),
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
-    # ------------------------------------------------------------ certs.d / hosts.toml
-    'hosts-toml-unparsable': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n'))),
-    'hosts-toml-no-host-table': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "http://10.0.0.5:5000"\n'
-                                '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull", "resolve"]\n'))),
-    'hosts-toml-url-invalid': (
-        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', 'server = "*"\n[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'
-                                '[host."http://10.0.0.5:5000"]\n  capabilities = ["pull"]\n'))),
-    'hosts-toml-unknown-key': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
-                                '  capabilities = ["pull"]\n  insecure = true\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', 'server = "https://quay.io"\n[host."https://m.example.com"]\n'
-                                '  capabilities = ["pull"]\n  override_path = false\n  [host."https://m.example.com".header]\n'
-                                '    X-Mirror = "1"\n'))),
-    'hosts-toml-no-scheme': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."m.example.com:5000"]\n  capabilities = ["pull"]\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."http://m.example.com:5000"]\n  capabilities = ["pull"]\n'))),
-    'hosts-toml-trailing-slash': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/"]\n  capabilities = ["pull"]\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  capabilities = ["pull"]\n'))),
-    'hosts-toml-path-without-override': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com/api/quay"]\n  capabilities = ["pull"]\n'
-                                '  override_path = true\n'))),
-    'hosts-toml-relative-ca': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = "ca.crt"\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  ca = ["/etc/ssl/m.crt"]\n'))),
-    'hosts-toml-skip-verify': (
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'quay.io', '[host."https://m.example.com"]\n  skip_verify = true\n'),
-          {'registry_mirrors': {'quay.io': {'endpoints': ['https://m.example.com'], 'skip_verify': True}}})),
-    'certs-d-dir-never-matches': (
-        E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com', 'server = "https://reg.example.com:5000"\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'reg.example.com_5000_', 'server = "https://reg.example.com:5000"\n'))),
-    'certs-d-symlink-loop': (
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
-                      loop_dir(ev, CERTS + '/docker.io'))),
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
-                      with_dir(ev, CERTS + '/docker.io', [])))),
-    'certs-d-entry-not-directory': (
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'file'}]))),
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'README', 'type': 'file'}, {'name': 'docker.io', 'type': 'dir'}]),
-                      with_dir(ev, CERTS + '/docker.io', [])))),
-    'certs-d-entry-dangling': (
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
-                      dangling_dir(ev, CERTS + '/docker.io'))),
-        E(lambda ev: (cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-                      with_dir(ev, CERTS, [{'name': 'docker.io', 'type': 'symlink'}]),
-                      with_dir(ev, CERTS + '/docker.io', [])))),
-    'containerd-config-path-relative': (
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "certs.d"\n')),
-        E(lambda ev: cfg(ev, V2_HEAD + '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'))),
-    'certs-d-default-unsupported': (
-        E(lambda ev: (set_containerd_version(ev, '1.6.16'),
-                      with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n'))),
-        E(lambda ev: (set_containerd_version(ev, '1.6.17'),
-                      with_hosts(ev, CERTS, '_default', '[host."https://m.example.com"]\n')))),
-    'sandbox-image-not-local': (
-        E(None, {'local_registry': 'sealos.hub:5000'}),
-        E(lambda ev: cfg(ev, V2_HEAD.replace('registry.k8s.io/pause:3.9', 'sealos.hub:5000/pause:3.9') +
-                         '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'),
-          {'local_registry': 'http://sealos.hub:5000'})),
-    # ------------------------------------------------------------ k3s / rke2
-    'k3s-wildcard-mirror-broken': (
-        E(lambda ev: k3s(ev, 'v1.32.2+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n')),
-        E(lambda ev: k3s(ev, 'v1.32.3+k3s1', 'mirrors:\n  "*":\n    endpoint:\n      - "https://m.example.com"\n'))),
-    'k3s-mirror-key-invalid': (
-        E(lambda ev: k3s(ev, registries='mirrors:\n  https://docker.io/:\n    endpoint: ["https://m.example.com"]\n')),
-        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["https://m.example.com"]\n'))),
-    'k3s-endpoint-no-scheme': (
-        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["m.example.com:5000"]\n')),
-        E(lambda ev: k3s(ev, registries='mirrors:\n  docker.io:\n    endpoint: ["http://m.example.com:5000"]\n'))),
-    'k3s-generated-certs-d-edited': (
-        E(lambda ev: (k3s(ev), with_hosts(ev, K3S_CERTS, 'docker.io', 'server = "https://registry-1.docker.io"\n'))),
-        E(lambda ev: (k3s(ev), with_hosts(ev, K3S_CERTS, 'docker.io', '# File generated by k3s. DO NOT EDIT.\n'
-                                                                      'server = "https://registry-1.docker.io"\n')))),
-    'k3s-registries-unparsable': (
-        E(lambda ev: k3s(ev, registries='mirrors:\n  *:\n    endpoint: ["https://m.example.com"]\n')),
-        E(lambda ev: k3s(ev, registries='mirrors:\n  "*":\n    endpoint: ["https://m.example.com"]\n'))),
-    'k3s-config-unparsable': (
-        E(lambda ev: (k3s(ev), with_file(ev, '/etc/rancher/k3s/config.yaml', 'docker: [true\n', 'k3s-config'))),
-        E(lambda ev: (k3s(ev), with_file(ev, '/etc/rancher/k3s/config.yaml', 'write-kubeconfig-mode: "0644"\n', 'k3s-config')))),
-    # ------------------------------------------------------------ containers-image / CRI-O
-    'search-registries-effective': (
-        E(),
-        E(lambda ev: with_file(ev, REGCONF, 'short-name-mode = "permissive"\n', 'registries-conf'))),
-    'search-registries-overridden': (
-        E(lambda ev: (regconf(ev, '99-mine.conf', 'unqualified-search-registries = ["docker.io"]\n'),
-                      regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
-        E(lambda ev: (regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'),
-                      regconf(ef(ev), 'zz-mine.conf', 'unqualified-search-registries = ["docker.io"]\n')))),
-    'search-registries-mismatch': (
-        E(None, {'search_registries': ['docker.io', 'quay.io']}),
-        E(None, {'search_registries': ['docker.io']})),
-    'registries-conf-v1-format': (
-        E(lambda ev: with_file(ev, REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf')),
-        E()),
-    'registries-conf-v1-dropin': (
-        E(lambda ev: regconf(ev, '50-v1.conf', '[registries.search]\nregistries = ["docker.io"]\n')),
-        E(lambda ev: regconf(ev, None, '[registries.search]\nregistries = ["docker.io"]\n'))),
-    'registries-conf-mixed-versions': (
-        E(lambda ev: with_file(ev, REGCONF, 'unqualified-search-registries = ["docker.io"]\n[registries.search]\n'
-                               'registries = ["docker.io"]\n', 'registries-conf')),
-        E(lambda ev: with_file(ev, REGCONF, '[registries.search]\nregistries = ["docker.io"]\n', 'registries-conf'))),
-    'registries-conf-unparsable': (
-        E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"\n')),
-        E(lambda ev: regconf(ev, '50-x.conf', 'unqualified-search-registries = ["docker.io"]\n'))),
-    'registries-conf-dropin-ignored': (
-        E(lambda ev: ev['dirs'][DROPIN]['entries'].append({'name': '10-dir.conf', 'type': 'dir'})),
-        E(lambda ev: ev['dirs'][DROPIN]['entries'].append({'name': 'old', 'type': 'dir'}))),
-    'short-name-ambiguous-enforcing': (
-        E(lambda ev: (crio(ev, '1.34.1'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n'))),
-        E(lambda ev: (crio(ev, '1.33.2'), regconf(ev, 'crio.conf', 'unqualified-search-registries = ["docker.io", "quay.io"]\n')))),
-    'crio-config-unparsable': (
-        E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image\n', 'crio-config'))),
-        E(lambda ev: (crio(ev), with_file(ev, '/etc/crio/crio.conf.d/10-x.conf', '[crio.image]\nshort_name_mode = "disabled"\n',
-                                          'crio-config')))),
-    # ------------------------------------------------------------ crictl and other consumers
-    'crictl-endpoint-missing': (
-        E(lambda ev: (k3s(ev), crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
-        E(lambda ev: (k3s(ev), crictl(ev, 'runtime-endpoint: unix:///run/k3s/containerd/containerd.sock\n')))),
-    'crictl-config-unreadable': (
-        E(lambda ev: with_error(ev, CRICTL, 'is_directory', 'crictl-config')),
-        E(lambda ev: crictl(ev, 'runtime-endpoint: unix:///run/containerd/containerd.sock\n'))),
-    'unrendered-template': (
-        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', '[host."{{ mirror_url }}"]\n  capabilities = ["pull"]\n')),
-        E(lambda ev: with_hosts(ev, CERTS, 'docker.io', '# rendered from {{ mirror_url }}\n[host."https://m.example.com"]\n'
-                                '  capabilities = ["pull"]\n'))),
-    # ------------------------------------------------------------ sockets
-    'socket-world-accessible': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, mode='0666')),
-        E(lambda ev: with_socket(ev, RUN_SOCK, mode='0660'))),
-    'socket-group-mismatch': (
-        E(lambda ev: with_socket(ev, RUN_SOCK, gid=0), {'socket_group': 997}),
-        E(lambda ev: with_socket(ev, RUN_SOCK, gid=997), {'socket_group': '997'})),
-    'var-run-not-run': (
-        E(lambda ev: (ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}),
-                      with_socket(ev, '/var/run/containerd/containerd.sock', 'missing'))),
-        E(lambda ev: ev.update(var_run={'type': 'dir', 'mode': '0755', 'target': None}))),
-    'socket-selinux-label': (
-        E(lambda ev: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
-                      with_socket(ev, RUN_SOCK, label='system_u:object_r:var_run_t:s0'))),
-        E(lambda ev: (ev.update(selinux={'mounted': True, 'enforce': '1'}),
-                      with_socket(ev, RUN_SOCK, label='system_u:object_r:container_var_run_t:s0')))),
-    'socket-consumer-unordered': (
-        E(lambda ev: with_unit(ev, 'spegel.service', After=['basic.target']), {'socket_consumers': ['spegel']}),
-        E(lambda ev: (with_unit(ev, 'spegel.service', After=['basic.target', 'containerd.service'],
-                                DropInPaths=['/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf']),
-                      with_file(ev, '/etc/systemd/system/spegel.service.d/50-pullfix-runtime-socket.conf',
-                                'ExecStartPre=... [ ! -S /run/containerd/containerd.sock ] ...\n', 'socket-consumer')),
-          {'socket_consumers': ['spegel']})),
-    'socket-consumer-unit-missing': (
-        E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': ['spegel']}),
-        E(lambda ev: ev['systemd'].setdefault('not_found', []).append('spegel.service'), {'socket_consumers': []})),
-    'socket-compat-link-missing': (
-        E(k3s, {'socket_compat_link': True}),
-        E(lambda ev: (k3s(ev), with_socket(ev, RUN_SOCK, kind='symlink', resolved_type='socket',
-                                           target='/run/k3s/containerd/containerd.sock')),
-          {'socket_compat_link': True})),
-    # ------------------------------------------------------------ Sealos
-    'shim-unit-unordered': (
-        E(lambda ev: with_unit(ev, 'image-cri-shim.service', After=['network.target', 'basic.target'])),
-        E(lambda ev: with_unit(ev, 'image-cri-shim.service', After=['network.target', 'containerd.service', 'registry.service']))),
-    'shim-cri-socket-missing': (
-        E(lambda ev: (shim(ev, cri='/var/run/containerd.sock'), with_socket(ev, '/var/run/containerd.sock', 'missing'))),
-        E(shim)),
-    'shim-config-missing': (
-        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'), ev['files'].update({SHIM_CFG: {
-            'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
-            'error': {'kind': 'missing', 'message': 'No such file or directory'}, 'why': ['shim-config']}}))),
-        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'), shim(ev)))),
-    'shim-unit-unparsable': (
-        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'),
-                      with_file(ev, '/etc/systemd/system/image-cri-shim.service',
-                                '[Unit]\nDescription=x\n[Service]\nRestartSec 10\n', 'unit-file'))),
-        E(lambda ev: (with_unit(ev, 'image-cri-shim.service'),
-                      with_file(ev, '/etc/systemd/system/image-cri-shim.service',
-                                '# c\n[Unit]\nDescription=x\n[Service]\nExecStart=/bin/a \\\n  -f x\n', 'unit-file')))),
-    'shim-config-unparsable': (
-        E(lambda ev: with_file(ev, SHIM_CFG, 'shim: /var/run/image-cri-shim.sock\ncri: [\n', 'shim-config')),
-        E(shim)),
-    'kubeadm-image-repository-not-local': (
-        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml',
-                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n---\n'
-                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
-                                          'imageRepository: registry.k8s.io\n', 'kubeadm-config'))),
-        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml',
-                                          'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n'
-                                          'imageRepository: sealos.hub:5000\n', 'kubeadm-config')))),
-    'kubeadm-config-unparsable': (
-        E(lambda ev: (shim(ev), with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n  x: [\n',
-                                          'kubeadm-config'))),
-        E(lambda ev: with_file(ev, '/etc/kubernetes/kubeadm.yaml', 'kind: ClusterConfiguration\n', 'kubeadm-config'))),
-    # ------------------------------------------------------------ evidence
-    'evidence-read-error': (
-        E(lambda ev: with_error(ev, '/etc/crio/crio.conf', 'permission_denied', 'crio-config')),
-        E(lambda ev: with_error(ev, '/etc/crio/crio.conf', 'missing', 'crio-config'))),
-    'evidence-truncated': (
-        E(lambda ev: with_file(ev, '/etc/crio/crio.conf', '[crio]\n', 'crio-config', truncated=True)),
-        E()),
-}
-CASES.update(EXPLAIN_CASES)  # routes, pull failures and proxies (explain_cases.py)
+def _pairs(value):
+    """A module's cases of one id: one (positive, near-miss) pair, or a list of them."""
+    return value if isinstance(value, list) else [value]
+
+
+# id for the first pair of an id, id#2, id#3... for the next ones
+CASES = dict(('%s#%d' % (fid, n) if n > 1 else fid, (_case(positive), _case(near_miss)))
+             for mod in modules() for fid, value in getattr(mod, 'CASES', {}).items()
+             for n, (positive, near_miss) in enumerate(_pairs(value), 1))
 
 
 def ef(ev):
     return ev
 
 
-def test_every_catalogue_id_has_cases():
-    assert sorted(CASES) == sorted(set(CATALOGUE) - REPORT_ONLY)
+def test_every_catalogue_id_has_cases_in_its_own_module():
+    assert sorted(set(key.split('#')[0] for key in CASES)) == sorted(set(CATALOGUE) - REPORT_ONLY)
+    for mod in modules():
+        assert set(getattr(mod, 'CASES', {})) <= set(fid for fid, _e in expanded(mod)), mod.__name__
 
 
-@pytest.mark.parametrize('fid', sorted(CASES))
-def test_positive(fid):
-    ev, settings = CASES[fid][0]()
+@pytest.mark.parametrize('key', sorted(CASES))
+def test_positive(key):
+    fid = key.split('#')[0]
+    ev, settings = CASES[key][0]()
     result = run(ev, settings)
     assert fid in ids(result), result['findings']
     f = get(result, fid)
     assert f['severity'] == CATALOGUE[fid]['severity']
-    assert f['remediation'] == CATALOGUE[fid]['remediation']
+    expect = CASES[key][0].expect
+    assert f['remediation'] == expect.get('remediation', CATALOGUE[fid]['remediation'])
+    if 'next_step' in expect:
+        assert expect['next_step'] in f.get('next_step', ''), f
+    else:
+        assert 'next_step' not in f, f
     assert f['category'] == CATALOGUE[fid]['category']
     assert f['evidence'] and f['explanation'] and f['fixed'] is False
 
 
-@pytest.mark.parametrize('fid', sorted(CASES))
-def test_negative(fid):
-    ev, settings = CASES[fid][1]()
+@pytest.mark.parametrize('key', sorted(CASES))
+def test_negative(key):
+    fid = key.split('#')[0]
+    ev, settings = CASES[key][1]()
     result = run(ev, settings)
     assert fid not in ids(result), get(result, fid)
 

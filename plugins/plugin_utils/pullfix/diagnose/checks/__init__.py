@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Groups of pure check functions; each takes the diagnosis context and adds findings."""
+"""The finding modules, one package per area (checks/<area>/<name>.py); diagnose/catalogue.py finds them."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

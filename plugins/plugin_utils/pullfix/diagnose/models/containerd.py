@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Checks on containerd's config.toml, certs.d directories and hosts.toml files."""
+"""containerd's effective configuration (config.toml and its imports, merged as containerd merges them)
+and the certs.d roots it reads."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -11,10 +12,9 @@ __metaclass__ = type
 import fnmatch
 import posixpath
 
-from ...evidence import image_registry, parse_version, url_host
+from ...evidence import parse_version
 from ...facts import containerd as facts
 from ...facts.containerd import CRI_PLUGIN_NAMES, CRI_V2, IMAGES_V3, RUNTIME_V3, V2_ONLY_CRI_KEYS
-from ...facts.k3s import is_generated as is_generated_path
 
 
 def cversion(ctx):
@@ -24,8 +24,6 @@ def cversion(ctx):
 def containerd_in_use(ctx):
     return (ctx.runtime or {}).get('name') == 'containerd'
 
-
-# ---------------------------------------------------------------- config.toml set
 
 _READ_ERROR_REASONS = {
     'not_utf8': 'it is not valid UTF-8',
@@ -149,6 +147,7 @@ class Effective(object):
         self.main_cite = None
         self.cri_source = None        # (path, keypath, table) of the CRI table in effect
         self.unusable = []            # files containerd cannot load: what they set is unknown
+        self.assumed_version = None   # containerd's version, or 2.0.0 for a version 3 file when unknown
 
 
 def check_config(ctx):
@@ -166,7 +165,7 @@ def check_config(ctx):
     _check_imports(ctx, files[0])
     main_loaded = ev.parsed(files[0], 'toml')
     main_version = main_loaded[0].get('version') if main_loaded and main_loaded[0] else None
-    acv = assumed_version(ctx, main_version)
+    acv = eff.assumed_version = assumed_version(ctx, main_version)
     replace = facts.imports_replace_plugin_tables(acv)
     for path in files:
         if not ev.file(path):
@@ -223,7 +222,6 @@ def check_config(ctx):
         elif cri.get('sandbox_image'):
             eff.sandbox = cri['sandbox_image']
             eff.sandbox_cite = ctx.cite_key(path, index, keypath + ('sandbox_image',))
-    _check_legacy_registry(ctx, eff, acv)
     return eff
 
 
@@ -392,43 +390,6 @@ def _check_sandbox_location(ctx, path, data, index, cv):
                 version, right)))
 
 
-def _check_legacy_registry(ctx, eff, cv):
-    """mirrors / configs.tls against config_path, on the merged registry table, per version."""
-    cp = eff.config_path or ''
-    conflict = []
-    why = []
-    if eff.mirrors and cp:
-        conflict.append(eff.mirrors[1])
-        why.append('"`mirrors` cannot be set when `config_path` is provided"')
-    elif eff.mirrors and facts.mirrors_conflict_without_config_path(cv, eff.config_path, eff.version):
-        conflict.append(eff.mirrors[1])
-        why.append('"`mirrors` cannot be set when `config_path` is provided" (containerd %d.%d.%d fills in the '
-                   'default config_path /etc/containerd/certs.d:/etc/docker/certs.d; 2.2.2 stopped doing so '
-                   'next to mirrors)' % cv)
-    if eff.tls and cp and facts.refuses_configs_tls_with_config_path(cv):
-        conflict.append(eff.tls[1])
-        why.append('"`configs.tls` cannot be set when `config_path` is provided"')
-    if conflict:
-        conflict.insert(0, eff.config_path_cite or '%s: config_path not set' % eff.main)
-        ctx.findings.add('containerd-mirrors-with-config-path', conflict, (
-            'The containerd configuration combines the deprecated registry %s with config_path. The CRI plugin '
-            'then fails to load (%s, "invalid cri image config") and kubelet sees "unknown service '
-            'runtime.v1.RuntimeService". Move the mirrors into certs.d/<host>/hosts.toml.' % (
-                'mirrors' if eff.mirrors and eff.mirrors[1] in conflict else 'configs.tls', '; '.join(why))))
-        return
-    if eff.mirrors:
-        ctx.findings.add('containerd-deprecated-mirrors', [eff.mirrors[1]], (
-            'registry mirrors are configured with the deprecated registry.mirrors table ("`mirrors` is '
-            'deprecated, please use `config_path` instead"); hosts.toml files under config_path replace it '
-            'and apply without a restart.'))
-    if eff.tls and facts.configs_tls_ignored(cv, cp):
-        ctx.findings.add('containerd-configs-tls-ignored', [c for c in (eff.config_path_cite, eff.tls[1]) if c], (
-            'containerd %s ignores the deprecated registry configs.tls, with or without config_path: 2.0 removed '
-            'the field (only configs.<host>.auth is still read), so the TLS settings for %s are not applied. Put '
-            'them in certs.d/<host>/hosts.toml (ca, client, skip_verify).' % (
-                '%d.%d.%d' % cv if cv else '2.x', ', '.join(eff.tls[0]))))
-
-
 def _images_config(ctx):
     """The CRI images plugin table of the loaded config files, merged as 2.x merges them."""
     datas = []
@@ -519,286 +480,9 @@ def check_config_path(ctx, eff):
     return parts
 
 
-# ---------------------------------------------------------------- certs.d
-
 def certs_roots(ctx):
     """certs.d root directories in the evidence (listed dirs whose parent is not a listed certs.d dir)."""
     ev = ctx.ev
     dirs = [p for p, e in sorted(ev.dirs.items()) if 'certs-d' in ((e or {}).get('why') or ())]
     dset = set(dirs)
     return [p for p in dirs if posixpath.dirname(p) not in dset]
-
-
-def _urls(data):
-    out = []
-    if isinstance(data.get('server'), str):
-        out.append((('server',), data['server'], bool(data.get('override_path'))))
-    hosts = data.get('host') if isinstance(data.get('host'), dict) else {}
-    for url, conf in hosts.items():
-        conf = conf if isinstance(conf, dict) else {}
-        out.append((('host', url), url, bool(conf.get('override_path'))))
-    return out
-
-
-def _paths(value):
-    if isinstance(value, str):
-        return [value]
-    out = []
-    if isinstance(value, list):
-        for v in value:
-            out.extend(_paths(v))
-    return out
-
-
-_URL_BAD_CHARS = frozenset(' \t{}|\\^`')
-
-
-def url_problem(url):
-    """Why containerd cannot use a hosts.toml server/host URL, or None.
-
-    containerd prepends https:// when the value does not start with "http", then url.Parse;
-    a parse error drops the whole file, a host that is no host name fails every request."""
-    if '{{' in url or '{%' in url:
-        return ('still holds an unrendered template: containerd cannot parse it ("unable to parse server"), '
-                'logs "failed to decode hosts.toml" and ignores the whole file.')
-    full = url if url.startswith('http') else 'https://' + url
-    scheme, sep, rest = full.partition('://')
-    if not sep or scheme not in ('http', 'https'):
-        return 'has the scheme "%s"; containerd speaks only http and https to registries.' % (scheme if sep else full)
-    authority = rest.split('/', 1)[0]
-    if '@' in authority:
-        authority = authority.rsplit('@', 1)[1]
-    if any(c in _URL_BAD_CHARS for c in authority):
-        return ('is not a valid URL (invalid character in host name): containerd logs "failed to decode '
-                'hosts.toml" and ignores the whole file.')
-    host, port = authority, ''
-    if authority.startswith('['):
-        end = authority.find(']')
-        host, port = authority[:end + 1], authority[end + 1:].lstrip(':') if end >= 0 else ''
-    elif ':' in authority:
-        host, port = authority.split(':', 1)
-    if port and not port.isdigit():
-        return ('has an invalid port ":%s": containerd cannot parse it, logs "failed to decode hosts.toml" and '
-                'ignores the whole file.' % port)
-    if not host:
-        return 'has no host name: every request to it fails.'
-    if '*' in host:
-        return ('is not a host name: "*" is no wildcard in hosts.toml; containerd sends requests to https://%s/v2 '
-                'and the lookup of "%s" fails (no such host). Name the real registry or mirror.' % (host, host))
-    return None
-
-
-def _main_version(ctx):
-    loaded = ctx.ev.parsed(facts.config_file(ctx.ev), 'toml')
-    if loaded and isinstance(loaded[0], dict):
-        return loaded[0].get('version')
-    return None
-
-
-def _check_symlink_loops(ctx, root, entries):
-    """certs.d (or one of its host directories) that is a symbolic link loop: os.Stat fails with ELOOP."""
-    ev = ctx.ev
-    rentry = ev.dirs.get(root) or {}
-    if ((rentry.get('error') or {}).get('kind')) == 'symlink_loop':
-        ctx.reported_paths.add(root)
-        ctx.findings.add('certs-d-symlink-loop', ['%s: symlink_loop' % root], (
-            '%s is a symbolic link loop. containerd stats <root>/<host> for every pull and fails on any error other '
-            'than "does not exist" ("too many levels of symbolic links"), so every pull through this config_path '
-            'fails.' % root))
-        return
-    for e in entries or ():
-        if e.get('type') != 'symlink':
-            continue
-        sub = posixpath.join(root, e.get('name'))
-        sentry = ev.dirs.get(sub) or {}
-        if ((sentry.get('error') or {}).get('kind')) != 'symlink_loop':
-            continue
-        ctx.reported_paths.add(sub)
-        reg = facts.dir_registry(e.get('name'))
-        ctx.findings.add('certs-d-symlink-loop', ['%s: symlink_loop' % sub], (
-            '%s is a symbolic link loop. containerd stats it when it looks up %s and fails on any error other than '
-            '"does not exist" ("too many levels of symbolic links"), so %s fail. Remove the link or point it at a '
-            'directory.' % (sub, 'every registry without a directory of its own' if reg == '*' else reg,
-                            'those pulls' if reg == '*' else 'pulls from %s' % reg)))
-
-
-def _check_entry_types(ctx, root, entries):
-    """certs.d/<host> that is no directory. containerd stats <root>/<host> and, when that works, reads
-    <root>/<host>/hosts.toml: a file there fails the read with "not a directory" and the pull with it;
-    a dangling link does not stat, so containerd goes on to the next candidate as if it were absent."""
-    ev = ctx.ev
-    for e in entries or ():
-        name, kind = e.get('name'), e.get('type')
-        sub = posixpath.join(root, name or '')
-        if not name or name.startswith('.') or kind == 'dir':
-            continue
-        if kind == 'symlink':
-            err = ((ev.dirs.get(sub) or {}).get('error') or {})
-            if err.get('kind') == 'missing':
-                ctx.reported_paths.add(sub)
-                ctx.findings.add('certs-d-entry-dangling', ['%s: dangling symbolic link' % sub], (
-                    '%s is a symbolic link to nothing. containerd finds no directory there and goes on to the '
-                    'next candidate (_default, then the registry itself), so no hosts.toml configures pulls from '
-                    '%s. Point the link at a directory or remove it.' % (sub, _entry_registry(name))))
-                continue
-            if err.get('kind') != 'not_directory':
-                continue
-        reg = _entry_registry(name)
-        if reg is None:
-            continue
-        ctx.reported_paths.add(sub)
-        what = kind if kind != 'symlink' else 'symbolic link to a file'
-        ctx.findings.add('certs-d-entry-not-directory', ['%s: %s' % (sub, what)], (
-            '%s is not a directory. containerd stats it when it looks up %s, then opens %s/hosts.toml, which fails '
-            'with "not a directory", and so do %s. Move the file aside and make %s a directory.' % (
-                sub, 'every registry without a directory of its own' if reg == '*' else reg, sub,
-                'those pulls' if reg == '*' else 'pulls from %s' % reg, sub)))
-
-
-def _entry_registry(name):
-    """The registry a certs.d entry name is looked up for, or None for a name no image can carry."""
-    reg = facts.dir_registry(name)
-    if reg == '*' or '.' in reg or ':' in reg or reg == 'localhost':
-        return reg
-    return None
-
-
-def check_certs_d(ctx, roots=None):
-    """certs.d directories and hosts.toml files; ``roots``: the directories containerd reads (None: all)."""
-    ev = ctx.ev
-    cv = cversion(ctx)
-    upstream = containerd_in_use(ctx)
-    mirrors = ctx.settings.get('registry_mirrors') or {}
-    for root in certs_roots(ctx):
-        if roots is None or root in roots or not containerd_in_use(ctx):
-            _check_symlink_loops(ctx, root, ev.dir_entries(root))
-            _check_entry_types(ctx, root, ev.dir_entries(root))
-        entries = ev.dir_entries(root)
-        if entries is None:
-            continue
-        names = set(e.get('name') for e in entries if e.get('type') in ('dir', 'symlink'))
-        generated = is_generated_path(root + '/')
-        for name in sorted(names):
-            sub = posixpath.join(root, name)
-            hosts_path = posixpath.join(sub, 'hosts.toml')
-            if name == '_default' and upstream and cv and not facts.supports_default_dir(cv):
-                ctx.findings.add('certs-d-default-unsupported', ['%s: directory' % sub], (
-                    'containerd %d.%d.%d does not know the _default directory (added in 1.6.17/1.7.0): '
-                    'the "every registry" mirror in %s is never used.' % (cv[0], cv[1], cv[2], sub)))
-            if name in ('http:', 'https:') or '://' in name or '/' in name or name.endswith(':'):
-                ctx.findings.add('certs-d-dir-never-matches', ['%s: directory' % sub], (
-                    'The directory name "%s" contains a URL scheme or separator; containerd looks up '
-                    '<host>_<port>_, <host>:<port> and _default only (e.g. "mkdir -p certs.d/https://host" '
-                    'creates "https:").' % name))
-                continue
-            if generated:
-                continue
-            loaded = ctx.load(hosts_path, 'toml', 'hosts-toml-unparsable', 'The hosts.toml') \
-                if ev.file(hosts_path) else None
-            if not loaded:
-                continue
-            data, index = loaded
-            _check_hosts_toml(ctx, hosts_path, data, index, facts.dir_registry(name), mirrors, sub)
-            if ':' not in name and not name.endswith('_') and name != '_default':
-                # Only `server` names the registry a directory is meant for; [host]
-                # entries are mirrors and may well carry a port.
-                for keypath, url, _override in _urls(data):
-                    if keypath != ('server',):
-                        continue
-                    h = url_host(url) or ''
-                    served = h in names or '%s_%s_' % (name, h[len(name) + 1:]) in names
-                    if h.startswith(name + ':') and h[len(name) + 1:].isdigit() and not served:
-                        ctx.findings.add('certs-d-dir-never-matches', [ctx.cite_key(hosts_path, index, keypath)], (
-                            '%s configures %s, but images named %s/... are looked up in %s_%s_ or %s, never in '
-                            '%s.' % (hosts_path, h, h, name, h.split(':')[1], h, sub)))
-                        break
-        wanted = set(k for k in mirrors if k != '*')
-        wanted.update(image_registry(i) for i in ctx.settings.get('verify_images') or [])
-        for reg in sorted(r for r in wanted if r and ':' in r):
-            host, port = reg.rsplit(':', 1)
-            if host in names and reg not in names and '%s_%s_' % (host, port) not in names:
-                ctx.findings.add('certs-d-dir-never-matches', ['%s: directory' % posixpath.join(root, host)], (
-                    'Images from %s are looked up in %s_%s_ or %s, but %s only has a %s directory, which '
-                    'never matches a registry with a port.' % (reg, host, port, reg, root, host)))
-
-
-def _check_hosts_toml(ctx, path, data, index, registry, mirrors, hostdir):
-    hv = cversion(ctx)
-    unknown = [((k,), k) for k in data if k not in facts.hosts_keys(hv, top=True)]
-    hosts = data.get('host') if isinstance(data.get('host'), dict) else {}
-    for url, conf in hosts.items():
-        if isinstance(conf, dict):
-            unknown.extend((('host', url, k), k) for k in conf if k not in facts.hosts_keys(hv))
-    if unknown:
-        ctx.findings.add('hosts-toml-unknown-key', [ctx.cite_key(path, index, kp) for kp, _key in unknown], (
-            '%s sets %s, which containerd does not know and silently ignores (known: server, capabilities, '
-            'ca, client, skip_verify, override_path, header, dial_timeout, [host."<url>"]).' % (
-                path, ', '.join(sorted(set(k for _kp, k in unknown))))))
-    if not hosts and facts.requires_host_table(assumed_version(ctx, _main_version(ctx))):
-        cite = ctx.cite_key(path, index, ('server',)) if 'server' in data else '%s: no [host."<url>"] table' % path
-        ctx.findings.add('hosts-toml-no-host-table', [cite], (
-            '%s has no [host."<url>"] table. containerd 1.6 and 1.7 then fail to decode it ("invalid `host` '
-            'tree") and ignore the whole file, so pulls go straight to the registry (2.x accepts such a file). '
-            'Repeat the server as a [host."<url>"] table.' % path))
-    for keypath, url, override in _urls(data):
-        cite = ctx.cite_key(path, index, keypath)
-        problem = url_problem(url)
-        if problem:
-            ctx.findings.add('hosts-toml-url-invalid', [cite], (
-                '%s: "%s" %s' % (path, url, problem)), caused_by='unrendered-template' if '{{' in url else None)
-            continue
-        if not (url.startswith('http://') or url.startswith('https://')):
-            ctx.findings.add('hosts-toml-no-scheme', [cite], (
-                '%s has no scheme; containerd assumes https://%s (skip_verify does not switch to http). '
-                'Write http:// for a plain-HTTP registry.' % (url, url)))
-            continue
-        rest = url.split('://', 1)[1]
-        upath = facts.clean_url_path(rest[len(rest.split('/', 1)[0]):])
-        if upath == '/' and not override:
-            ctx.findings.add('hosts-toml-trailing-slash', [cite], (
-                '%s has the bare path "/": containerd cleans it to "/" and appends "/v2", so requests go to '
-                '"//v2/..." and fail with 404/not found. Drop the trailing slash.' % url))
-        elif upath and upath != '/' and not upath.endswith('/v2') and not override:
-            ctx.findings.add('hosts-toml-path-without-override', [cite], (
-                '%s has the path %s and no override_path = true, so containerd requests %s/v2/...; if the '
-                'path already is the registry API root, set override_path = true.' % (url, upath, upath)))
-    tables = [((), data)] + [(('host', u), c) for u, c in hosts.items() if isinstance(c, dict)]
-    for prefix, conf in tables:
-        for key in ('ca', 'client'):
-            rel = [p for p in _paths(conf.get(key)) if p and not p.startswith('/')]
-            if rel:
-                ctx.findings.add('hosts-toml-relative-ca', [ctx.cite_key(path, index, prefix + (key,))], (
-                    '%s %s path %s is relative: containerd resolves it against %s (%s), and ctr/other '
-                    'consumers may not. Use absolute paths.' % (
-                        path, key, ', '.join(rel), hostdir, ', '.join(posixpath.join(hostdir, r) for r in rel))))
-        if conf.get('skip_verify') is True:
-            wanted = mirrors.get(registry) if isinstance(mirrors.get(registry), dict) else {}
-            if wanted.get('skip_verify') is not True:
-                ctx.findings.add('hosts-toml-skip-verify', [ctx.cite_key(path, index, prefix + ('skip_verify',))], (
-                    '%s disables TLS certificate verification for %s although pullfix_registry_mirrors does '
-                    'not ask for it; use ca = "/path/ca.crt" instead.' % (path, registry)))
-
-
-# ---------------------------------------------------------------- sandbox image
-
-def check_sandbox(ctx, eff):
-    if not containerd_in_use(ctx):
-        return
-    wanted_image = ctx.settings.get('sandbox_image')
-    local = ctx.settings.get('local_registry')
-    if not wanted_image and not local:
-        return
-    expected = image_registry(wanted_image) if wanted_image else url_host(local)
-    cv = cversion(ctx)
-    image = eff.sandbox
-    cite = eff.sandbox_cite
-    if not image:
-        image = facts.default_pause(cv, eff.version)
-        cite = '%s: no sandbox image set (default %s)' % (eff.main, image)
-    if image_registry(image) != expected:
-        ctx.findings.add('sandbox-image-not-local', [cite], (
-            'The sandbox (pause) image is %s, from %s, but it should come from %s%s; on a node without access '
-            'to %s every pod stays in ContainerCreating ("failed to get sandbox image").' % (
-                image, image_registry(image), expected,
-                ' (pullfix_sandbox_image %s)' % wanted_image if wanted_image else ' (pullfix_local_registry)',
-                image_registry(image))))

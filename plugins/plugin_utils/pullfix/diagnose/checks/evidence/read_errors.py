@@ -3,10 +3,34 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Checks on the evidence itself: unreadable and truncated files."""
+"""Finding module of evidence-read-error: catalogue entries and user text, the check and the cases (see
+diagnose/catalogue.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+from ...catalogue import MANUAL, case, finding
+
+FINDINGS = {
+    'evidence-read-error': finding(
+        'warning', 'A file the diagnosis needs could not be read',
+        MANUAL, 'hygiene',
+        applies_to='every runtime and version',
+        doc="""A file the diagnosis needs could not be read on the node: permission denied, a directory in place of the file, not a regular file, a \
+symlink loop, binary content or not UTF-8. The evidence names the path and the kind.
+""",
+        error_text='(whatever the owning service says about the same file)',
+        example='/etc/containerd/config.toml: not_utf8 (not valid UTF-8)'),
+}
+
+# Positive and near-miss cases: build(ev, h) edits the healthy evidence fixture with the
+# test helpers h (tests/unit/plugins/plugin_utils/pullfix_helpers.py).
+CASES = {
+    'evidence-read-error': (
+        case(lambda ev, h: h.with_error(ev, '/etc/crio/crio.conf', 'permission_denied', 'crio-config')),
+        case(lambda ev, h: h.with_error(ev, '/etc/crio/crio.conf', 'missing', 'crio-config'))),
+}
+
 
 _KIND_TEXT = {
     'permission_denied': 'permission denied',
@@ -41,15 +65,10 @@ def check_read_errors(ctx):
             'the service that owns them may not be able to read them either.'))
 
 
-def check_truncated(ctx):
-    ev = ctx.ev
-    lines = []
-    for path in sorted(ev.files):
-        entry = ev.files[path] or {}
-        if entry.get('truncated'):
-            lines.append('%s: truncated at %s bytes (size %s)' % (
-                path, len((entry.get('content') or '').encode('utf-8')), (entry.get('stat') or {}).get('size')))
-    if lines:
-        ctx.findings.add('evidence-truncated', lines, (
-            'These files exceed the gathering size cap; only their beginning was examined, so findings about '
-            'them may be incomplete (and a truncated TOML/YAML file may be reported unparsable).'))
+# It judges what the other checks read (ctx.reported_paths: unreadable files a finding of their own
+# explains already), so it runs after them.
+RUNS_LAST = True
+
+
+def check(ctx, models):
+    check_read_errors(ctx)

@@ -1,0 +1,12 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""k3s and RKE2: the finding modules of this area, and what they share."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+TITLE = 'k3s and RKE2'
+RANK = 40

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, kubenode.pullfix maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Finding module of pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown,
+pull-rate-limited, pull-connection-refused, pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed:
+catalogue entries and user text, the check and the cases (see diagnose/catalogue.py)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ...catalogue import MANUAL, PROXY_ENV, case, finding
+from . import classify, failed_endpoint
+
+FINDINGS = {
+    'pull-tls-unknown-authority': finding(
+        'error', "A pull failed: the endpoint's certificate is signed by an unknown authority",
+        MANUAL, 'pull',
+        applies_to='containerd 1.6, 1.7, 2.x (the CRI PullImage error), any registry or mirror served over TLS',
+        doc="""A verification pull failed because the endpoint named in the error presented a certificate chain the runtime does not trust (a private \
+CA, a self-signed certificate). The finding names the endpoint and, when it is on the route, the file and line that put it there. Next step: give \
+that endpoint its CA with `ca = "/etc/containerd/certs.d/<dir>/ca.crt"` in its `[host]` table (`pullfix_registry_mirrors.<registry>.ca`); never \
+`skip_verify` unless you mean it.
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to verify \
+certificate: x509: certificate signed by unknown authority""",
+        example="""127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: tls: failed to verify certificate: x509: certificate signed \
+by unknown authority
+failed endpoint: https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1"""),
+    'pull-http-to-https': finding(
+        'error', 'A pull failed: the endpoint gave an HTTP response to an HTTPS client',
+        MANUAL, 'pull',
+        applies_to='containerd 1.6, 1.7, 2.x; a hosts.toml URL without scheme, or with https://, for a plain-HTTP registry',
+        doc="""The runtime spoke TLS to an endpoint that answers plain HTTP. A URL without scheme means https in hosts.toml and registries.yaml. Next \
+step: write the endpoint with `http://` (`pullfix_registry_mirrors.<registry>.endpoints: [http://host:port]`).
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": http: server gave HTTP \
+response to HTTPS client""",
+        example="""plain.example/pullfix/x:1: ... Head "https://127.0.0.1:5002/v2/pullfix/x/manifests/1": http: server gave HTTP response to HTTPS client
+failed endpoint: https://127.0.0.1:5002/v2/pullfix/x/manifests/1"""),
+    'pull-unauthorized': finding(
+        'error', 'A pull failed: the endpoint answered unauthorized or denied',
+        MANUAL, 'pull',
+        applies_to='every runtime; registries with authentication (htpasswd, token), Docker Hub private or mistyped repositories',
+        doc="""The endpoint answered 401/403 ("pull access denied", "unauthorized", "denied"). Docker Hub answers so for a repository that does not \
+exist, too. Next step: check the repository name, then give credentials: an imagePullSecret, or an Authorization header for the mirror \
+(`pullfix_registry_mirrors.<registry>.headers`, written into a 0600 hosts.toml).
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": pulling from host 127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized""",
+        example="""auth.example/pullfix/x:1: ... pulling from host 127.0.0.1:5444 failed with status code [manifests 1]: 401 Unauthorized
+failed endpoint: 127.0.0.1:5444"""),
+    'pull-manifest-unknown': finding(
+        'error', 'A pull failed: no endpoint on the route has the manifest (tag or digest)',
+        MANUAL, 'pull',
+        applies_to='every runtime; containerd reports "<image>: not found" after every endpoint on the route answered 404',
+        doc="""No endpoint on the route has the tag or digest: containerd tried each one in order and every one answered 404. The evidence lists the \
+route that was tried. Next step: correct the tag, push it to the mirror, or keep the fallback to the upstream (`fallback: true`).
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": 127.0.0.1:5443/pullfix/busybox:1: not found""",
+        example="""docker.io/library/hit:nope: ... docker.io/library/hit:nope: not found
+route: http://127.0.0.1:5000/v2 -> http://127.0.0.1:5002/v2 -> http://127.0.0.1:5001/v2"""),
+    'pull-rate-limited': finding(
+        'error', 'A pull failed: the endpoint answered 429 Too Many Requests',
+        MANUAL, 'pull',
+        applies_to='every runtime; Docker Hub anonymous and free-tier limits, any registry that throttles',
+        doc="""The endpoint answered 429 Too Many Requests. Next step: put a mirror in front of the registry \
+(`pullfix_registry_mirrors.<registry>.endpoints`) or authenticate.
+""",
+        error_text="""failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: failed open: unexpected status \
+code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:0123: 429 Too Many Requests - Server message: toomanyrequests: You have reached \
+your pull rate limit.""",
+        example='docker.io/library/nginx:1.27: ... 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.'),
+    'pull-connection-refused': finding(
+        'error', 'A pull failed: the endpoint refused the connection',
+        MANUAL, 'pull',
+        applies_to='every runtime; an endpoint whose port has nothing listening',
+        doc="""Nothing listens at the endpoint named (wrong port, registry stopped). Next step: start the registry there, correct the port, or take \
+the endpoint off the route.
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
+"127.0.0.1:5443/pullfix/busybox:1": failed to do request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": dial tcp 127.0.0.1:5443: \
+connect: connection refused""",
+        example="""closed.example/pullfix/x:1: ... dial tcp 127.0.0.1:5999: connect: connection refused
+failed endpoint: http://127.0.0.1:5999/v2/pullfix/x/manifests/1"""),
+    'pull-no-such-host': finding(
+        'error', "A pull failed: the endpoint's host name does not resolve",
+        MANUAL, 'pull',
+        applies_to='every runtime; a registry or mirror name the node cannot resolve',
+        doc="""The host name of the endpoint does not resolve on the node. Next step: fix the name or the node's DNS, or use a mirror the node can resolve.
+""",
+        error_text="""failed to pull and unpack image "registry.invalid/x:1": failed to resolve reference "registry.invalid/x:1": failed to do \
+request: Head "https://registry.invalid/v2/x/manifests/1": dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host""",
+        example='registry.invalid/x:1: ... dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host'),
+    'pull-timeout': finding(
+        'error', 'A pull failed: the endpoint did not answer in time (i/o timeout)',
+        MANUAL, 'pull',
+        applies_to='every runtime; a firewall, a route or a proxy that swallows packets',
+        doc="""The endpoint did not answer in time (i/o timeout, TLS handshake timeout). Next step: open the path from the node, or add a mirror the \
+node can reach; `dial_timeout` in hosts.toml (2.0.7+) shortens the wait before the next endpoint.
+""",
+        error_text="""failed to pull and unpack image "10.0.0.1/x:1": failed to resolve reference "10.0.0.1/x:1": failed to do request: Head \
+"https://10.0.0.1/v2/x/manifests/1": dial tcp 10.0.0.1:443: i/o timeout""",
+        example='10.0.0.1/x:1: ... dial tcp 10.0.0.1:443: i/o timeout'),
+    'pull-proxy-connect': finding(
+        'error', 'A pull failed: the runtime could not connect through its HTTP(S) proxy',
+        PROXY_ENV, 'pull',
+        applies_to='every Go runtime (containerd, k3s, RKE2, CRI-O) with HTTP_PROXY/HTTPS_PROXY in its unit',
+        causes=('proxy-no-proxy-missing',),
+        doc="""The runtime sent the request to its proxy (from `Environment=`/`EnvironmentFile=` of its unit) and could not connect through it. \
+Usually the endpoint should not go through the proxy at all: a mirror or local registry missing from NO_PROXY (then `proxy-no-proxy-missing` is the \
+cause, and `kubenode.pullfix.proxy_env` fixes it). Go never proxies loopback, so only non-loopback endpoints show this.
+""",
+        error_text="""failed to pull and unpack image "docker.io/library/busybox:1": failed to resolve reference "docker.io/library/busybox:1": \
+failed to do request: Head "http://192.0.2.10:5000/v2/library/busybox/manifests/1?ns=docker.io": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: \
+connection refused""",
+        example="""proxied.example/pullfix/px:1: ... Head "http://192.0.2.10:5005/v2/pullfix/px/manifests/1?ns=proxied.example": proxyconnect tcp: \
+dial tcp 127.0.0.1:3128: connect: connection refused"""),
+    'pull-failed': finding(
+        'error', 'A pull failed for a reason the doctor does not classify',
+        MANUAL, 'pull',
+        applies_to='every runtime',
+        doc="""A verification pull failed with an answer none of the classes above matches (an unpack or snapshotter error, for example). The full \
+message is the evidence.
+""",
+        error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to extract layer sha256:00: mount callback failed: \
+read-only file system""",
+        example="""127.0.0.1:5443/pullfix/busybox:1: failed to pull and unpack image ...: failed to extract layer sha256:00: mount callback failed: \
+read-only file system"""),
+}
+
+_IMG = '127.0.0.1:5443/pullfix/busybox:1'
+# PullImage messages of containerd 1.6/1.7/2.1 (grpc-message), one per class: (image, message).
+EXAMPLE_ERRORS = {
+    'pull-tls-unknown-authority': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do '
+                                         'request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to '
+                                         'verify certificate: x509: certificate signed by unknown authority' % (_IMG, _IMG)),
+    'pull-http-to-https': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do request: '
+                                 'Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": http: server gave HTTP response '
+                                 'to HTTPS client' % (_IMG, _IMG)),
+    'pull-unauthorized': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": pulling from host '
+                                '127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized' % (_IMG, _IMG)),
+    'pull-manifest-unknown': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": %s: not found' % (
+        _IMG, _IMG, _IMG)),
+    'pull-rate-limited': ('docker.io/library/nginx:1.27',
+                          'failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: '
+                          'failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/'
+                          'sha256:0123: 429 Too Many Requests - Server message: toomanyrequests: You have reached your '
+                          'pull rate limit.'),
+    'pull-connection-refused': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do '
+                                      'request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": dial tcp '
+                                      '127.0.0.1:5443: connect: connection refused' % (_IMG, _IMG)),
+    'pull-no-such-host': ('registry.invalid/x:1',
+                          'failed to pull and unpack image "registry.invalid/x:1": failed to resolve reference '
+                          '"registry.invalid/x:1": failed to do request: Head "https://registry.invalid/v2/x/manifests/1": '
+                          'dial tcp: lookup registry.invalid on 10.96.0.10:53: no such host'),
+    'pull-timeout': ('10.0.0.1/x:1',
+                     'failed to pull and unpack image "10.0.0.1/x:1": failed to resolve reference "10.0.0.1/x:1": failed '
+                     'to do request: Head "https://10.0.0.1/v2/x/manifests/1": dial tcp 10.0.0.1:443: i/o timeout'),
+    'pull-proxy-connect': ('docker.io/library/busybox:1',
+                           'failed to pull and unpack image "docker.io/library/busybox:1": failed to resolve reference '
+                           '"docker.io/library/busybox:1": failed to do request: Head "http://192.0.2.10:5000/v2/library/'
+                           'busybox/manifests/1?ns=docker.io": proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: '
+                           'connection refused'),
+    'pull-failed': (_IMG, 'failed to pull and unpack image "%s": failed to extract layer sha256:00: mount callback failed: '
+                          'read-only file system' % _IMG),
+}
+
+
+def example_verify(image, error=None):
+    """node_evidence's verification result for one pull of ``image`` (failed with ``error``)."""
+    return {'endpoint': 'unix:///run/containerd/containerd.sock',
+            'results': [{'image': image, 'ok': error is None, 'error': error, 'error_kind': 'grpc' if error else None,
+                         'grpc_status': 2 if error else None, 'image_ref': None if error else 'sha256:00'}]}
+
+
+# Positive and near-miss cases: the same pull, failed with the class's message and succeeded.
+CASES = dict((fid, (case(None, {'verify_images': [image], '_verify': example_verify(image, message)}),
+                    case(None, {'verify_images': [image], '_verify': example_verify(image)})))
+             for fid, (image, message) in EXAMPLE_ERRORS.items())
+
+
+def _next_step(fid, host, route, ctx):
+    reg = (route or {}).get('registry') or 'the registry'
+    where = None
+    for ep in (route or {}).get('endpoints') or ():
+        if host and ep.get('host') == host:
+            where = ep.get('from')
+            break
+    at = ' (on the route from %s)' % where if where else ''
+    tried = ', '.join(ep['url'] for ep in (route or {}).get('endpoints') or ()) or 'the registry'
+    steps = {
+        'pull-tls-unknown-authority': 'The endpoint %s%s presents a certificate the runtime does not trust. Set its CA: '
+                                      'ca = "/etc/containerd/certs.d/<dir>/ca.crt" in its [host] table '
+                                      '(pullfix_registry_mirrors.%s.ca), never skip_verify.' % (host, at, reg),
+        'pull-http-to-https': 'The endpoint %s%s speaks plain http but was asked for https. Write its URL with '
+                              'http:// in hosts.toml (pullfix_registry_mirrors.%s.endpoints: http://%s).' % (
+                                  host, at, reg, host),
+        'pull-unauthorized': 'The endpoint %s%s refused the request without credentials (401/403) or the '
+                             'repository does not exist there. Give credentials: an imagePullSecret, or an '
+                             'Authorization header (pullfix_registry_mirrors.%s.headers, kept 0600).' % (host, at, reg),
+        'pull-manifest-unknown': 'No endpoint tried (%s) has %s. Push the tag to the mirror, correct the tag, or '
+                                 'keep fallback to the upstream (pullfix_registry_mirrors.%s.fallback: true).' % (
+                                     tried, (route or {}).get('name') or 'the image', reg),
+        'pull-rate-limited': 'The endpoint %s%s answered 429 Too Many Requests. Add a mirror in front of it '
+                             '(pullfix_registry_mirrors.%s.endpoints) or authenticate.' % (host, at, reg),
+        'pull-connection-refused': 'Nothing listens at %s%s. Start the registry there, correct the port, or '
+                                   'remove the endpoint from the route.' % (host, at),
+        'pull-no-such-host': 'The name of %s%s does not resolve on the node. Fix the host name or DNS, or use a '
+                             'mirror the node can resolve.' % (host, at),
+        'pull-timeout': 'The endpoint %s%s did not answer in time (firewall, routing, or a proxy). Open the '
+                        'path, or add a mirror the node can reach.' % (host, at),
+        'pull-proxy-connect': 'The runtime sent the request to its HTTP(S) proxy, which did not answer. Fix '
+                              'HTTPS_PROXY in the runtime\'s unit, or add the endpoint to NO_PROXY '
+                              '(kubenode.pullfix.proxy_env).',
+        'pull-failed': 'See the runtime\'s log for the request that failed.',
+    }
+    return steps.get(fid, steps['pull-failed'])
+
+
+def check_pull_failures(ctx, verify, routes):
+    """A finding for every failed verification pull, one id per class of the registry's answer."""
+    by_image = dict((r.get('image'), r) for r in routes or ())
+    for result in (verify or {}).get('results') or ():
+        if result.get('ok') or not result.get('error'):
+            continue
+        kind = result.get('error_kind')
+        if kind and kind not in ('grpc', 'runtime', None):
+            continue  # the CRI endpoint itself failed: the endpoint checks explain it
+        message = str(result['error'])
+        fid = classify(message)
+        url, host = failed_endpoint(message)
+        image = result.get('image')
+        route = by_image.get(image)
+        if route is None:
+            route = next((r for r in routes or () if r.get('name') and image and r['name'].endswith(image)), None)
+        evidence = ['%s: %s' % (image, message)]
+        if url or host:
+            evidence.append('failed endpoint: %s' % (url or host))
+        else:
+            # containerd did not name it (e.g. "no basic auth credentials"): the route's only host did answer
+            hosts = sorted(set(ep['host'] for ep in (route or {}).get('endpoints') or ()))
+            if len(hosts) == 1 and fid != 'pull-manifest-unknown':
+                host = hosts[0]
+                evidence.append('failed endpoint: %s (the only one on the route)' % host)
+        if route and route.get('endpoints'):
+            evidence.append('route: %s' % ' -> '.join(ep['url'] for ep in route['endpoints']))
+        ctx.findings.add(fid, evidence, 'Pulling %s failed: %s' % (image, _next_step(fid, host, route, ctx)))
+
+
+def check(ctx, models):
+    check_pull_failures(ctx, models.verify, models.runtime_routes)
