@@ -296,7 +296,7 @@ skip_verify = true
 [plugins."io.containerd.grpc.v1.cri".registry]
   config_path = "/etc/containerd/certs.d"
   # old style mirrors
-    [plugins."io.containerd.grpc.v1.cri".registry.configs."private.example.com:5000".auth]
+  [plugins."io.containerd.grpc.v1.cri".registry.configs."private.example.com:5000".auth]
     username = "u"
     password = "p"
 

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import difflib
 import json
 import re
 
@@ -382,7 +383,7 @@ def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=N
                 out['secrets'].extend([userinfo, userinfo.split(':', 1)[-1]])
 
     if not registry:
-        return _finish(out, doc, base, ops, path, bom, crlf, text)
+        return _finish(out, doc, base, ops, path, bom, crlf, text, source)
 
     # Deprecated registry tables: migrate to hosts.toml, then remove (they break config_path).
     if reg is not None:
@@ -453,7 +454,7 @@ def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=N
             out['reasons'].append('sandbox image %s' % sandbox)
     if systemd_cgroup is not None:
         _set_systemd_cgroup(doc, version, major, bool(systemd_cgroup), indented, ops, out)
-    return _finish(out, doc, base, ops, path, bom, crlf, text)
+    return _finish(out, doc, base, ops, path, bom, crlf, text, source)
 
 
 def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
@@ -469,8 +470,33 @@ def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
         out['reasons'].append('SystemdCgroup = %s' % ('true' if value else 'false'))
 
 
-def _finish(out, doc, base, ops, path, bom, crlf, text):
-    new = doc.as_string()
+def keep_original_lines(original, edited):
+    """``edited`` with every line that only tomlkit's rendering changed given back as ``original`` wrote it.
+
+    tomlkit re-renders a table it reads out of order (a sub-table written before its parent, as
+    KubeKey writes the GPU runtime table) one indentation step deeper on every parse and dump.
+    A line whose text, leading whitespace aside, is matched to a line of the original (in order,
+    as a diff matches lines) is the original's line: only the lines the edit added or changed
+    differ. TOML gives leading whitespace no meaning outside multi-line strings, whose lines are
+    matched whole; the result is read back and compared with the intended data all the same.
+    """
+    if original == edited:
+        return edited
+    old, new = original.splitlines(True), edited.splitlines(True)
+    matcher = difflib.SequenceMatcher(None, [line.lstrip(' \t') for line in old],
+                                      [line.lstrip(' \t') for line in new], autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(old[i1:i2] if tag == 'equal' else new[j1:j2])
+    return ''.join(out)
+
+
+def _finish(out, doc, base, ops, path, bom, crlf, text, source):
+    if not ops and not out['reasons']:
+        # Nothing edited: the file as it is, byte for byte (never tomlkit's rendering of it).
+        out['text'] = text
+        return out
+    new = keep_original_lines(source, doc.as_string())
     # The edit must change exactly what it meant to: parse the result and compare.
     try:
         got = parse.load_toml(new)[0]
