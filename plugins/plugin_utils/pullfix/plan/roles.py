@@ -55,15 +55,16 @@ def wanted(diagnosis, settings):
     return sorted(out.items())
 
 
-def plan_roles(roles, ev, runtime, settings):
+def plan_roles(roles, ev, diagnosis, settings):
     """Plan every role, in the order given, each on the files as the roles before it leave them
-    (``overlay``); returns {role: plan}. Raises PlanError (invalid settings) before anything is planned."""
+    (``overlay``), all from the one ``diagnosis`` of the evidence as gathered; returns {role: plan}.
+    Raises PlanError (invalid settings) before anything is planned."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise PlanError('unknown remediation role %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(ROLES))))
     plans = {}
     for role in roles:
-        plans[role] = ROLES[role][0](ev, runtime, settings)
+        plans[role] = ROLES[role][0](ev, diagnosis, settings)
         if not plans[role]['errors']:
             ev = overlay(ev, plans[role]['changes'])
     return plans

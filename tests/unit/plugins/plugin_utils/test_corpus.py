@@ -35,7 +35,8 @@ def _pullfix():
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import overlay
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan
-    return diagnose, plan, V1_PLUGIN_URIS, Evidence, overlay
+    from pullfix_helpers import with_runtime
+    return diagnose, with_runtime(plan), V1_PLUGIN_URIS, Evidence, overlay
 
 
 DIAGNOSE, PLAN, V1_PLUGIN_URIS, Evidence, overlay = _pullfix()

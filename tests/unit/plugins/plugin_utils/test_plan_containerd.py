@@ -13,11 +13,13 @@ import tempfile
 import pytest
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, sha256_text
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import VALIDATE_CONFIG, plan as plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import VALIDATE_CONFIG, plan as _plan_containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import validate_mirrors
 
-from pullfix_helpers import load, with_dir, with_file, with_hosts
+from pullfix_helpers import load, with_dir, with_file, with_hosts, with_runtime
+
+plan_containerd_registry = with_runtime(_plan_containerd_registry)
 
 CFG = '/etc/containerd/config.toml'
 CD = '/etc/containerd/certs.d'

@@ -18,10 +18,12 @@ import yaml
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import shim as facts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan, units
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan as _plan, units
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import wanted
 
-from pullfix_helpers import load, probe_fail, with_file, with_process, with_socket, with_unit
+from pullfix_helpers import load, probe_fail, with_file, with_process, with_runtime, with_socket, with_unit
+
+plan = with_runtime(_plan)
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'shim')
 RT = {'name': 'containerd', 'endpoint': 'unix:///run/containerd/containerd.sock', 'version': '1.6.20'}

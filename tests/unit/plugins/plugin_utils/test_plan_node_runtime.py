@@ -17,10 +17,12 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan impo
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.config_toml import (
     edit_config)
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.node_runtime import plan
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.node_runtime import plan as _plan
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import ROLES, wanted
 
-from pullfix_helpers import ids, load, run, with_file, with_socket, with_unit, without_file, without_kubelet
+from pullfix_helpers import ids, load, run, with_file, with_runtime, with_socket, with_unit, without_file, without_kubelet
+
+plan = with_runtime(_plan)
 
 CONV = '/run/containerd/containerd.sock'
 RT = {'name': 'containerd', 'version': '1.7.24', 'endpoint': 'unix://' + CONV}
@@ -179,7 +181,7 @@ def test_systemd_cgroup_setting():
     assert containerd_registry.systemd_cgroup_wanted(Evidence(ev), 'auto') is False
     ev['systemd']['available'] = True
     with pytest.raises(PlanError, match='pullfix_containerd_systemd_cgroup'):
-        containerd_registry.plan(ev, RT, {'systemd_cgroup': 'sometimes'})
+        with_runtime(containerd_registry.plan)(ev, RT, {'systemd_cgroup': 'sometimes'})
 
 
 def test_keys_per_config_version():

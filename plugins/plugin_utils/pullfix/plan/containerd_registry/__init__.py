@@ -24,8 +24,8 @@ import posixpath
 
 from ... import parse
 from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import SETTING, plain, validate_mirrors
-from ...evidence import Evidence, redact_url, url_host
+from ..settings import SETTING, planner_inputs, validate_mirrors
+from ...evidence import redact_url, url_host
 from ...facts import containerd as facts
 from ...facts.k3s import GENERATED_HEADER
 from .config_toml import edit_config
@@ -336,11 +336,9 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
     return result
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the containerd_registry role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     mirrors = validate_mirrors(settings.get('registry_mirrors'))
     sandbox = settings.get('sandbox_image')
     if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):

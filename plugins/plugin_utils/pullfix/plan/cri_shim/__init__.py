@@ -24,10 +24,10 @@ import shlex
 
 from ... import parse
 from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import plain
+from ..settings import planner_inputs
 from ...diagnose.context import Context
 from ...diagnose.runtime import classify_socket, kubelet_config_files
-from ...evidence import Evidence, endpoint_path, env_file_args, flag_values, redact_url, url_host
+from ...evidence import endpoint_path, env_file_args, flag_values, redact_url, url_host
 from ...facts import shim as facts
 from ...facts.endpoints import DEFAULT_ENDPOINTS, IMAGE_FLAG, KUBELET_FLAG_FILES, RUNTIME_FLAG
 from . import units
@@ -410,11 +410,9 @@ def plan_kubeadm(ev, runtime, local, result):
                   after={'imageRepository': ['kubernetesVersion', 'kind']}, doc_range=doc_range)
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the cri_shim role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     local, registry_unit, timeout = _validate_settings(settings)
     result = new_plan()
     if runtime.get('name') in ('k3s', 'rke2', 'k0s'):

@@ -22,8 +22,8 @@ import posixpath
 
 from ... import parse
 from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import plain, validate_mirrors
-from ...evidence import Evidence, parse_version
+from ..settings import planner_inputs, validate_mirrors
+from ...evidence import parse_version
 from ...facts import containers_image as facts
 
 try:
@@ -284,11 +284,9 @@ def _crio_mode(ev, runtime):
     return facts.crio_resolves_with(parse_version(runtime.get('version')), configured)
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     opts = validate(settings)
     result = new_plan()
     restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None

@@ -30,8 +30,7 @@ import posixpath
 import re
 
 from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import describe, plain
-from ...evidence import Evidence
+from ..settings import describe, planner_inputs
 from ...facts import containerd as containerd_facts
 from ...facts import sockets as facts
 
@@ -310,11 +309,9 @@ def pod_note(ev, runtime, real):
 
 
 # ---------------------------------------------------------------- plan
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the runtime_socket role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     units, compat, group = check_settings(settings)
     result = new_plan()
     result['commands'] = []
