@@ -18,6 +18,8 @@ from . import node_runtime
 from ..findings import CATALOGUE
 
 PREFIX = 'kubenode.pullfix.'
+# The severities whose open findings start the remediation that fixes them.
+STARTS = ('error', 'warning')
 
 # role -> (planner, the settings that ask for it even without a finding)
 ROLES = {
@@ -39,12 +41,14 @@ def fixed_by(finding):
 
 
 def wanted(diagnosis, settings):
-    """Roles to run on a host: those an open finding names, and those the user's settings ask for.
+    """Roles to run on a host: those an open error or warning names, and those the user's settings ask for.
 
     Returns [(role, why)] in a stable order.
     """
     out = {}
     for finding in (diagnosis or {}).get('findings') or ():
+        if finding.get('severity') not in STARTS:
+            continue  # an info finding reports; it never starts a remediation
         role = fixed_by(finding)
         if role:
             out.setdefault(role, 'finding %s' % finding.get('id'))

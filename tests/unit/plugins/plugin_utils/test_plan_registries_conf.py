@@ -405,10 +405,19 @@ def test_bad_settings_fail_before_anything_naming_the_key(settings, key):
 
 
 def test_findings_and_settings_ask_for_the_role():
-    diag = {'findings': [{'id': 'registries-conf-v1-dropin', 'remediation': 'kubenode.pullfix.registries_conf'}]}
+    diag = {'findings': [{'id': 'registries-conf-v1-dropin', 'severity': 'error',
+                          'remediation': 'kubenode.pullfix.registries_conf'}]}
     assert wanted(diag, {}) == [('registries_conf', 'finding registries-conf-v1-dropin')]
     assert wanted({}, {'search_registries': ['docker.io']}) == [('registries_conf', 'pullfix_search_registries is set')]
     assert wanted({}, {'search_registries': []}) == []
+
+
+def test_an_info_finding_starts_no_remediation():
+    """search-registries-effective (info) only reports the search order; a warning a role fixes starts it."""
+    info = {'id': 'search-registries-effective', 'severity': 'info', 'remediation': 'kubenode.pullfix.registries_conf'}
+    assert wanted({'findings': [info]}, {}) == []
+    warning = dict(info, id='some-risk', severity='warning')
+    assert wanted({'findings': [info, warning]}, {}) == [('registries_conf', 'finding some-risk')]
 
 
 def test_owned_dropin_reason_names_the_files_it_overrides():
@@ -429,3 +438,30 @@ def test_v1_file_containers_image_refuses_is_not_converted(text, words):
     result = plan_rc(ev, CONTAINERD, {})
     assert result['changes'] == []
     assert result['errors'][0].startswith('%s/50-v1.conf:' % D) and words in result['errors'][0]
+
+
+def test_containerd_mirrors_alone_write_no_containers_image_dropin():
+    """A containerd node (kubespray's config.toml, no registries.conf, no CRI-O) whose user set only
+    pullfix_registry_mirrors: the pipeline does not choose registries_conf, and registries_conf, asked
+    for by name, writes no drop-in marking docker.io's http mirror insecure (it says why instead)."""
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.pipeline import ansible_input, remediation
+    from pullfix_helpers import run
+    ev = node()
+    with open(os.path.join(CORPUS, '..', 'containerd-config', 'kubespray-v2-config-path.toml')) as f:
+        with_file(ev, '/etc/containerd/config.toml', f.read(), 'containerd-config')
+    settings = {'registry_mirrors': {'docker.io': {'endpoints': ['http://10.0.0.5:5000']}}}
+    diagnosis = run(ev, settings)
+    args = ansible_input({'roles': ['auto'], 'evidence': ev, 'diagnosis': diagnosis, 'settings': settings,
+                          'fail_on_errors': True, 'only': None})
+    result, apply_args, _owed = remediation(args)
+    assert 'registries_conf' not in result['roles']
+    assert not [c for c in (apply_args or {}).get('changes') or () if c['path'].startswith('/etc/containers/')]
+    asked = plan_rc(ev, CONTAINERD, settings)
+    assert asked['changes'] == []
+    assert any('not written to %s' % D in n for n in asked['notes'])
+
+
+def test_containerd_mirrors_go_to_containers_image_where_podman_reads_them():
+    ev = node(main=corpus('debian12-registries.conf'))
+    result = plan_rc(ev, CONTAINERD, {'registry_mirrors': {'docker.io': {'endpoints': ['http://10.0.0.5:5000']}}})
+    assert [c['path'] for c in result['changes']] == [OWNED]

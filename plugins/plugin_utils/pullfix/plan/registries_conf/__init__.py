@@ -284,6 +284,19 @@ def _crio_mode(ev, runtime):
     return facts.crio_resolves_with(parse_version(runtime.get('version')), configured)
 
 
+def containers_image_users(ev, runtime):
+    """What on this node reads containers-image configuration: CRI-O (the runtime, its unit or its
+    binary), or podman, skopeo or buildah, whose containers-common package installs registries.conf
+    (the main file or a drop-in present counts)."""
+    users = []
+    if runtime.get('name') == 'crio' or ev.unit('crio.service') or ev.version_output('crio'):
+        users.append('CRI-O')
+    if file_state(ev, facts.MAIN)[0] != 'missing' or any(
+            file_state(ev, p)[0] != 'missing' for p in ev.paths_by_why('registries-conf') if facts.is_dropin(p)):
+        users.append('containers-image configuration (%s)' % facts.MAIN)
+    return users
+
+
 def plan(ev, diagnosis, settings):
     """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
     ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
@@ -298,9 +311,18 @@ def plan(ev, diagnosis, settings):
         wanted['short-name-mode'] = opts['mode']
     if opts['aliases']:
         wanted['aliases'] = opts['aliases']
-    entries = registry_entries(opts['mirrors'], result['notes'])
-    if entries:
-        wanted['registry'] = entries
+    users = containers_image_users(ev, runtime)
+    if opts['mirrors'] and not users and not wanted:
+        # The mirrors are the container runtime's (containerd_registry); no tool here reads them
+        # from registries.conf, and a drop-in nobody reads is a file the user did not ask for.
+        result['notes'].append('pullfix_registry_mirrors: not written to %s: neither CRI-O nor a containers-image '
+                               'tool (podman, skopeo, buildah: their %s) is on this node, and no containers-image '
+                               'setting (pullfix_search_registries, pullfix_short_name_mode, '
+                               'pullfix_short_name_aliases) is set' % (facts.DROPIN_DIR, facts.MAIN))
+    else:
+        entries = registry_entries(opts['mirrors'], result['notes'])
+        if entries:
+            wanted['registry'] = entries
     mine = render(wanted) if wanted else None
     if mine is not None:
         problems = facts.file_problems(parse.load_toml(mine)[0])
