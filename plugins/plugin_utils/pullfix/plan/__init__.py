@@ -101,10 +101,6 @@ def state_reason(ev, path, state):
     return err.get('message') or err.get('kind') or 'could not be read'
 
 
-def is_owned(text, marker):
-    return bool(text) and text.lstrip('\ufeff').split('\n', 1)[0].rstrip('\r') == marker
-
-
 def overlay(ev, changes):
     """The evidence as the node will hold it once ``changes`` are applied, for the next planner.
 

@@ -479,8 +479,8 @@ def test_owned_file_updated_unowned_declared_registry_taken_over():
     with_hosts(ev, CD, 'docker.io', 'server = "https://registry-1.docker.io"\n')
     result = plan_containerd_registry(ev, RT16, {'registry_mirrors': DOCKER_IO, 'registry_takeover': False})
     assert result['changes'] == []
-    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix, '
-                                'and pullfix_registry_takeover is false; merge the docker.io mirror into it by hand or '
+    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix; '
+                                'pullfix_registry_takeover is false: merge the docker.io mirror into it by hand or '
                                 'remove it']
 
 

@@ -202,7 +202,7 @@ def test_foreign_file_at_the_dropin_path_is_not_replaced():
     ev = node(corpus('sealos-docs-5.0-example.yaml'))
     with_file(ev, facts.shim_dropin(), '[Unit]\nAfter=foo.service\n', 'unit-file')
     result = plan(ev, RT, LOCAL)
-    assert any('not written by kubenode.pullfix' in e for e in result['errors'])
+    assert any('exists and is not managed by kubenode.pullfix' in e for e in result['errors'])
 
 
 def test_kubelet_config_gets_runtime_socket_and_shim_as_image_endpoint():

@@ -23,13 +23,14 @@ import json
 import posixpath
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import is_ours, not_ours, owned_file
 from ..settings import SETTING, planner_inputs, validate_mirrors
 from ...evidence import redact_url, url_host
 from ...facts import containerd as facts
 from ...facts.k3s import GENERATED_HEADER
 from .config_toml import edit_config
-from .hosts_toml import MARKER, MIGRATED, entry as host_entry, hosts_layout, render_hosts_toml
+from .hosts_toml import MIGRATED, entry as host_entry, hosts_layout, render_hosts_toml
 
 ROLE = 'containerd_registry'
 VALIDATE_CONFIG = ['containerd', '--config', '%s', 'config', 'dump']
@@ -279,37 +280,29 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
                 posixpath.dirname(target), dir_kind, target))
             continue
         fstate, current = file_state(ev, target)
-        if fstate not in ('missing', 'file'):
-            result['errors'].append('%s: %s; not replaced' % (target, state_reason(ev, target, fstate)))
-            continue
         if fstate == 'file' and GENERATED_HEADER in current[:400]:
             result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
             continue
-        ours = fstate == 'file' and is_owned(current, MARKER)
-        if fstate == 'file' and not ours and (spec['migrated'] or not takeover):
-            if spec['migrated']:
-                result['notes'].append('%s: exists and is not managed by kubenode.pullfix; the deprecated mirrors of '
-                                       '%s for %s were not merged into it' % (target, path, registry))
-            else:
-                result['errors'].append('%s: exists and is not managed by kubenode.pullfix, and '
-                                        'pullfix_registry_takeover is false; merge the %s mirror into it by hand '
-                                        'or remove it' % (target, registry))
+        ours = fstate == 'file' and is_ours(current)
+        if fstate == 'file' and not ours and spec['migrated']:
+            result['notes'].append(not_ours(target, 'the deprecated mirrors of %s for %s were not merged into it' % (
+                path, registry)))
             continue
-        mode = '0600' if secrets else '0644'
-        held, held_any = _held_secrets(current)
-        result['secrets'].extend(held)
-        if ours and current == content and ((ev.file(target) or {}).get('stat') or {}).get('mode') in (None, mode):
-            continue
+        held, held_any = _held_secrets(current if fstate == 'file' else None)
         if spec['migrated']:
             what = 'migrated from %s registry.mirrors/configs' % path
         elif fstate == 'file' and not ours:
             what = 'mirrors for %s, replacing a file kubenode.pullfix did not write (backup kept)' % registry
         else:
             what = 'mirrors for %s' % registry
-        result['changes'].append(change(target, 'update' if fstate == 'file' else 'create', content,
-                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets or held_any),
-                                        expect=sha256_text(current)))
-        result['secrets'].extend(secrets)
+        if owned_file(ev, target, content, 'hosts.toml %s' % what, ROLE, result, mode='0600' if secrets else '0644',
+                      secret=bool(secrets or held_any), takeover=takeover, enforce_mode=True,
+                      advice='pullfix_registry_takeover is false: merge the %s mirror into it by hand or remove '
+                             'it' % registry) == 'planned':
+            result['secrets'].extend(held)
+            result['secrets'].extend(secrets)
+        elif fstate == 'file':
+            result['secrets'].extend(held)
 
     # Stale files we own whose registry left the settings.
     for entry in ev.dir_entries(certs_dir) or []:
@@ -318,7 +311,7 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
             continue
         target = posixpath.join(certs_dir, name, 'hosts.toml')
         fstate, current = file_state(ev, target)
-        if fstate == 'file' and is_owned(current, MARKER) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
+        if fstate == 'file' and is_ours(current, ROLE) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
             held, held_any = _held_secrets(current)
             result['secrets'].extend(held)
             result['changes'].append(change(target, 'remove', None, 'registry %s no longer in %s' % (name, SETTING),

@@ -23,7 +23,8 @@ import posixpath
 import shlex
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import owned_file
 from ..settings import planner_inputs
 from ...diagnose.context import Context
 from ...diagnose.runtime import classify_socket, kubelet_config_files
@@ -101,23 +102,6 @@ def _validate_settings(settings):
     return local, unit, timeout
 
 
-def _owned_file(ev, path, content, reason, result, restart, validate=None, mode=None):
-    """A file kubenode.pullfix owns, written whole when its bytes differ."""
-    state, current = file_state(ev, path)
-    if state not in ('missing', 'file'):
-        result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
-        return
-    ours = is_owned(current, units.MARKER) or (current or '').startswith(units.SCRIPT_HEAD + units.MARKER)
-    if state == 'file' and not ours:
-        result['errors'].append('%s: exists and was not written by kubenode.pullfix; move it away or merge it by hand'
-                                % path)
-        return
-    if current == content:
-        return
-    result['changes'].append(change(path, 'update' if state == 'file' else 'create', content, reason, ROLE,
-                                    mode=mode, validate=validate, restart=restart, expect=sha256_text(current)))
-
-
 def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeout, result):
     shim_unit = ev.unit(facts.SHIM_UNIT)
     fragment = (shim_unit or {}).get('FragmentPath')
@@ -135,19 +119,19 @@ def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeou
     runtime_unit = facts.RUNTIME_UNITS.get(name)
     if not runtime_unit:
         result['notes'].append('runtime %s: no runtime unit to order image-cri-shim after' % name)
-    _owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
-                '(ExecStartPre of %s)' % facts.SHIM_UNIT, result, None, validate=VALIDATE_PYTHON, mode='0755')
+    owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
+               '(ExecStartPre of %s)' % facts.SHIM_UNIT, ROLE, result, validate=VALIDATE_PYTHON, mode='0755')
     path = facts.shim_dropin(facts.SHIM_UNIT)
     content = units.shim_dropin(runtime_unit, registry_unit, sock, registry_url, timeout, shim_sock)
-    _owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
+    owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
         facts.SHIM_UNIT, ' and '.join(u for u in (runtime_unit, registry_unit) if u), sock,
-        ' and %s/v2/' % registry_url if registry_url else ''), result, 'systemd',
+        ' and %s/v2/' % registry_url if registry_url else ''), ROLE, result, restart='systemd',
         validate=units.verify_argv(facts.SHIM_UNIT, DROPIN_NAME))
     kubelet = ev.unit(facts.KUBELET_UNIT)
     if kubelet and kubelet.get('FragmentPath'):
-        _owned_file(ev, facts.shim_dropin(facts.KUBELET_UNIT), units.kubelet_dropin(facts.SHIM_UNIT),
-                    '%s after %s' % (facts.KUBELET_UNIT, facts.SHIM_UNIT), result, 'systemd',
-                    validate=units.verify_argv(facts.KUBELET_UNIT, DROPIN_NAME))
+        owned_file(ev, facts.shim_dropin(facts.KUBELET_UNIT), units.kubelet_dropin(facts.SHIM_UNIT),
+                   '%s after %s' % (facts.KUBELET_UNIT, facts.SHIM_UNIT), ROLE, result, restart='systemd',
+                   validate=units.verify_argv(facts.KUBELET_UNIT, DROPIN_NAME))
     else:
         result['notes'].append('%s is not installed: kubelet is not ordered after the shim' % facts.KUBELET_UNIT)
 

@@ -9,9 +9,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ..owned import marker
 from ...systemd_unit import unit_file_problems
 
-MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.'
+MARKER = marker('cri_shim')
 WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
 SCRIPT_HEAD = '#!/usr/bin/env python3\n'
 

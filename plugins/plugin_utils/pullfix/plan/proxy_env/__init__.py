@@ -15,7 +15,8 @@ __metaclass__ = type
 
 import posixpath
 
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
+from .. import PlanError, finish, new_plan
+from ..owned import marker, owned_file
 from ..settings import planner_inputs
 from ...diagnose.checks.proxy import unbypassed
 from ...diagnose.checks.routes import of_runtime
@@ -25,7 +26,7 @@ from ...facts.services import restart_key
 
 ROLE = 'proxy_env'
 DROPIN = 'zz-kubenode-pullfix-no-proxy.conf'
-MARKER = '# Managed by kubenode.pullfix (proxy_env). Local edits are overwritten.'
+MARKER = marker(ROLE)
 
 
 def dropin_path(unit):
@@ -60,27 +61,15 @@ def plan(ev, diagnosis, settings):
         if not hits:
             continue
         path = dropin_path(unit)
-        state, text = file_state(ev, path)
-        if state not in ('missing', 'file'):
-            result['errors'].append('%s: %s' % (path, state_reason(ev, path, state)))
-            continue
-        if state == 'file' and not is_owned(text, MARKER):
-            result['errors'].append('%s exists and was not written by kubenode.pullfix: left as it is' % path)
-            continue
         current = [e.strip() for e in (proxy.get('NO_PROXY') or '').split(',') if e.strip()]
         added = []
         for ep, _route in hits:
             entry = pfacts.no_proxy_entry(ep['host'])
             if entry not in current and entry not in added:
                 added.append(entry)
-        content = render(unit, ','.join(current + added), added)
-        if text == content:
-            continue
-        result['changes'].append(change(
-            posixpath.normpath(path), 'update' if state == 'file' else 'create', content,
-            'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, mode='0644',
-            restart=restart_key(unit),
-            expect=sha256_text(text) if state == 'file' else None))
+        owned_file(ev, posixpath.normpath(path), render(unit, ','.join(current + added), added),
+                   'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, result, mode='0644',
+                   restart=restart_key(unit), advice='left as it is')
     if not result['changes'] and not result['errors']:
         result['notes'].append('proxy_env: no proxy stands in the way of a route; nothing to do')
     return finish(result)

@@ -21,7 +21,8 @@ import json
 import posixpath
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import is_ours, marker, owned_file
 from ..settings import planner_inputs, validate_mirrors
 from ...evidence import parse_version
 from ...facts import containers_image as facts
@@ -32,7 +33,7 @@ except ImportError:  # pragma: no cover - Python 2 sanity runs
     from urlparse import urlsplit
 
 ROLE = 'registries_conf'
-MARKER = '# Managed by kubenode.pullfix (registries_conf role): edits here are overwritten.'
+MARKER = marker(ROLE)
 CONVERTED = '# Converted from the v1 format by kubenode.pullfix (registries_conf role); the v1 text follows as comments.'
 OWNED_STEM = '-kubenode-pullfix.conf'
 # Files the owned drop-in must always be read after, present or not (a CRI-O package may come later).
@@ -341,7 +342,7 @@ def plan(ev, diagnosis, settings):
     after_layers = []
     owned = []
     for path, text, data, index, fmt in layers:
-        if facts.is_dropin(path) and is_owned(text, MARKER):
+        if facts.is_dropin(path) and is_ours(text, ROLE):
             owned.append((path, text))
             continue
         v2 = data
@@ -377,20 +378,12 @@ def plan(ev, diagnosis, settings):
         if dir_kind not in (None, 'missing', 'dir', 'symlink'):
             result['errors'].append('%s: is a %s, not a directory; nothing written' % (facts.DROPIN_DIR, dir_kind))
             return finish(result)
-        state, current = file_state(ev, target)
-        if state not in ('missing', 'file'):
-            result['errors'].append('%s: %s; not replaced, nothing written' % (target, state_reason(ev, target, state)))
+        beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
+        if owned_file(ev, target, mine, 'the search order, short-name mode, aliases and mirrors you asked for, read '
+                      'after every file that sets the same keys (%s)' % (
+                          ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
+                      ROLE, result, mode='0644', restart=restart, advice='rename it. Nothing written') == 'refused':
             return finish(result)
-        if state == 'file' and not is_owned(current, MARKER):
-            result['errors'].append('%s: exists and was not written by kubenode.pullfix; rename it. Nothing written' % target)
-            return finish(result)
-        if current != mine:
-            beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
-            result['changes'].append(change(target, 'update' if state == 'file' else 'create', mine,
-                                            'the search order, short-name mode, aliases and mirrors you asked for, '
-                                            'read after every file that sets the same keys (%s)' % (
-                                                ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
-                                            ROLE, mode='0644', restart=restart, expect=sha256_text(current)))
         after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
         indexes[target] = after_layers[-1][2]
         after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
