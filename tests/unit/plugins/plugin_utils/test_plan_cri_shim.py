@@ -373,3 +373,28 @@ def test_doctor_names_unit_lines_systemd_ignores_and_a_missing_config():
     result = plan(ev, RT, LOCAL)
     assert any(e.startswith('/etc/systemd/system/image-cri-shim.service:7:') for e in result['errors'])
     assert result['changes'] == [] or facts.shim_dropin() not in by_path(result)
+
+
+def test_wait_helper_is_gathered_and_left_alone_when_equal():
+    """node_evidence reads the helper the role installs, so a second run plans no create for it."""
+    import tempfile
+    from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import gather
+    root = tempfile.mkdtemp()
+    os.makedirs(os.path.dirname(root + units.WAIT_HELPER))
+    with open(root + units.WAIT_HELPER, 'w') as f:
+        f.write(units.WAIT_HELPER_TEXT)
+    gathered = gather(root=root, probe_timeout=0.1)['files'][units.WAIT_HELPER]
+    assert gathered['content'] == units.WAIT_HELPER_TEXT
+    ev = node(corpus('sealos-docs-5.0-example.yaml'))
+    ev['files'][units.WAIT_HELPER] = gathered
+    assert units.WAIT_HELPER not in [c['path'] for c in plan(ev, RT, LOCAL)['changes']]
+
+
+def test_an_older_wait_helper_of_ours_is_replaced():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import sha256_text
+    old = units.SCRIPT_HEAD + units.MARKER + '\nimport sys\nsys.exit(0)\n'
+    ev = with_file(node(corpus('sealos-docs-5.0-example.yaml')), units.WAIT_HELPER, old, 'owned-file', mode='0755')
+    result = plan(ev, RT, LOCAL)
+    (c,) = [c for c in result['changes'] if c['path'] == units.WAIT_HELPER]
+    assert (c['action'], c['content'], c['expect']) == ('update', units.WAIT_HELPER_TEXT, sha256_text(old))
+    assert not [e for e in result['errors'] if units.WAIT_HELPER in e]
