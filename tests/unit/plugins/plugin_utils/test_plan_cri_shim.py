@@ -398,3 +398,53 @@ def test_an_older_wait_helper_of_ours_is_replaced():
     (c,) = [c for c in result['changes'] if c['path'] == units.WAIT_HELPER]
     assert (c['action'], c['content'], c['expect']) == ('update', units.WAIT_HELPER_TEXT, sha256_text(old))
     assert not [e for e in result['errors'] if units.WAIT_HELPER in e]
+
+
+KUBELET_JSON = {
+    # EKS AL2 (amazon-eks-ami templates/al2/runtime/kubelet-config.json) and nodeadm AL2023
+    # (/etc/kubernetes/kubelet/config.json): kubelet reads them as YAML, they are JSON.
+    'eks-al2-kubelet-config.json': '/etc/kubernetes/kubelet/kubelet-config.json',
+    'eks-nodeadm-kubelet-config.json': '/etc/kubernetes/kubelet/config.json',
+}
+
+
+@pytest.mark.parametrize('name', sorted(KUBELET_JSON))
+def test_json_kubelet_config_is_edited_as_json(name):
+    import json
+    import yaml
+    path = KUBELET_JSON[name]
+    with open(os.path.join(CORPUS, '..', 'kubelet', name)) as f:
+        text = f.read()
+    ev = node(corpus('sealos-docs-5.0-example.yaml'), kubelet_config=None)
+    with_file(ev, path, text, 'kubelet-config')
+    with_process(ev, 'kubelet', ['/usr/bin/kubelet', '--config=' + path])
+    result = plan(ev, RT, LOCAL)
+    assert not [e for e in result['errors'] if path in e], result['errors']
+    new = by_path(result)[path]['content']
+    want = dict(json.loads(text), containerRuntimeEndpoint='unix://' + SOCK,
+                imageServiceEndpoint='unix:///var/run/image-cri-shim.sock')
+    assert json.loads(new) == want and yaml.safe_load(new) == want
+    assert [k for k in json.loads(new) if k in json.loads(text)] == list(json.loads(text))  # key order kept
+    old_lines = text.splitlines()
+    added = [line for line in new.splitlines() if line not in old_lines]
+    indent = old_lines[1][:len(old_lines[1]) - len(old_lines[1].lstrip())]
+    runtime_line = '"containerRuntimeEndpoint": "unix://%s",' % SOCK
+    expected = ['"imageServiceEndpoint": "unix:///var/run/image-cri-shim.sock",']
+    if runtime_line not in [line.strip() for line in old_lines]:
+        expected.append(runtime_line)
+    assert sorted(line.strip() for line in added) == sorted(expected)
+    assert len(new.splitlines()) == len(old_lines) + len(expected)  # every other line as it was
+    assert all(line.startswith(indent + '"') for line in added)
+    again = with_file(ev, path, new, 'kubelet-config')
+    assert path not in by_path(plan(again, RT, LOCAL))
+
+
+def test_json_edit_of_compact_and_empty_objects():
+    import json
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim.json_edit import set_json_scalars
+    text, changed = set_json_scalars('{"kind":"KubeletConfiguration"}\n', {'imageServiceEndpoint': 'unix:///x.sock'}, 'f')
+    assert text == '{"kind":"KubeletConfiguration", "imageServiceEndpoint":"unix:///x.sock"}\n' and changed == ['imageServiceEndpoint']
+    text, _changed = set_json_scalars('{}\n', {'a': 'b'}, 'f')
+    assert json.loads(text) == {'a': 'b'}
+    assert set_json_scalars('{"a": "b"}', {'a': 'b'}, 'f') == ('{"a": "b"}', [])
+    assert set_json_scalars('{"a": 1, "b": [1, 2]}', {'a': 'x'}, 'f')[0] == '{"a": "x", "b": [1, 2]}'

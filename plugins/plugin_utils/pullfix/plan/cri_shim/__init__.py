@@ -32,6 +32,7 @@ from ...evidence import endpoint_path, env_file_args, flag_values, redact_url, u
 from ...facts import shim as facts
 from ...facts.endpoints import DEFAULT_ENDPOINTS, IMAGE_FLAG, KUBELET_FLAG_FILES, RUNTIME_FLAG
 from . import units
+from .json_edit import is_json_object, set_json_scalars
 from .yaml_edit import EditError, set_scalars
 
 ROLE = 'cri_shim'
@@ -143,7 +144,10 @@ def _edit(ev, path, values, result, reason, restart, after=None, secrets=None, d
         result['errors'].append('%s: %s; not edited' % (path, why))
         return None
     try:
-        new_text, changed = set_scalars(text, values, path, doc_range=doc_range, after=after)
+        if is_json_object(text):  # kubelet reads JSON as YAML; it is edited as JSON
+            new_text, changed = set_json_scalars(text, values, path, after=after)
+        else:
+            new_text, changed = set_scalars(text, values, path, doc_range=doc_range, after=after)
     except EditError as exc:
         result['errors'].append(str(exc))
         return None
