@@ -472,6 +472,8 @@ KUBELET_PLACES = {
     'kind-10-kubeadm.conf': ('/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', 'unit-file'),
     'eks-nodeadm-kubelet-config-drop-in.json': ('/etc/kubernetes/kubelet.conf.d/00-nodeadm.conf', 'kubelet-config'),
     'k8s-issue-122632-kubeadm-flags.env': ('/var/lib/kubelet/kubeadm-flags.env', 'kubelet-config'),
+    'kind-etc-default-kubelet': ('/etc/default/kubelet', 'kubelet-config'),
+    'eks-al2-kubelet-config.json': ('/etc/kubernetes/kubelet/kubelet-config.json', 'kubelet-config'),
 }
 
 

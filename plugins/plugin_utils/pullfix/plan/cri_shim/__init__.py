@@ -248,6 +248,60 @@ def _edit_flags_line(line, want):
     return '%s%s%s%s%s' % (name, sep, quote, joined, quote)
 
 
+# The variable each flags file gives kubelet's command line (kubelet.service's drop-in of the
+# kubeadm packages: KUBELET_KUBEADM_ARGS from kubeadm-flags.env, KUBELET_EXTRA_ARGS from the others).
+FLAGS_VARIABLE = {'/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS'}
+EXTRA_ARGS = 'KUBELET_EXTRA_ARGS'
+
+
+def plan_join_flags(ev, runtime_url, image_url, restart, result):
+    """A node without kubelet configuration yet (prepared for ``kubeadm join``): the endpoints go
+    into the flags file that is there, preferring the user's (/etc/default, /etc/sysconfig: kubeadm
+    join rewrites kubeadm-flags.env). Its flags win over the config.yaml kubeadm join writes."""
+    present = [p for p in KUBELET_FLAG_FILES if file_state(ev, p)[0] == 'file']
+    if not present:
+        result['notes'].append('no kubelet configuration found on this node: its endpoints are not set')
+        return
+    path = sorted(present, key=lambda p: p in FLAGS_VARIABLE)[0]
+    want = {RUNTIME_FLAG: runtime_url, IMAGE_FLAG: image_url}  # as plan_kubelet keeps them once set
+    _state, text = file_state(ev, path)
+    variable = FLAGS_VARIABLE.get(path, EXTRA_ARGS)
+    lines = text.splitlines(True)
+    index = next((i for i, line in enumerate(lines) if line.split('=', 1)[0].strip() == variable), None)
+    if index is None:
+        eol = '\r\n' if text.endswith('\r\n') else '\n'
+        new_text = text + ('' if not text or text.endswith('\n') else eol) + '%s=%s%s' % (
+            variable, ' '.join('%s=%s' % (k, want[k]) for k in sorted(want)), eol)
+    else:
+        raw = lines[index]
+        body = raw.rstrip('\r\n')
+        current = flag_values(shlex_words(body.partition('=')[2]), (RUNTIME_FLAG, IMAGE_FLAG))
+        want = dict((k, v) for k, v in want.items() if current.get(k) != v)
+        if not want:
+            return
+        new = _edit_flags_line(body, want)
+        if new is None:
+            result['errors'].append('%s:%d: cannot be split into kubelet flags (unbalanced quotes); not edited' % (
+                path, index + 1))
+            return
+        lines[index] = new + raw[len(body):]
+        new_text = ''.join(lines)
+    result['changes'].append(change(path, 'update', new_text, 'kubelet flags (no kubelet configuration yet, as '
+                                    'before kubeadm join): %s' % ', '.join('%s=%s' % (k, want[k]) for k in sorted(want)),
+                                    ROLE, restart=restart, expect=sha256_text(text)))
+
+
+def shlex_words(value):
+    """The words of an env file value (quotes removed), or [] when its quotes do not balance."""
+    value = value.strip()
+    if len(value) > 1 and value[0] == value[-1] and value[0] in '"\'':
+        value = value[1:-1]
+    try:
+        return shlex.split(value)
+    except ValueError:
+        return []
+
+
 def _shim_serving(ev, shim_sock):
     sock = ev.socket(shim_sock) or {}
     return bool((sock.get('image_probe') or {}).get('ok'))
@@ -303,8 +357,10 @@ def plan_kubelet(ev, runtime, settings, sock, shim_sock, result):
         return
     ctx = Context(ev, settings)
     config, dropins = kubelet_config_files(ctx)
+    if config and file_state(ev, config)[0] == 'missing':
+        config = None  # gathered and found missing: no file to edit
     if not config and not dropins:
-        result['notes'].append('no kubelet configuration found on this node: its endpoints are not set')
+        plan_join_flags(ev, runtime_url, image_url, restart, result)
         return
     targets = {}
     for key, want in (('containerRuntimeEndpoint', runtime_url), ('imageServiceEndpoint', image_url)):
