@@ -550,3 +550,22 @@ def test_every_hosts_toml_has_a_host_table():
                  {'endpoints': ['http://10.0.0.5:5000', 'http://10.0.0.6:5000'], 'fallback': False},
                  {'endpoints': ['http://10.0.0.5:5000']}):
         assert '[host."' in hosts_of({'reg.local:5000': spec}, 'reg.local:5000')['content']
+
+
+def test_comment_in_a_removed_mirrors_table_stays_next_to_config_path():
+    """KubeKey 3.1's config.toml (tests/unit/fixtures/corpus) with the note an operator leaves in its
+    registry.mirrors table: the mirrors move to hosts.toml, the note stays before config_path."""
+    import os
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.config_toml import (
+        edit_config)
+    with open(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'containerd-config',
+                           'kubekey-3.1-nvidia.toml')) as f:
+        text = f.read()
+    note = '### modified by ops: docker.io through the office mirror'
+    text = text.replace('        [plugins."io.containerd.grpc.v1.cri".registry.mirrors]\n',
+                        '        [plugins."io.containerd.grpc.v1.cri".registry.mirrors]\n        %s\n' % note)
+    edit = edit_config(text, 1, CD)
+    assert edit['errors'] == [] and 'docker.io' in edit['mirrors']
+    assert edit['text'].endswith('    [plugins."io.containerd.grpc.v1.cri".registry]\n      %s\n'
+                                 '      config_path = "/etc/containerd/certs.d"\n' % note)
+    assert edit_config(edit['text'], 1, CD)['text'] == edit['text']

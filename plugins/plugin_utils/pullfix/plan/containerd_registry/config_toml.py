@@ -566,12 +566,81 @@ def keep_original_lines(original, edited):
     return ''.join(out)
 
 
+def header_path(line):
+    """The key path of a TOML table header line ('[a."b.c".d]' -> ('a', 'b.c', 'd')), or None."""
+    text = line.strip()
+    if not text.startswith('[') or text.startswith('[['):
+        return None
+    parts, cur, quote, i = [], '', None, 1
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            elif ch == '\\' and quote == '"' and i + 1 < len(text):
+                i += 1
+                cur += text[i]
+            else:
+                cur += ch
+        elif ch in '"\'':
+            quote = ch
+        elif ch == '.':
+            parts.append(cur.strip())
+            cur = ''
+        elif ch == ']':
+            parts.append(cur.strip())
+            return tuple(parts)
+        else:
+            cur += ch
+        i += 1
+    return None
+
+
+def keep_removed_comments(original, edited, removed):
+    """``edited`` with the comment lines of the tables it removed (``removed``: their key paths)
+    put back before the line that replaces them: the config_path of their registry table.
+
+    A comment in a deprecated registry table (a note of who set the mirrors, and why) stays in the
+    file once the table moves to hosts.toml, next to the key that now points there."""
+    if not removed:
+        return edited
+    lost, table = [], None
+    kept = set(line.strip() for line in edited.splitlines())
+    for line in original.splitlines():
+        header = header_path(line)
+        if header is not None:
+            table = header
+            continue
+        if table and line.strip().startswith('#') and line.strip() not in kept and \
+                any(table[:len(k)] == tuple(k) for k in removed):
+            lost.append(line.strip())
+    if not lost:
+        return edited
+    lines = edited.splitlines(True)
+    registry = tuple(removed[0][:3])  # every removed table is under plugins.<cri>.registry
+    table, at = None, None
+    for i, line in enumerate(lines):
+        header = header_path(line)
+        if header is not None:
+            table = header
+        elif table and table[:3] == registry and line.lstrip().startswith('config_path'):
+            at = i
+            break
+    if at is None:
+        return edited
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+    eol = '\n' if lines[at].endswith('\n') else ''
+    lines[at:at] = [indent + comment + (eol or '\n') for comment in lost]
+    return ''.join(lines)
+
+
 def _finish(out, doc, base, ops, path, bom, crlf, text, source):
     if not ops and not out['reasons']:
         # Nothing edited: the file as it is, byte for byte (never tomlkit's rendering of it).
         out['text'] = text
         return out
-    new = keep_original_lines(source, doc.as_string())
+    new = keep_removed_comments(source, keep_original_lines(source, doc.as_string()),
+                                [k for op, k, _v in ops if op == 'del'])
     # The edit must change exactly what it meant to: parse the result and compare.
     try:
         got = parse.load_toml(new)[0]
