@@ -80,3 +80,12 @@ def test_planners_write_owned_files_only_through_the_helper():
                 if re.search(pattern, text):
                     found.append('%s: %s' % (name, pattern))
     assert found == []
+
+
+def test_every_planner_checks_its_settings_under_one_name():
+    import importlib
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import ROLES
+    for role, (planner, _keys) in ROLES.items():
+        module = importlib.import_module(planner.__module__)
+        assert callable(getattr(module, 'check_settings', None)), role
+        assert planner.__code__.co_varnames[:3] == ('ev', 'diagnosis', 'settings'), role

@@ -224,6 +224,22 @@ def edit_configs(ev, path, version, sandbox, result, systemd_cgroup=None):
     return owner_edit, edits
 
 
+def check_settings(settings):
+    """The role's settings checked before anything is planned; returns the normalized mirrors.
+    Raises PlanError naming the variable."""
+    mirrors = validate_mirrors(settings.get('registry_mirrors'))
+    sandbox = settings.get('sandbox_image')
+    if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):
+        raise PlanError('pullfix_sandbox_image: %s is not an image reference' % redact_url(repr(sandbox)))
+    cgroup = settings.get('systemd_cgroup')
+    if cgroup not in (None, '', 'auto') and not isinstance(cgroup, bool):
+        raise PlanError('pullfix_containerd_systemd_cgroup: %r is not true, false, "auto" or null' % (cgroup,))
+    takeover = settings.get('registry_takeover', True)
+    if not isinstance(takeover, bool):
+        raise PlanError('pullfix_registry_takeover: %r is not a boolean (expected true or false)' % (takeover,))
+    return mirrors
+
+
 def systemd_cgroup_wanted(ev, value):
     """runc's SystemdCgroup as the setting asks: true/false, "auto" (true when systemd is the init,
     answered systemctl during the evidence), None (leave the file as it is)."""
@@ -332,14 +348,7 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
 def plan(ev, diagnosis, settings):
     """Plan the containerd_registry role. Raises PlanError on invalid settings (before planning)."""
     ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
-    mirrors = validate_mirrors(settings.get('registry_mirrors'))
-    sandbox = settings.get('sandbox_image')
-    if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):
-        raise PlanError('pullfix_sandbox_image: %s is not an image reference' % redact_url(repr(sandbox)))
-    systemd_cgroup_wanted(ev, settings.get('systemd_cgroup'))  # refuses a bad value before planning
-    takeover = settings.get('registry_takeover', True)
-    if not isinstance(takeover, bool):
-        raise PlanError('pullfix_registry_takeover: %r is not a boolean (expected true or false)' % (takeover,))
+    mirrors = check_settings(settings)
     result = new_plan()
     name = runtime.get('name') or 'containerd'
     if name in ('k3s', 'rke2'):

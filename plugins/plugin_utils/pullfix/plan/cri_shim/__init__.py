@@ -84,7 +84,7 @@ def _registry_url(local, current_address):
     return '%s://%s' % (scheme, local.rstrip('/'))
 
 
-def _validate_settings(settings):
+def check_settings(settings):
     local = settings.get('local_registry')
     if local is not None:
         if not isinstance(local, str) or not local.strip() or any(c.isspace() for c in local) or '@' in local:
@@ -457,7 +457,7 @@ def plan_kubeadm(ev, runtime, local, result):
 def plan(ev, diagnosis, settings):
     """Plan the cri_shim role. Raises PlanError on invalid settings (before planning)."""
     ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
-    local, registry_unit, timeout = _validate_settings(settings)
+    local, registry_unit, timeout = check_settings(settings)
     result = new_plan()
     if runtime.get('name') in ('k3s', 'rke2', 'k0s'):
         result['notes'].append('runtime %s: image-cri-shim is a Sealos component; nothing to do' % runtime.get('name'))

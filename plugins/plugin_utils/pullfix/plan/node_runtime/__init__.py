@@ -35,7 +35,7 @@ ROLE = 'node_runtime'
 PROVISIONED = ('containerd', 'docker')
 
 
-def _check_settings(settings):
+def check_settings(settings):
     stale = settings.get('remove_stale_cri_dockerd', True)
     if not isinstance(stale, bool):
         raise PlanError('pullfix_remove_stale_cri_dockerd: %r is not a boolean (expected true or false)' % (stale,))
@@ -122,7 +122,7 @@ def plan_kubelet_endpoints(ev, runtime, settings, sock, result):
 def plan(ev, diagnosis, settings):
     """Plan the node_runtime role. Raises PlanError on invalid settings (before planning)."""
     ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
-    remove, provision = _check_settings(settings)
+    remove, provision = check_settings(settings)
     want = wanted_runtime(settings, runtime)
     result = new_plan()
     result['commands'] = []

@@ -50,6 +50,11 @@ def render(unit, no_proxy, added):
     ])
 
 
+def check_settings(settings):
+    """proxy_env has no settings of its own: it adds only the endpoints the routes already name."""
+    return None
+
+
 def plan(ev, diagnosis, settings):
     """Plan the proxy_env role: one drop-in per runtime unit whose proxy sits in a route's way
     (the routes of the diagnosis given)."""

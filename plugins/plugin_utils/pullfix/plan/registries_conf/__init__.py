@@ -50,7 +50,7 @@ def _setting_list(settings, key):
     return value
 
 
-def validate(settings):
+def check_settings(settings):
     """The role's settings, checked the way containers-image would check them. Raises PlanError naming the key."""
     search = _setting_list(settings, 'search_registries')
     for i, name in enumerate(search):
@@ -301,7 +301,7 @@ def containers_image_users(ev, runtime):
 def plan(ev, diagnosis, settings):
     """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
     ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
-    opts = validate(settings)
+    opts = check_settings(settings)
     result = new_plan()
     restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None
 
