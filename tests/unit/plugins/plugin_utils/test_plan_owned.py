@@ -89,3 +89,18 @@ def test_every_planner_checks_its_settings_under_one_name():
         module = importlib.import_module(planner.__module__)
         assert callable(getattr(module, 'check_settings', None)), role
         assert planner.__code__.co_varnames[:3] == ('ev', 'diagnosis', 'settings'), role
+
+
+def test_no_function_of_the_planners_or_action_plugins_is_over_80_lines():
+    import ast
+    root = os.path.join(PLAN_DIR, '..', '..', '..')
+    files = [os.path.join(root, 'action', n) for n in ('diagnose.py', 'remediate.py')]
+    for base, _dirs, names in os.walk(PLAN_DIR):
+        files.extend(os.path.join(base, n) for n in names if n.endswith('.py'))
+    long_ones = []
+    for path in files:
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        long_ones.extend('%s %s: %d' % (os.path.basename(path), n.name, n.end_lineno - n.lineno + 1)
+                         for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno >= 80)
+    assert long_ones == []

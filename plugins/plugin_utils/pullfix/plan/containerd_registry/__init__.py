@@ -252,75 +252,59 @@ def systemd_cgroup_wanted(ev, value):
     raise PlanError('pullfix_containerd_systemd_cgroup: %r is not true, false, "auto" or null' % (value,))
 
 
-def plan_containerd(ev, runtime, settings, mirrors, result):
-    version = facts.version_of(ev, runtime)
-    path = facts.config_file(ev)
-    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result,
-                               systemd_cgroup_wanted(ev, settings.get('systemd_cgroup')))
-    if edit is None:
-        return result
-    for _p, _t, e in edits:
-        result['notes'].extend(e['notes'])
-        result['secrets'].extend(e['secrets'])
-    certs_dir = edit['certs_dir']
-    takeover = settings.get('registry_takeover', True) is not False
+def plan_hosts_toml(ev, registry, spec, ctx, result):
+    """One registry's hosts.toml (``ctx``: certs_dir, tls, path, version, takeover). Returns its
+    certs.d directory name."""
+    name = facts.host_dir_name(registry)
+    target = posixpath.join(ctx['certs_dir'], name, 'hosts.toml')
+    path = ctx['path']
+    if spec['endpoints']:
+        hosts, server = hosts_layout(registry, spec, ctx['tls'])
+    else:  # tls settings only (from the deprecated configs): they apply to the upstream itself
+        hosts, server = [], host_entry(facts.upstream(registry), None, ctx['tls'])
+    content = render_hosts_toml(registry, hosts, server, path if spec['migrated'] else None)
+    secrets = _secrets(hosts, server)
+    if registry == '*' and not facts.supports_default_dir(ctx['version']):
+        result['notes'].append('containerd %s ignores %s: the "*" (_default) directory needs 1.6.17 or later; '
+                               'upgrade containerd or list the registries one by one' % (
+                                   '%d.%d.%d' % ctx['version'], target))
+    if ':' in registry:
+        shadow = posixpath.join(ctx['certs_dir'], facts.host_dir_candidates(registry)[0])
+        if ev.dir_type(shadow) not in (None, 'missing') or file_state(ev, shadow + '/hosts.toml')[0] != 'missing':
+            result['errors'].append('%s: exists and wins containerd\'s lookup over %s; remove or rename it' % (shadow, target))
+            return name
+    dir_kind = ev.dir_type(posixpath.dirname(target))
+    if dir_kind not in (None, 'missing', 'dir', 'symlink'):
+        result['errors'].append('%s: is a %s, not a directory; %s cannot be written' % (
+            posixpath.dirname(target), dir_kind, target))
+        return name
+    fstate, current = file_state(ev, target)
+    if fstate == 'file' and GENERATED_HEADER in current[:400]:
+        result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
+        return name
+    ours = fstate == 'file' and is_ours(current)
+    if fstate == 'file' and not ours and spec['migrated']:
+        result['notes'].append(not_ours(target, 'the deprecated mirrors of %s for %s were not merged into it' % (
+            path, registry)))
+        return name
+    held, held_any = _held_secrets(current if fstate == 'file' else None)
+    result['secrets'].extend(held)
+    if spec['migrated']:
+        what = 'migrated from %s registry.mirrors/configs' % path
+    elif fstate == 'file' and not ours:
+        what = 'mirrors for %s, replacing a file kubenode.pullfix did not write (backup kept)' % registry
+    else:
+        what = 'mirrors for %s' % registry
+    if owned_file(ev, target, content, 'hosts.toml %s' % what, ROLE, result, mode='0600' if secrets else '0644',
+                  secret=bool(secrets or held_any), takeover=ctx['takeover'], enforce_mode=True,
+                  advice='pullfix_registry_takeover is false: merge the %s mirror into it by hand or remove '
+                         'it' % registry) == 'planned':
+        result['secrets'].extend(secrets)
+    return name
 
-    specs = dict((r, dict(s, migrated=False)) for r, s in mirrors.items())
-    for registry, spec in _migrated_specs(edit['mirrors'], edit['tls'], mirrors).items():
-        specs[registry] = dict(spec, migrated=True)
 
-    wanted = {}
-    for registry in sorted(specs):
-        spec = specs[registry]
-        name = facts.host_dir_name(registry)
-        target = posixpath.join(certs_dir, name, 'hosts.toml')
-        tls = edit['tls']
-        if spec['endpoints']:
-            hosts, server = hosts_layout(registry, spec, tls)
-        else:  # tls settings only (from the deprecated configs): they apply to the upstream itself
-            hosts, server = [], host_entry(facts.upstream(registry), None, tls)
-        content = render_hosts_toml(registry, hosts, server, path if spec['migrated'] else None)
-        secrets = _secrets(hosts, server)
-        wanted[name] = target
-        if registry == '*' and not facts.supports_default_dir(version):
-            result['notes'].append('containerd %s ignores %s: the "*" (_default) directory needs 1.6.17 or later; '
-                                   'upgrade containerd or list the registries one by one' % ('%d.%d.%d' % version, target))
-        if ':' in registry:
-            shadow = posixpath.join(certs_dir, facts.host_dir_candidates(registry)[0])
-            if ev.dir_type(shadow) not in (None, 'missing') or file_state(ev, shadow + '/hosts.toml')[0] != 'missing':
-                result['errors'].append('%s: exists and wins containerd\'s lookup over %s; remove or rename it' % (shadow, target))
-                continue
-        dir_kind = ev.dir_type(posixpath.dirname(target))
-        if dir_kind not in (None, 'missing', 'dir', 'symlink'):
-            result['errors'].append('%s: is a %s, not a directory; %s cannot be written' % (
-                posixpath.dirname(target), dir_kind, target))
-            continue
-        fstate, current = file_state(ev, target)
-        if fstate == 'file' and GENERATED_HEADER in current[:400]:
-            result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
-            continue
-        ours = fstate == 'file' and is_ours(current)
-        if fstate == 'file' and not ours and spec['migrated']:
-            result['notes'].append(not_ours(target, 'the deprecated mirrors of %s for %s were not merged into it' % (
-                path, registry)))
-            continue
-        held, held_any = _held_secrets(current if fstate == 'file' else None)
-        if spec['migrated']:
-            what = 'migrated from %s registry.mirrors/configs' % path
-        elif fstate == 'file' and not ours:
-            what = 'mirrors for %s, replacing a file kubenode.pullfix did not write (backup kept)' % registry
-        else:
-            what = 'mirrors for %s' % registry
-        if owned_file(ev, target, content, 'hosts.toml %s' % what, ROLE, result, mode='0600' if secrets else '0644',
-                      secret=bool(secrets or held_any), takeover=takeover, enforce_mode=True,
-                      advice='pullfix_registry_takeover is false: merge the %s mirror into it by hand or remove '
-                             'it' % registry) == 'planned':
-            result['secrets'].extend(held)
-            result['secrets'].extend(secrets)
-        elif fstate == 'file':
-            result['secrets'].extend(held)
-
-    # Stale files we own whose registry left the settings.
+def remove_stale_hosts_toml(ev, certs_dir, wanted, result):
+    """Files we own whose registry left the settings."""
     for entry in ev.dir_entries(certs_dir) or []:
         name = entry.get('name')
         if entry.get('type') not in ('dir', 'symlink') or name in wanted:
@@ -334,6 +318,24 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
                                             ROLE, remove_empty_parent=True, expect=sha256_text(current),
                                             secret=held_any))
 
+
+def plan_containerd(ev, runtime, settings, mirrors, result):
+    version = facts.version_of(ev, runtime)
+    path = facts.config_file(ev)
+    edit, edits = edit_configs(ev, path, version, settings.get('sandbox_image'), result,
+                               systemd_cgroup_wanted(ev, settings.get('systemd_cgroup')))
+    if edit is None:
+        return result
+    for _p, _t, e in edits:
+        result['notes'].extend(e['notes'])
+        result['secrets'].extend(e['secrets'])
+    specs = dict((r, dict(s, migrated=False)) for r, s in mirrors.items())
+    for registry, spec in _migrated_specs(edit['mirrors'], edit['tls'], mirrors).items():
+        specs[registry] = dict(spec, migrated=True)
+    ctx = {'certs_dir': edit['certs_dir'], 'tls': edit['tls'], 'path': path, 'version': version,
+           'takeover': settings.get('registry_takeover', True) is not False}
+    wanted = set(plan_hosts_toml(ev, registry, specs[registry], ctx, result) for registry in sorted(specs))
+    remove_stale_hosts_toml(ev, edit['certs_dir'], wanted, result)
     for fpath, text, e in edits:
         if e['text'] == text:
             continue

@@ -298,13 +298,8 @@ def containers_image_users(ev, runtime):
     return users
 
 
-def plan(ev, diagnosis, settings):
-    """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
-    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
-    opts = check_settings(settings)
-    result = new_plan()
-    restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None
-
+def wanted_keys(ev, runtime, opts, result):
+    """{key: value} the owned drop-in is to set, and its text (None: nothing to set)."""
     wanted = {}
     if opts['search']:
         wanted['unqualified-search-registries'] = opts['search']
@@ -312,8 +307,7 @@ def plan(ev, diagnosis, settings):
         wanted['short-name-mode'] = opts['mode']
     if opts['aliases']:
         wanted['aliases'] = opts['aliases']
-    users = containers_image_users(ev, runtime)
-    if opts['mirrors'] and not users and not wanted:
+    if opts['mirrors'] and not containers_image_users(ev, runtime) and not wanted:
         # The mirrors are the container runtime's (containerd_registry); no tool here reads them
         # from registries.conf, and a drop-in nobody reads is a file the user did not ask for.
         result['notes'].append('pullfix_registry_mirrors: not written to %s: neither CRI-O nor a containers-image '
@@ -330,17 +324,13 @@ def plan(ev, diagnosis, settings):
         if problems:
             raise PlanError('pullfix_registry_mirrors: the [[registry]] tables they make would be refused by '
                             'containers-image (%s)' % '; '.join(w for _k, w in problems))
+    return wanted, mine
 
-    layers = _load(ev, facts.ordered_files(ev.paths_by_why('registries-conf')), result)
-    if layers is None:
-        return finish(result)
-    indexes = dict((p, i) for p, _t, _d, i, _f in layers)
 
-    # Before: what containers-image makes of the files as they are.
-    broken = [p for p, _t, _d, _i, f in layers if f == 'v1' and facts.is_dropin(p)]
-    before_layers = [(p, facts.v1_to_v2(d) if f == 'v1' else d, i) for p, _t, d, i, f in layers]
-    after_layers = []
-    owned = []
+def convert_v1_layers(layers, opts, restart, result):
+    """(layers as containers-image reads them after the plan, owned drop-ins found): v1 drop-ins
+    converted in place (containers-image refuses them), the v1 main file when asked."""
+    after_layers, owned = [], []
     for path, text, data, index, fmt in layers:
         if facts.is_dropin(path) and is_ours(text, ROLE):
             owned.append((path, text))
@@ -362,38 +352,62 @@ def plan(ev, diagnosis, settings):
                                        'set pullfix_registries_conf_convert_v1: true to convert it to v2' % (
                                            _cite(path, index, ('registries',))))
         after_layers.append((path, v2, index))
+    return after_layers, owned
 
-    # The owned drop-in: read after every other file that sets one of its keys.
+
+def plan_owned_dropin(ev, wanted, mine, after_layers, indexes, restart, result):
+    """The owned drop-in, read after every other file that sets one of its keys. Returns its path,
+    or False when it cannot be written (an error says why)."""
+    competitors = [posixpath.basename(p) for p, d, _i in after_layers if facts.is_dropin(p) and _sets(d, wanted)]
+    name = owned_name(competitors + list(ALWAYS_AFTER))
+    if name is None:
+        late = max(competitors, key=lambda n: n.encode('utf-8', 'surrogateescape'))
+        result['errors'].append('%s/%s: sorts after any name kubenode.pullfix can give its drop-in and sets the '
+                                'same keys; rename it (or merge it) by hand. Nothing written' % (facts.DROPIN_DIR, late))
+        return False
+    target = posixpath.join(facts.DROPIN_DIR, name)
+    dir_kind = ev.dir_type(facts.DROPIN_DIR)
+    if dir_kind not in (None, 'missing', 'dir', 'symlink'):
+        result['errors'].append('%s: is a %s, not a directory; nothing written' % (facts.DROPIN_DIR, dir_kind))
+        return False
+    beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
+    if owned_file(ev, target, mine, 'the search order, short-name mode, aliases and mirrors you asked for, read '
+                  'after every file that sets the same keys (%s)' % (
+                      ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
+                  ROLE, result, mode='0644', restart=restart, advice='rename it. Nothing written') == 'refused':
+        return False
+    after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
+    indexes[target] = after_layers[-1][2]
+    after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
+        'utf-8', 'surrogateescape')))
+    return target
+
+
+def plan(ev, diagnosis, settings):
+    """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
+    opts = check_settings(settings)
+    result = new_plan()
+    restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None
+    wanted, mine = wanted_keys(ev, runtime, opts, result)
+    layers = _load(ev, facts.ordered_files(ev.paths_by_why('registries-conf')), result)
+    if layers is None:
+        return finish(result)
+    indexes = dict((p, i) for p, _t, _d, i, _f in layers)
+    # Before: what containers-image makes of the files as they are.
+    broken = [p for p, _t, _d, _i, f in layers if f == 'v1' and facts.is_dropin(p)]
+    before_layers = [(p, facts.v1_to_v2(d) if f == 'v1' else d, i) for p, _t, d, i, f in layers]
+    after_layers, owned = convert_v1_layers(layers, opts, restart, result)
     target = None
     if mine is not None:
-        competitors = [posixpath.basename(p) for p, d, _i in after_layers if facts.is_dropin(p) and _sets(d, wanted)]
-        name = owned_name(competitors + list(ALWAYS_AFTER))
-        if name is None:
-            late = max(competitors, key=lambda n: n.encode('utf-8', 'surrogateescape'))
-            result['errors'].append('%s/%s: sorts after any name kubenode.pullfix can give its drop-in and sets the '
-                                    'same keys; rename it (or merge it) by hand. Nothing written' % (facts.DROPIN_DIR, late))
+        target = plan_owned_dropin(ev, wanted, mine, after_layers, indexes, restart, result)
+        if target is False:
             return finish(result)
-        target = posixpath.join(facts.DROPIN_DIR, name)
-        dir_kind = ev.dir_type(facts.DROPIN_DIR)
-        if dir_kind not in (None, 'missing', 'dir', 'symlink'):
-            result['errors'].append('%s: is a %s, not a directory; nothing written' % (facts.DROPIN_DIR, dir_kind))
-            return finish(result)
-        beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
-        if owned_file(ev, target, mine, 'the search order, short-name mode, aliases and mirrors you asked for, read '
-                      'after every file that sets the same keys (%s)' % (
-                          ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
-                      ROLE, result, mode='0644', restart=restart, advice='rename it. Nothing written') == 'refused':
-            return finish(result)
-        after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
-        indexes[target] = after_layers[-1][2]
-        after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
-            'utf-8', 'surrogateescape')))
     for path, text in owned:
         if path != target:
             result['changes'].append(change(path, 'remove', None, 'drop-in of kubenode.pullfix no longer wanted '
                                             '(renamed or nothing to set)', ROLE, restart=restart,
                                             expect=sha256_text(text)))
-
     before = facts.merge(before_layers)
     after = facts.merge(after_layers)
     plan_effective(result, before, after, broken, indexes, wanted)
