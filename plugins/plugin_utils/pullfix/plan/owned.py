@@ -65,6 +65,11 @@ def same_but_marker(current, content):
     return current is not None and is_ours(current) and _without_marker(current) == _without_marker(content)
 
 
+def nothing_to_do(subject, why):
+    """The one form of a note that says a role has nothing to do here, and why."""
+    return '%s: %s; nothing to do' % (subject, why)
+
+
 def not_ours(path, advice):
     """The refusal for a file in the way of an owned one."""
     return '%s: %s; %s' % (path, NOT_OURS, advice)

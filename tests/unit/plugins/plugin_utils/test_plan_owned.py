@@ -104,3 +104,11 @@ def test_no_function_of_the_planners_or_action_plugins_is_over_80_lines():
         long_ones.extend('%s %s: %d' % (os.path.basename(path), n.name, n.end_lineno - n.lineno + 1)
                          for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno >= 80)
     assert long_ones == []
+
+
+def test_a_role_with_nothing_to_do_says_so_in_one_form():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.owned import nothing_to_do
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan
+    assert nothing_to_do('image-cri-shim', 'not installed') == 'image-cri-shim: not installed; nothing to do'
+    result = plan(load(), {'runtime': {'name': 'k3s'}}, {})
+    assert result['notes'] == [nothing_to_do('runtime k3s', 'image-cri-shim is a Sealos component')]

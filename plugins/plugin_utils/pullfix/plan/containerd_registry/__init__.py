@@ -24,7 +24,7 @@ import posixpath
 
 from ... import parse
 from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
-from ..owned import is_ours, not_ours, owned_file
+from ..owned import is_ours, not_ours, nothing_to_do, owned_file
 from ..settings import SETTING, planner_inputs, validate_mirrors
 from ...evidence import redact_url, url_host
 from ...facts import containerd as facts
@@ -358,5 +358,5 @@ def plan(ev, diagnosis, settings):
         return finish(plan_registries_yaml(ev, runtime, settings, mirrors, result))
     if name in ('containerd', 'docker'):
         return finish(plan_containerd(ev, runtime, settings, mirrors, result))
-    result['notes'].append('runtime %s: kubenode.pullfix.containerd_registry has nothing to do' % name)
+    result['notes'].append(nothing_to_do('runtime %s' % name, 'it reads no containerd registry configuration'))
     return finish(result)

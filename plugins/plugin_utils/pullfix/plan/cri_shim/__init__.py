@@ -24,7 +24,7 @@ import shlex
 
 from ... import parse
 from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
-from ..owned import owned_file
+from ..owned import nothing_to_do, owned_file
 from ..settings import planner_inputs
 from ...diagnose.context import Context
 from ...diagnose.runtime import classify_socket, kubelet_config_files
@@ -460,11 +460,11 @@ def plan(ev, diagnosis, settings):
     local, registry_unit, timeout = check_settings(settings)
     result = new_plan()
     if runtime.get('name') in ('k3s', 'rke2', 'k0s'):
-        result['notes'].append('runtime %s: image-cri-shim is a Sealos component; nothing to do' % runtime.get('name'))
+        result['notes'].append(nothing_to_do('runtime %s' % runtime.get('name'), 'image-cri-shim is a Sealos component'))
         return finish(result)
     if not ev.unit(facts.SHIM_UNIT) and file_state(ev, facts.SHIM_CONFIG)[0] == 'missing':
-        result['notes'].append('image-cri-shim is not installed (no %s, no %s): nothing to do for the shim' % (
-            facts.SHIM_UNIT, facts.SHIM_CONFIG))
+        result['notes'].append(nothing_to_do('image-cri-shim', 'not installed (no %s, no %s)' % (
+            facts.SHIM_UNIT, facts.SHIM_CONFIG)))
         plan_kubeadm(ev, runtime, local, result)
         return finish(result)
     sock = runtime_socket(ev, runtime, facts.SHIM_SOCKET)

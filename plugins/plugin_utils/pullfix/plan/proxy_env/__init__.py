@@ -16,7 +16,7 @@ __metaclass__ = type
 import posixpath
 
 from .. import PlanError, finish, new_plan
-from ..owned import marker, owned_file
+from ..owned import marker, nothing_to_do, owned_file
 from ..settings import planner_inputs
 from ...diagnose.checks.proxy import unbypassed
 from ...diagnose.checks.routes import of_runtime
@@ -76,5 +76,5 @@ def plan(ev, diagnosis, settings):
                    'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, result, mode='0644',
                    restart=restart_key(unit), advice='left as it is')
     if not result['changes'] and not result['errors']:
-        result['notes'].append('proxy_env: no proxy stands in the way of a route; nothing to do')
+        result['notes'].append(nothing_to_do('NO_PROXY', 'no proxy stands in the way of a route'))
     return finish(result)

@@ -30,7 +30,7 @@ import posixpath
 import re
 
 from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
-from ..owned import cannot_replace, is_ours, marker, not_ours, owned_file, same_but_marker
+from ..owned import cannot_replace, is_ours, marker, not_ours, nothing_to_do, owned_file, same_but_marker
 from ..settings import describe, planner_inputs
 from ...facts import containerd as containerd_facts
 from ...facts import sockets as facts
@@ -309,7 +309,7 @@ def plan(ev, diagnosis, settings):
     result['commands'] = []
     real = facts.runtime_socket(ev, runtime)
     if not real:
-        result['notes'].append('the runtime and its socket are not known on this node; nothing planned')
+        result['notes'].append(nothing_to_do('runtime socket', 'the runtime and its socket are not known on this node'))
         return finish(result)
     kind = facts.socket_kind(ev, real)
     if kind in (None, 'missing'):
