@@ -64,9 +64,8 @@ def describe(value):
 def text_of(text):
     """``text`` as an exact ``str``: a subclass (Ansible's AnsibleUnsafeText) is copied, because
     PyYAML's C loader accepts only str, bytes or a stream ("a string or stream input is required")."""
-    if isinstance(text, str) and type(text) is not str:
-        return str.__str__(text)
-    return text
+    # str.__str__ returns an exact str as it is and copies a subclass into a plain str.
+    return str.__str__(text) if isinstance(text, str) else text
 
 
 def load_toml(text):

@@ -32,9 +32,9 @@ class Tagged(dict):
 def test_values_from_ansible_become_plain_types():
     args = ansible_input({'evidence': Tagged(files=Tagged(a=[Unsafe('x')])), 'settings': Tagged(local_registry=Unsafe('r:5000')),
                           'roles': [Unsafe('auto')], 'fail_on_errors': True})
-    assert type(args['evidence']) is dict and type(args['evidence']['files']) is dict
-    assert type(args['evidence']['files']['a'][0]) is str
-    assert type(args['settings']['local_registry']) is str and type(args['roles'][0]) is str
+    assert args['evidence'].__class__ is dict and args['evidence']['files'].__class__ is dict
+    assert args['evidence']['files']['a'][0].__class__ is str
+    assert args['settings']['local_registry'].__class__ is str and args['roles'][0].__class__ is str
 
 
 def test_parse_reads_a_str_subclass():
