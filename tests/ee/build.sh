@@ -84,3 +84,6 @@ else
   docker rmi "$ee-partial" >/dev/null
 fi
 docker tag "$ee" kubenode-pullfix-ee:test
+# Images of earlier recipes are superseded: drop their tags (their layers go with them).
+docker images kubenode-pullfix-ee --format '{{.Tag}}' | grep -E '^test-[0-9a-f]{12}$' |
+  grep -vxF "${ee#*:}" | sed 's/^/kubenode-pullfix-ee:/' | xargs -r docker rmi >/dev/null || true

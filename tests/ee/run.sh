@@ -55,6 +55,7 @@ step() {  # step NAME CMD...: output in the log, its end shown on failure
 step "start and break the test node $node" \
   "$bin/ansible-playbook" -i tests/ee/runner/inventory/hosts.yml tests/ee/up.yml
 
+# shellcheck disable=SC2016  # expanded inside the EE container
 step "install the collection tarball into the job's collections (in the EE)" ee bash -c '
   set -e
   ansible-galaxy collection install --no-deps --force -p /runner/collections /dist/kubenode-pullfix.tar.gz
@@ -77,6 +78,10 @@ job() {  # job IDENT PLAYBOOK EXTRA...: one ansible-runner job in its own EE con
 job fix kubenode.pullfix.fix_pull -e pullfix_hosts=nodes
 step "the fix: job stats" "$bin/python" tests/ee/check_job.py "$pdd/artifacts/fix" changed
 step "the fix: report" "$bin/python" tests/installed/check.py fix "$pdd/report/fix/$node.json"
+# The idempotence check below must be able to fail: on the first run it does.
+if "$bin/python" tests/ee/check_job.py "$pdd/artifacts/fix" unchanged >>"$log" 2>&1; then
+  echo "ee-test: check_job.py finds no change in the run that fixed the node"; exit 1
+fi
 job again kubenode.pullfix.fix_pull -e pullfix_hosts=nodes
 step "the second run changes nothing" "$bin/python" tests/ee/check_job.py "$pdd/artifacts/again" unchanged
 step "the second run: nothing open" "$bin/python" tests/installed/check.py diagnose "$pdd/report/again/$node.json"
