@@ -58,6 +58,7 @@ step "start and break the test node $node" \
 # shellcheck disable=SC2016  # expanded inside the EE container
 step "install the collection tarball into the job's collections (in the EE)" ee bash -c '
   set -e
+  docker version --format "docker CLI {{.Client.Version}}, engine {{.Server.Version}}"
   ansible-galaxy collection install --no-deps --force -p /runner/collections /dist/kubenode-pullfix.tar.gz
   ANSIBLE_COLLECTIONS_PATH=$(python3 -c "import yaml; print(yaml.safe_load(open(\"/runner/env/envvars\"))[\"ANSIBLE_COLLECTIONS_PATH\"])") \
     ansible-galaxy collection list --format json >/runner/collections.json'
