@@ -103,8 +103,6 @@ def _set_selinux_label(path, label):
         pass
 
 
-
-
 def read_pending(path=PENDING_RESTART):
     """The restart keys a stopped earlier run left owing; [] when none (or unreadable)."""
     try:

@@ -243,4 +243,3 @@ def rollback_record(rolled):
     """What the report reads of the rollback call (its message, whether it failed)."""
     return {'failed': bool(rolled.get('failed')), 'msg': redact_url(rolled.get('msg') or 'rolled back'),
             'skipped': False}
-
