@@ -101,7 +101,9 @@ class ActionModule(ActionBase):
         first = result['diagnosis']
         restart = restart_args(result)
         if restart:
-            result['restarted'] = self._node(APPLY_MODULE, restart, task_vars)
+            # a failed restart shows in the wait below (then the rollback), as the handlers did
+            restarted = self._node(APPLY_MODULE, restart, task_vars)
+            result['restarted'] = {'failed': bool(restarted.get('failed')), 'msg': redact_url(str(restarted.get('msg') or ''))}
         waited, failed = self._gather(settle_args(args['gather'], result, first.get('runtime'), args['verify_images'],
                                                   args['restart_timeout']), task_vars)
         if failed:
