@@ -37,9 +37,12 @@ DEFAULT_REPORT_DIR = 'pullfix-report'
 def host_entry(name, hostvars, check_mode=False):
     """A host's report dict from the variables the collection's roles register."""
     hv = hostvars.get(name) or {}
-    diagnosis = hv.get('pullfix_diagnosis') or {}
+    # fix_pull.yml's one task (kubenode.pullfix.fix_host) registers only pullfix_remediation, with
+    # the host's last diagnosis and its rollback in it; the roles register each on its own.
+    folded = hv.get('pullfix_remediation') or {}
+    diagnosis = folded.get('diagnosis') or hv.get('pullfix_diagnosis') or {}
     if not diagnosis.get('findings') and not diagnosis.get('runtime'):
-        if 'pullfix_evidence' not in hv and 'pullfix_diagnosis' not in hv:
+        if 'pullfix_evidence' not in hv and 'pullfix_diagnosis' not in hv and 'pullfix_remediation' not in hv:
             # No task of the play ran on it: a serial rollout stopped (or has not yet come) before its batch.
             return {'host': name, 'runtime': {'name': 'unknown'}, 'outcome': 'not reached', 'findings': [report_finding(
                 'host-not-reached', ['%s: the rollout stopped before its batch' % name],
@@ -50,7 +53,7 @@ def host_entry(name, hostvars, check_mode=False):
     remediation = hv.get('pullfix_remediation') or {}
     refused = remediation.get('errors') or []
     outcome = None
-    rollback = hv.get('pullfix_rollback') or {}
+    rollback = remediation.get('rollback') or hv.get('pullfix_rollback') or {}
     if rollback and not rollback.get('skipped'):
         findings.insert(0, report_finding('remediation-rolled-back', [rollback.get('msg') or 'rolled back'] + [
             '%s restored from %s' % (c.get('path'), c.get('backup') or 'nothing (it was created: removed)')

@@ -31,6 +31,8 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.kubenode.pullfix.plugins.module_utils._restart_record import PENDING_RESTART
+
 ACTIONS = ("create", "update", "remove")
 _MODE_RE = re.compile(r"^0?[0-7]{3,4}$")
 TEMP_MARK = ".pullfix-"
@@ -99,12 +101,6 @@ def _set_selinux_label(path, label):
         os.setxattr(path, SELINUX_XATTR, label)
     except (OSError, AttributeError):
         pass
-
-
-# The restarts a run owes the node: written before the first file is renamed into place and
-# removed once the restarts succeeded, so a run killed in between leaves the next run the
-# restart it still needs (the files are right by then, and nothing else would say so).
-PENDING_RESTART = "/var/lib/kubenode-pullfix/restart-pending"
 
 
 def read_pending(path=PENDING_RESTART):

@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 
-from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
+from ansible_collections.kubenode.pullfix.plugins.module_utils._restart_record import PENDING_RESTART
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import CriError, parse_endpoint
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import probe as _cri_probe
 from ansible_collections.kubenode.pullfix.plugins.module_utils._cri import runtime_status as _cri_status

@@ -13,7 +13,7 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.settings_
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(ROOT, 'playbooks', 'fix_pull.yml')
-PLAN_TASK = 'Plan and apply the remediations'
+PLAN_TASK = 'Gather, diagnose, fix and verify'
 TAGS = [role['tag'] for role in REMEDIATION_ROLES]
 
 
@@ -24,10 +24,10 @@ def play():
 
 def test_every_remediation_role_has_its_tag():
     p = play()
-    remediate = [t for t in p['tasks'] if (t.get('ansible.builtin.import_role') or {}).get('tasks_from') == 'remediate']
-    assert len(remediate) == 1
+    fix = [t for t in p['tasks'] if (t.get('ansible.builtin.import_role') or {}).get('tasks_from') == 'fix']
+    assert len(fix) == 1
     # A task is skipped when any of its tags is skipped: the planning task carries none of the role tags.
-    assert remediate[0]['tags'] == ['always']
+    assert fix[0]['tags'] == ['always']
     assert p['vars']['__pullfix_role_tags'] == TAGS
 
 

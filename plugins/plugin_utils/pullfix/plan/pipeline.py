@@ -189,3 +189,57 @@ def applied_result(result, applied, owed, args):
         msg = redact_url(applied.get('msg') or 'applying the changes failed')
         result.update(failed=True, msg=msg, apply_error=msg)
     return result
+
+
+# ---------------------------------------------------------------- one call per host (fix_host)
+# The fix_host action runs gather, diagnose, plan and apply in one task, and after a change the
+# restart, the wait, the second gathering, the verification and the rollback; these functions
+# decide each call's arguments from the results before it.
+
+def node_args(gather, **extra):
+    """node_evidence arguments: the gathering ones plus ``extra``, without the unset (None) ones."""
+    out = dict((k, v) for k, v in (gather or {}).items() if v is not None)
+    out.update((k, v) for k, v in extra.items() if v is not None)
+    return out
+
+
+def restart_args(remediation):
+    """apply_changes arguments for the restarts and reloads the changes need, or None (none needed)."""
+    daemon_reload = 'systemd' in (remediation.get('restart') or ())
+    restart_units = list(remediation.get('restart_units') or ())
+    reload_units = list(remediation.get('reload_units') or ())
+    if not (daemon_reload or restart_units or reload_units):
+        return None
+    return {'daemon_reload': daemon_reload, 'restart_units': restart_units, 'reload_units': reload_units}
+
+
+def settle_args(gather, remediation, runtime, images, restart_timeout):
+    """node_evidence arguments of the call that waits for the runtime, gathers again and verifies."""
+    runtime = runtime or {}
+    return node_args(gather, wait_for=remediation.get('wait_endpoint') or runtime.get('endpoint') or None,
+                     wait_timeout=restart_timeout if remediation.get('restart_units') else 5,
+                     verify_images=list(images or ()), verify_endpoint=image_endpoint(runtime) or 'auto')
+
+
+def rollback_args(remediation, waited, restart_timeout, check_mode):
+    """apply_changes arguments that put this run's files back and restart, or None: only when a
+    restarted runtime did not answer (never in check mode, where nothing was written)."""
+    units = list(remediation.get('restart_units') or ())
+    if check_mode or not units or (waited.get('wait') or {}).get('ok', True):
+        return None
+    changes = remediation.get('changes') or []
+    return {
+        'restore': changes,
+        'daemon_reload': 'systemd' in (remediation.get('restart') or ()),
+        'restart_units': units,
+        'fail_msg': ('%s did not answer CRI Version within %s s after %s changed (%s). The previous files were restored '
+                     'from their backups and the services restarted with them; see journalctl -u %s.'
+                     % (', '.join(units), restart_timeout, ', '.join(str(c.get('path')) for c in changes),
+                        (waited.get('wait') or {}).get('error') or 'no answer', units[0])),
+    }
+
+
+def rollback_record(rolled):
+    """What the report reads of the rollback call (its message, whether it failed)."""
+    return {'failed': bool(rolled.get('failed')), 'msg': redact_url(rolled.get('msg') or 'rolled back'),
+            'skipped': False}
