@@ -19,7 +19,6 @@ from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import credential_provider
 
 
-
 def put(root, node_path, data, mode=0o644):
     host = root + node_path
     if not os.path.isdir(os.path.dirname(host)):

@@ -110,7 +110,7 @@ def _setup(ev, h, config=PROVIDER, flags=None, plugin='/lib64/ld-linux-x86-64.so
 CASES = {
     'kubelet-credential-provider-rejected': [(
         case(lambda ev, h: _setup(ev, h, plugin=None)),
-        case(lambda ev, h: _setup(ev, h))), (
+        case(_setup)), (
         case(lambda ev, h: _setup(ev, h, mode='0644')),
         case(lambda ev, h: _setup(ev, h, mode='0700'))), (
         case(lambda ev, h: _setup(ev, h, flags='--image-credential-provider-config=%s' % CONFIG)),
@@ -123,15 +123,15 @@ CASES = {
     'kubelet-credential-provider-plugin-broken': (
         case(lambda ev, h: _setup(ev, h, plugin='/lib/ld-musl-x86_64.so.1', exists=False), {'verify_images': [ECR]}),
         # the glibc build on a glibc node
-        case(lambda ev, h: _setup(ev, h), {'verify_images': [ECR]})),
+        case(_setup, {'verify_images': [ECR]})),
     'kubelet-credential-provider-plugin-unusable': (
         case(lambda ev, h: _setup(ev, h, plugin='/lib/ld-musl-x86_64.so.1', exists=False),
              {'verify_images': ['registry.k8s.io/pause:3.10']}),
         case(lambda ev, h: _setup(ev, h, plugin='/lib/ld-musl-x86_64.so.1', exists=True),
              {'verify_images': ['registry.k8s.io/pause:3.10']})),
     'kubelet-credential-provider-matches-none': (
-        case(lambda ev, h: _setup(ev, h), {'verify_images': ['dkr.ecr.eu-west-1.amazonaws.com/app:1']}),
-        case(lambda ev, h: _setup(ev, h), {'verify_images': [ECR]})),
+        case(_setup, {'verify_images': ['dkr.ecr.eu-west-1.amazonaws.com/app:1']}),
+        case(_setup, {'verify_images': [ECR]})),
 }
 
 

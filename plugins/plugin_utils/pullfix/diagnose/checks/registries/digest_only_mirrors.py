@@ -14,7 +14,7 @@ __metaclass__ = type
 from .... import route as routing
 from ....facts import digest_mirrors as facts
 from ....parse import line_of
-from ...catalogue import MANUAL, REGISTRIES, case, finding
+from ...catalogue import MANUAL, case, finding
 from ...models.containers_image import ordered_files
 
 _APPLIES = """containers-image (CRI-O, podman): `mirror-by-digest-only` all versions; `pull-from-mirror` since containers/image 5.21.0
