@@ -137,7 +137,7 @@ def check(ctx, models):
                 'CRI-O %s' % (version or 'of unknown version')
             ctx.findings.add('crio-signature-policy-rejected', [
                 ctx.cite(policy_path, line) + ' -- ' + message for line, message in problems[:5]] + [where], (
-                'containers/image rejects %s, so every pull %sfails with "invalid policy in \\"%s\\": %s". Correct the '
+                'containers/image rejects %s, so every pull %sfails with invalid policy in "%s": %s. Correct the '
                 'file at the line shown%s.' % (
                     policy_path, 'of that namespace ' if posixpath.dirname(policy_path) == policy_dir.rstrip('/') else '',
                     policy_path, problems[0][1],
