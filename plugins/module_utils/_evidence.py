@@ -21,6 +21,7 @@ hops.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import codecs
 import errno
 import fnmatch
@@ -1016,6 +1017,100 @@ def _read_client_configs(g):
             g.read_file(path, "kubeadm-config")
 
 
+# Pull policy inputs: what the runtime or kubelet reads before a pull may even start.
+CRED_FLAGS = ("--image-credential-provider-config", "--image-credential-provider-bin-dir")
+_CRED_FLAG_RE = re.compile(r"(--image-credential-provider-(?:config|bin-dir))(?:=|\s+)[\"']?([^\s\"']+)")
+_CRIO_POLICY_RE = re.compile(r"^[ \t]*(signature_policy(?:_dir)?)[ \t]*=[ \t]*[\"']([^\"'\n]*)[\"']", re.M)
+# Interpreter-looking strings in a binary's first bytes: the controller finds the real PT_INTERP
+# (facts/credential_provider.elf_interpreter) and reads whether it exists from these lstat results.
+_INTERP_RE = re.compile(br"(/[\x21-\x7e]{1,120}?/ld[\x21-\x7e]{0,60}?\.so[\x21-\x7e]{0,20}?)\x00")
+EXEC_HEAD = 4096
+MAX_PLUGINS = 32
+
+
+def _executable_head(g, node_path):
+    """First EXEC_HEAD bytes (base64) of a plugin binary, its stat, and whether the interpreter
+    paths named there exist on the node."""
+    info, final = g.describe(node_path)
+    item = {"stat": info, "head": None, "interpreters": {}, "error": None}
+    if final is None or final.st is None or final.error or not stat.S_ISREG(final.st.st_mode):
+        item["error"] = _error(final.error if final is not None and final.error else "not_regular",
+                               "%s is no regular file" % node_path)
+        return item
+    try:
+        fd = os.open(final.host, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, EXEC_HEAD)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        item["error"] = _error(_errno_kind(exc), _os_message(exc))
+        return item
+    item["head"] = base64.b64encode(head).decode("ascii")
+    for m in _INTERP_RE.finditer(head):
+        path = m.group(1).decode("ascii", "replace")
+        res = g.resolve(path)
+        item["interpreters"][path] = res.st is not None and not res.error
+    return item
+
+
+def _credential_provider_flags(g):
+    """{flag: value} of kubelet's credential provider flags: its command line, else the env files."""
+    found = {}
+    for entry_path in ("/var/lib/kubelet/kubeadm-flags.env", "/etc/default/kubelet", "/etc/sysconfig/kubelet"):
+        entry = g.files.get(entry_path)
+        for m in _CRED_FLAG_RE.finditer((entry or {}).get("content") or ""):
+            found[m.group(1)] = m.group(2)
+    for process in g.processes:
+        if process["name"] == "kubelet":
+            for flag in CRED_FLAGS:
+                for value in _flag_values(process["cmdline"], (flag,)):
+                    found[flag] = _in_cwd(value, process.get("cwd"))
+    return found
+
+
+def read_pull_policy_inputs(g):
+    """kubelet's credential provider config and plugins, the containers signature policies CRI-O
+    and podman read, and k3s/RKE2 containerd templates. Returns the "executables" table."""
+    executables = {}
+    flags = _credential_provider_flags(g)
+    config = flags.get(CRED_FLAGS[0])
+    if config and config.startswith("/"):
+        info, _final = g.describe(config)
+        if info.get("type") == "dir" or info.get("resolved_type") == "dir":
+            listing = g.list_dir(config, "credential-provider")
+            for child in g.dir_children(config, listing, want_dirs=False):
+                if child.endswith((".json", ".yaml", ".yml")):
+                    g.read_file(child, "credential-provider")
+        else:
+            g.read_file(config, "credential-provider")
+    bin_dir = flags.get(CRED_FLAGS[1])
+    if bin_dir and bin_dir.startswith("/"):
+        listing = g.list_dir(bin_dir, "credential-provider")
+        for child in g.dir_children(bin_dir, listing, want_dirs=False)[:MAX_PLUGINS]:
+            executables[child] = _executable_head(g, child)
+    g.read_file("/etc/containers/policy.json", "signature-policy")
+    g.read_file("/root/.config/containers/policy.json", "signature-policy")
+    policy_dir = "/etc/crio/policies"
+    for path in sorted(p for p, e in g.files.items() if "crio-config" in e["why"]):
+        for m in _CRIO_POLICY_RE.finditer(g.files[path].get("content") or ""):
+            if m.group(1) == "signature_policy" and m.group(2).startswith("/"):
+                g.read_file(m.group(2), "signature-policy")
+            elif m.group(1) == "signature_policy_dir" and m.group(2).startswith("/"):
+                policy_dir = m.group(2)
+    listing = g.list_dir(policy_dir, "signature-policy")
+    for child in g.dir_children(policy_dir, listing, want_dirs=False):
+        if child.endswith(".json"):
+            g.read_file(child, "signature-policy")
+    for path in sorted(g.files):
+        if path.endswith("/agent/etc/containerd/config.toml") and "containerd-config" in g.files[path]["why"]:
+            base = path[:-len("config.toml")]
+            for name in ("config.toml.tmpl", "config-v3.toml.tmpl"):
+                if g.resolve(base + name).st is not None:
+                    g.read_file(base + name, "k3s-template")
+    return executables
+
+
 def _probe_sockets(g):
     """Known default sockets, then every one the files and command lines read so far mention."""
     for path in KNOWN_SOCKETS:
@@ -1308,6 +1403,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     _read_certs_dirs(g, _read_containerd_configs(g))
     _read_containers_and_crio(g)
     _read_client_configs(g)
+    executables = read_pull_policy_inputs(g)
     _probe_sockets(g)
     evidence["systemd"] = _finish_systemctl(g, systemd, systemctl_proc, systemctl_deadline)
     evidence["processes"] = g.processes
@@ -1315,6 +1411,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     evidence["files"] = g.files
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
+    evidence["executables"] = executables
     evidence["runtime_view"] = _finish_runtime_view(g, runtime_view, evidence["systemd"], evidence["versions"])
     evidence["local_registry"] = local_registry_catalog(local_registry, probe_timeout) if local_registry else None
     evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)

@@ -29,6 +29,7 @@ import re
 from . import parse
 from .facts import containerd as cfacts
 from .facts import containers_image as ifacts
+from .facts import digest_mirrors
 from .facts import k3s as kfacts
 
 
@@ -409,7 +410,9 @@ def containers_conf(ctx, files):
         if prefix:
             regs[prefix] = {'prefix': prefix, 'location': location, 'insecure': bool(reg.get('insecure')),
                             'blocked': bool(reg.get('blocked')), 'mirrors': mirrors,
-                            'digest_only': bool(reg.get('mirror-by-digest-only')), 'from': cite(item)}
+                            'digest_only': bool(reg.get('mirror-by-digest-only')), 'from': cite(item),
+                            'digest_only_from': cite(item, 'mirror-by-digest-only') if reg.get('mirror-by-digest-only')
+                            else None}
     return {'search': search, 'mode': mode, 'aliases': aliases, 'registries': regs}
 
 
@@ -435,9 +438,11 @@ def _qualified_sources(conf, name, digest, route):
     remainder = name[len(best['prefix']):] if not best['prefix'].startswith('*.') else name[len(name.split('/', 1)[0]):]
     out = []
     for location, insecure, pull_from, cite in best['mirrors']:
-        mode = 'digest-only' if best['digest_only'] else pull_from
-        if (mode == 'digest-only' and not digest) or (mode == 'tag-only' and digest):
-            route['skipped'].append({'url': location, 'from': cite, 'why': 'pull-from-mirror %s' % mode})
+        if not digest_mirrors.mirror_used({'mirror-by-digest-only': best['digest_only']},
+                                          {'pull-from-mirror': pull_from}, digest):
+            route['skipped'].append({'url': location, 'from': cite, 'why': (
+                '%s: not used for a tag pull' % best['digest_only_from'] if best['digest_only'] else
+                'pull-from-mirror = "%s": not used for a %s pull' % (pull_from, 'digest' if digest else 'tag'))})
             continue
         full = location + remainder
         out.append((ifacts.api_host(full), full.split('/', 1)[1] if '/' in full else '', insecure, cite))

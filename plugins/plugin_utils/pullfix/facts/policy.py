@@ -416,7 +416,7 @@ def rejects_everything(text):
 CRIO_POLICY_DIR = '/etc/crio/policies'
 
 
-def _crio_image_setting(layers, key):
+def crio_image_setting(layers, key):
     value = None
     for _path, data in layers or ():
         image = (data.get('crio') or {}).get('image') if isinstance(data, dict) else None
@@ -429,12 +429,12 @@ def effective_path(crio_layers, existing, namespace='', home='/root'):
     """(path, error) of the policy CRI-O applies to a pull: the file it will parse, or the error every
     such pull fails with. ``crio_layers``: [(path, parsed TOML)] of crio.conf and crio.conf.d in
     order; ``existing``: the paths of the candidate files that exist on the node."""
-    policy_dir = _crio_image_setting(crio_layers, 'signature_policy_dir') or CRIO_POLICY_DIR
+    policy_dir = crio_image_setting(crio_layers, 'signature_policy_dir') or CRIO_POLICY_DIR
     if namespace:
         per_ns = '%s/%s.json' % (policy_dir.rstrip('/'), namespace)
         if per_ns in existing:
             return per_ns, None
-    named = _crio_image_setting(crio_layers, 'signature_policy') or ''
+    named = crio_image_setting(crio_layers, 'signature_policy') or ''
     if named:
         return (named, None) if named in existing else (None, missing_error(signature_policy=named))
     for path in candidate_paths(home):

@@ -113,7 +113,7 @@ CASES = {
 }
 
 
-def _installed_version(ctx, kind):
+def installed_version(ctx, kind):
     rt = ctx.runtime or {}
     if rt.get('name') == kind and rt.get('version'):
         return rt['version']
@@ -144,7 +144,7 @@ def check_registries_yaml(ctx):
 
 
 def _check_mirrors(ctx, kind, path, mirrors, index):
-    version = _installed_version(ctx, kind)
+    version = installed_version(ctx, kind)
     if '*' in mirrors:
         fixed_in = facts.wildcard_fixed_in(version)
         if fixed_in:
