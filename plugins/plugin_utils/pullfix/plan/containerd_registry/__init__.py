@@ -205,10 +205,12 @@ def edit_configs(ev, path, version, sandbox, result, systemd_cgroup=None):
                                        'there are ignored by containerd; config_path is written in %s' % (path, owner, owner))
     edits = []
     owner_edit = None
+    images = facts.effective_images_config([d for _p, _t, d in order if isinstance(d, dict)])
+    pull = facts.pull_path(version, images)[0]
     for fpath, text, _data in order:
         mine = fpath == owner
         edit = edit_config(text, major, facts.CERTS_D, sandbox if mine else None, fpath, registry=mine,
-                           systemd_cgroup=systemd_cgroup if mine else None)
+                           systemd_cgroup=systemd_cgroup if mine else None, pull_path=pull)
         if edit['errors']:
             result['errors'].extend(edit['errors'])
             return None, None
