@@ -192,3 +192,24 @@ def test_runtime_down_is_diagnosed_from_the_model():
     result = diagnose(ev, {'registry_mirrors': {'docker.io': {'endpoints': ['https://m.example.com']}}})
     assert 'containerd-config-path-unset' in ids(result)
     assert 'runtime-model-disagrees' not in ids(result)
+
+
+def test_dump_failing_for_another_reason_is_not_a_rejected_config():
+    view = recorded_view('2.1.9')
+    broken = _broken_dump('2.1.9')
+    broken['stderr'] = ['exec format error']
+    broken['error']['message'] = 'exec format error'
+    view['containerd_config'] = [broken]
+    assert 'containerd-config-rejected' not in ids(diagnose(node('2.1.9', view)))
+
+
+def test_console_summary_counts_the_self_check():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix import report
+    ev = node('2.1.9', recorded_view('2.1.9'), cfg='version = 3\n')
+    bad = dict(diagnose(ev), host='node1')
+    good = dict(diagnose(node('2.1.9', recorded_view('2.1.9'))), host='node2')
+    lines = report.console_lines([bad, good], judge=False)
+    hit = [line for line in lines if line.startswith('Self-check:')]
+    assert hit == ["Self-check: on 1 host the model of containerd's files disagreed with containerd itself "
+                   "(runtime-model-disagrees; containerd's word was used): node1"]
+    assert not any(line.startswith('Self-check:') for line in report.console_lines([good], judge=False))
