@@ -48,9 +48,9 @@ refused by the binary that is installed now, so the node breaks at containerd's 
 older process still runs with what it loaded before. Only when the diagnosis did not already name the
 file's fault itself (this id, `containerd-config-unparsable`, `containerd-import-missing`).
 `config dump` loads the files and decodes the server config, but does not load the CRI plugin: a file
-the CRI plugin refuses (a short id in `disabled_plugins`, `mirrors` next to `config_path`) still dumps
-with exit status 0; those are recognised from the files, here and under `containerd-cri-disabled`
-and `containerd-mirrors-with-config-path`.
+the CRI plugin refuses (`mirrors` next to `config_path`) or drops (`disabled_plugins`) still dumps
+with exit status 0; those are recognised from the files, under `containerd-mirrors-with-config-path`
+and `containerd-cri-disabled`.
 
 Recognised from the files: a value of the wrong type (`version = "2"`, `imports` or `disabled_plugins` written as a string,
 a non-string `config_path`: containerd decodes them into typed fields and fails), `disabled_plugins` written as a string (`disabled_plugins = "cri"`:
