@@ -47,3 +47,16 @@ def test_colon_list_on_transfer_path_is_shortened():
     assert CFG in changes
     assert 'config_path = "/etc/containerd/certs.d"\n' in changes[CFG]['content']
     assert '/etc/containerd/certs.d/docker.io/hosts.toml' in changes
+
+
+def test_colon_list_with_mirrors_is_shortened_because_the_plan_removes_the_trigger():
+    # registry.mirrors is what sends this 2.1.9 to the local pull path; the plan moves the mirrors to
+    # hosts.toml and removes them, so after the restart the transfer service reads config_path whole
+    text = ('version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'
+            '  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n'
+            '[plugins."io.containerd.cri.v1.images".registry.mirrors."quay.io"]\n'
+            '  endpoint = ["https://q.example.com"]\n')
+    result = _plan_on(text)
+    changes = dict((c['path'], c) for c in result['changes'])
+    assert 'config_path = "/etc/containerd/certs.d"\n' in changes[CFG]['content'], result
+    assert 'mirrors' not in changes[CFG]['content']
