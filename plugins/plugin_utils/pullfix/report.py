@@ -401,9 +401,9 @@ def self_check_lines(hosts):
            if any(f.get('id') == SELF_CHECK_ID and not f.get('fixed') for f in h['findings'])]
     if not hit:
         return []
+    plural = '' if len(hit) == 1 else 's'
     return ['Self-check: on %d host%s the model of containerd\'s files disagreed with containerd itself (%s; '
-            'containerd\'s word was used): %s' % (len(hit), '' if len(hit) == 1 else 's', SELF_CHECK_ID,
-                                                   ', '.join(hit))]
+            'containerd\'s word was used): %s' % (len(hit), plural, SELF_CHECK_ID, ', '.join(hit))]
 
 
 def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=False, judge=True):
