@@ -391,6 +391,21 @@ def next_step(finding, remediations=None, notes=(), changed_paths=None, undone=F
         role, path or 'it', ': ' + _short(why, 200) if why else '', doc)
 
 
+SELF_CHECK_ID = 'runtime-model-disagrees'
+
+
+def self_check_lines(hosts):
+    """The summary's count of hosts where the model of containerd's files and containerd's own view
+    disagreed (nothing when none did)."""
+    hit = [h['host'] for h in hosts
+           if any(f.get('id') == SELF_CHECK_ID and not f.get('fixed') for f in h['findings'])]
+    if not hit:
+        return []
+    plural = '' if len(hit) == 1 else 's'
+    return ['Self-check: on %d host%s the model of containerd\'s files disagreed with containerd itself (%s; '
+            'containerd\'s word was used): %s' % (len(hit), plural, SELF_CHECK_ID, ', '.join(hit))]
+
+
 def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=False, judge=True):
     """What the play prints at the end, one string per line: the fleet table; each open error
     with its first evidence and next step; what was changed, with backups; the hosts this run
@@ -428,6 +443,7 @@ def console_lines(entries, report_dir=None, fail_on=DEFAULT_FAIL_ON, check_mode=
     if warnings:
         lines.append('Open warnings (details in the reports):')
         lines.extend('  ' + line for line in warnings)
+    lines.extend(self_check_lines(hosts))
     changed = [line for line in change_lines(entries) if ': note: ' not in line]
     notes = ['%s: %s' % (h['host'], n) for h in hosts for n in h['notes']]
     lines.append('')

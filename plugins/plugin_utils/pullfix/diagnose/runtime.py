@@ -83,6 +83,12 @@ def _in_cwd(value, cwd):
     return posixpath.normpath(posixpath.join(cwd or '/', value))
 
 
+def _is_file(ev, path):
+    """Whether the evidence holds ``path`` as a file: an entry recorded as missing is not one."""
+    entry = ev.file(path)
+    return bool(entry) and ((entry.get('error') or {}).get('kind') != 'missing')
+
+
 def kubelet_config_files(ctx):
     """(config file or None, [drop-in files in merge order]) of the kubelet as it runs.
 
@@ -92,7 +98,7 @@ def kubelet_config_files(ctx):
     ev = ctx.ev
     procs = ev.processes_named('kubelet')
     if not procs:
-        return (KUBELET_CONFIG if ev.file(KUBELET_CONFIG) else None), []
+        return (KUBELET_CONFIG if _is_file(ev, KUBELET_CONFIG) else None), []
     config = dropin_dir = None
     for proc in procs:
         flags = flag_values(proc.get('cmdline'), ('--config', '--config-dir'))

@@ -320,8 +320,11 @@ def test_existing_config_path_dir_is_used():
     with_file(ev, CFG, text, 'containerd-config')
     result = plan(ev, DOCKER_IO)
     assert [c['path'] for c in result['changes']] == ['/etc/registry.d/docker.io/hosts.toml']
-    # containerd 2.x does not split the colon list: one directory
-    cfg = by_path(plan(ev, DOCKER_IO, RT20))[CFG]
+    # containerd 2.0 still pulls with its own client, which splits the colon list: the file stays
+    assert CFG not in by_path(plan(ev, DOCKER_IO, RT20))
+    # 2.1's transfer service takes the list as one literal name: one directory
+    rt21 = {'name': 'containerd', 'version': '2.1.9', 'containerd_version': '2.1.9'}
+    cfg = by_path(plan(ev, DOCKER_IO, rt21))[CFG]
     assert 'config_path = "/etc/registry.d"\n' in cfg['content']
 
 

@@ -400,15 +400,21 @@ def _images_config(ctx):
     return facts.effective_images_config(datas)
 
 
-def check_config_path(ctx, eff):
-    """config_path unset / missing / not a directory / colon list; returns the effective certs.d roots."""
+def predicted_pull_path(ctx):
+    """(path, reason) of the pull path the version and the files predict (facts.pull_path)."""
+    return facts.pull_path(cversion(ctx), _images_config(ctx))
+
+
+def check_config_path(ctx, eff, pull=None):
+    """config_path unset / missing / not a directory / colon list; returns the effective certs.d roots.
+    ``pull``: (path, reason) of the pull path in use; None: predicted (predicted_pull_path)."""
     if not containerd_in_use(ctx):
         return []
     ev = ctx.ev
     cv = cversion(ctx)
     cp = eff.config_path
     legacy = eff.registry and eff.registry.get('mirrors')
-    pull, pull_why = facts.pull_path(cv, _images_config(ctx))
+    pull, pull_why = pull or predicted_pull_path(ctx)
     if not cp:
         if eff.unusable:
             return []  # containerd cannot load its configuration: that is the finding, config_path is unknown

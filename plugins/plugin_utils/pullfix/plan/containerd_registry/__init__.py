@@ -203,12 +203,39 @@ def edit_configs(ev, path, version, sandbox, result, systemd_cgroup=None):
             if _cri_owner(order[:1], main_version):
                 result['notes'].append('%s: its CRI plugin table is replaced whole by the one in %s (imports): settings '
                                        'there are ignored by containerd; config_path is written in %s' % (path, owner, owner))
+    # The pull path decides whether a colon-list config_path is several directories; it is that of the
+    # files as planned (migrating `mirrors` away can move 2.1+ from the local path to the transfer service).
+    pull = _pull_path(version, [d for _p, _t, d in order])
+    for _attempt in range(2):
+        owner_edit, edits = _edit_order(order, owner, major, version, sandbox, systemd_cgroup, result, pull)
+        if edits is None:
+            return None, None
+        planned = _pull_path(version, [_parsed(edit['text']) for _p, _t, edit in edits])
+        if planned == pull:
+            break
+        pull = planned
+    return owner_edit, edits
+
+
+def _parsed(text):
+    try:
+        return parse.load_toml((text or '').lstrip('\ufeff'))[0]
+    except parse.ParseError:
+        return {}
+
+
+def _pull_path(version, datas):
+    return facts.pull_path(version, facts.effective_images_config([d for d in datas if isinstance(d, dict)]))[0]
+
+
+def _edit_order(order, owner, major, version, sandbox, systemd_cgroup, result, pull):
+    """(owner edit, [(path, text, edit)]) of every file in load order, or (None, None) after an error."""
     edits = []
     owner_edit = None
     for fpath, text, _data in order:
         mine = fpath == owner
         edit = edit_config(text, major, facts.CERTS_D, sandbox if mine else None, fpath, registry=mine,
-                           systemd_cgroup=systemd_cgroup if mine else None)
+                           systemd_cgroup=systemd_cgroup if mine else None, pull_path=pull)
         if edit['errors']:
             result['errors'].extend(edit['errors'])
             return None, None

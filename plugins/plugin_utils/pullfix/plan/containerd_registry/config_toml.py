@@ -27,7 +27,7 @@ from .. import PlanError
 from ..settings import check_registry_name, check_url
 from ...evidence import redact_url, url_host
 from ...facts.containerd import (CONFIG, CRI_PLUGIN_NAMES, RUNC_TYPE, V1_PLUGIN_URIS, cri_table, runc_type_needed,
-                                 sandbox_key, systemd_cgroup_key)
+                                 sandbox_key, splits_config_path, systemd_cgroup_key)
 
 
 def _require_tomlkit():
@@ -264,7 +264,8 @@ def _expected(base, ops):
     return data
 
 
-def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True, systemd_cgroup=None):
+def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True, systemd_cgroup=None,
+                pull_path=None):
     """Minimal edit of containerd's config.toml text (None: no file).
 
     Returns a dict: text (new text), certs_dir (the directory config_path names), mirrors
@@ -273,13 +274,16 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True
     notes, errors (an error means: do not change the file). ``registry`` false: the CRI plugin
     table of this file is replaced by an import's, so only disabled_plugins is edited.
     ``systemd_cgroup`` true/false sets runc's SystemdCgroup option (None: left as it is).
+    ``pull_path``: how this containerd pulls ('local' | 'transfer', facts.pull_path); it decides
+    whether a colon-list config_path is several directories (kept) or one literal name (shortened).
+    None: the local path on 1.x, the transfer path on 2.x.
     A UTF-8 byte order mark and CRLF line endings are kept as the file had them.
     """
     _require_tomlkit()
     out = {'text': text, 'certs_dir': certs_dir, 'mirrors': {}, 'tls': {}, 'auth_hosts': [], 'secrets': [],
            'reasons': [], 'notes': [], 'errors': [], 'version': None, 'data': {}}
     try:
-        return _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup)
+        return _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup, pull_path)
     except PlanError as exc:
         out['errors'].append('%s; the file is left as it is' % exc)
     except Exception as exc:  # pylint: disable=broad-except
@@ -306,8 +310,9 @@ class _Step(object):
         self.out['errors'].append(message)
 
 
-def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=None):
+def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=None, pull_path=None):
     st = _Step(out, path, major, certs_dir)
+    st.pull_path = pull_path or ('local' if major < 2 else 'transfer')
     read = _read(st, text)
     if read is None:
         return out
@@ -509,16 +514,21 @@ def _note_auth(st):
 
 
 def _set_config_path(st, regpath):
-    """config_path: the certs.d directory (the first of a colon list, which 2.x does not split)."""
+    """config_path: the certs.d directory (the first of a colon list).
+
+    A colon list stays when this containerd's pull path splits it (facts.splits_config_path: the
+    local pull path, any 1.x and a 2.1+ that falls back to it); the transfer path takes it as one
+    literal directory name, so there it is shortened to its first directory."""
     reg = _ensure_table(st.doc, list(regpath), st.indented, st.ops)
     current = reg.get('config_path')
     current = str(current) if current is not None else ''
     out = st.out
     if current:
         out['certs_dir'] = current.split(':', 1)[0] or st.certs_dir
-        if st.major >= 2 and ':' in current:
+        if ':' in current and not splits_config_path(st.pull_path):
             _set_key(reg, 'config_path', out['certs_dir'], st.indented, 3, st.ops, regpath + ('config_path',))
-            out['reasons'].append('config_path = %s (containerd 2.x does not split a colon list)' % out['certs_dir'])
+            out['reasons'].append('config_path = %s (containerd\'s transfer pull path does not split a colon list)'
+                                  % out['certs_dir'])
     else:
         _set_key(reg, 'config_path', st.certs_dir, st.indented, 3, st.ops, regpath + ('config_path',))
         if 'created' not in out['reasons']:

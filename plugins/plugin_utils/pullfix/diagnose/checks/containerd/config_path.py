@@ -32,7 +32,8 @@ do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest
     'containerd-config-path-missing': finding(
         'warning', 'containerd registry config_path names a directory that does not exist',
         CONTAINERD, 'pull',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
+        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files), '
+                   'both pull paths; a colon list on the local pull path only when none of its directories exists',
         doc="""`config_path` names a directory that does not exist: no host configuration applies (silently).
 """,
         error_text='(no error: mirrors are not used)',
@@ -65,7 +66,9 @@ does not support (`discard_unpacked_layers = true`, `disable_snapshot_annotation
 `max_concurrent_downloads != 3`, `image_pull_with_sync_fs = true`) forces the local pull path. The transfer path does not split `config_path` on \
 `:`; a list such as `/etc/containerd/certs.d:/etc/docker/certs.d` is taken as one directory name that does not exist. The local path splits it, so \
 the EKS AL2023 layout (that list with `discard_unpacked_layers = true`) reads certs.d and draws no finding. The explanation names the pull path and \
-what switches it (`facts.containerd.pull_path`).
+what switches it (`facts.containerd.pull_path`). Where containerd's own log speaks (`runtime_view.journal`:
+"Falling back to local image pull mode", or its absence on 2.1+ with the CRI plugin up), the pull path it names
+is used instead of the prediction, and a difference is reported as `runtime-model-disagrees`.
 """,
         error_text='(no error: mirrors are not used)',
         example='/etc/containerd/config.toml:3 config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"'),

@@ -18,10 +18,13 @@ FINDINGS = {
     'sandbox-image-not-local': finding(
         'error', 'The sandbox (pause) image comes from another registry than the local one',
         CONTAINERD, 'pull',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
+        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files), '
+                   'either pull path (the sandbox image does not depend on it)',
         causes=('containerd-sandbox-image-ignored', 'containerd-import-replaces-cri-table'),
         doc="""`pullfix_local_registry` or `pullfix_sandbox_image` is set, and the effective sandbox (pause) image (1.x `sandbox_image`, 2.x \
 `pinned_images.sandbox`, else the built-in `registry.k8s.io/pause`) comes from another registry. Offline nodes cannot start any pod.
+The image is containerd's own where it says it (`containerd config dump`, else CRI Status `info.config.sandboxImage`
+on 1.6/1.7), else the model's reading of the files; a difference is reported as `runtime-model-disagrees`.
 """,
         error_text="""Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.6": failed \
 to pull image "registry.k8s.io/pause:3.6": failed to pull and unpack image "registry.k8s.io/pause:3.6": failed to resolve reference \

@@ -15,7 +15,8 @@ FINDINGS = {
     'containerd-sandbox-image-ignored': finding(
         'warning', 'The sandbox image is set where this config version does not read it',
         CONTAINERD, 'pull',
-        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files)',
+        applies_to='containerd 1.6, 1.7, 2.0, 2.1, 2.2 (and the containerd embedded in k3s/RKE2 where it reads the same files), '
+                   'either pull path (the sandbox image does not depend on it)',
         doc="""The pause image is set under a key the file's config version does not read: `sandbox_image` in a
 version 3 file (2.x reads `[plugins."io.containerd.cri.v1.images".pinned_images] sandbox`), or
 `pinned_images.sandbox` under `plugins."io.containerd.grpc.v1.cri"` in a version 2 file (which reads
