@@ -42,7 +42,7 @@ def containerd_version(ctx):
     return parse_version((ctx.runtime or {}).get('containerd_version'))
 
 
-def progress_timeout(ctx):
+def effective_progress_timeout(ctx):
     """(seconds or None, source text, problem or None) of containerd's image_pull_progress_timeout for CRI pulls.
 
     The last file (main, then imports) that sets the key in the table its version reads wins; the

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ....facts import pull_timeouts
 from ...catalogue import MANUAL, case, finding
-from . import config_docs, containerd_version, duration_text, progress_timeout
+from . import config_docs, duration_text, effective_progress_timeout
 
 # Below this, a large layer on a slow link is cut although it moves (containerd counts progress per
 # pull, kubernetes#131521 shows 1m0s cutting real pulls); 1.7.0-1.7.9 shipped 1m as the default.
@@ -81,7 +81,7 @@ def check(ctx, models):
                              '%s is not read in a version %s file; containerd reads [%s] %s.' % (
                                  '.'.join(keypath), data.get('version') or 1, '.'.join('"%s"' % k if '.' in k else k for k in read),
                                  pull_timeouts.KEY))
-    seconds, source, problem = progress_timeout(ctx)
+    seconds, source, problem = effective_progress_timeout(ctx)
     if problem:
         ctx.findings.add('containerd-pull-progress-timeout-invalid', [source], '%s.' % problem)
     elif seconds and seconds < SHORT_SECONDS:
