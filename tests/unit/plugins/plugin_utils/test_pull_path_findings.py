@@ -41,3 +41,35 @@ def test_spegel_named_as_a_socket_consumer_counts():
               'containerd-config')
     f = get(run(ev, {'socket_consumers': ['spegel.service']}), 'containerd-discards-layers-for-spegel')
     assert 'pull path' not in _explain(f)  # 1.7 has one pull path
+
+
+def test_a_mirror_refusing_a_pull_is_caused_by_its_missing_credentials():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.routes.pull_failures import example_verify
+    from pullfix_helpers import with_hosts
+    ev = load()
+    with_file(ev, CFG, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+              '[plugins."io.containerd.grpc.v1.cri".registry.configs."docker.io".auth]\n  username = "u"\n  password = "pw-SECRET-9"\n',
+              'containerd-config')
+    with_hosts(ev, '/etc/containerd/certs.d', 'docker.io',
+               'server = "https://registry-1.docker.io"\n[host."https://mirror.example.com"]\n  capabilities = ["pull", "resolve"]\n')
+    img = 'docker.io/library/nginx:1.27'
+    msg = ('failed to pull and unpack image "%s": failed to resolve reference "%s": unexpected status from HEAD request to '
+           'https://mirror.example.com/v2/library/nginx/manifests/1.27?ns=docker.io: 403 Forbidden' % (img, img))
+    result = run(ev, {'verify_images': [img], '_verify': example_verify(img, msg)})
+    assert get(result, 'pull-unauthorized')['caused_by'] == 'containerd-mirror-credentials-missing'
+    f = get(result, 'containerd-mirror-credentials-missing')
+    assert f['severity'] == 'warning'
+    assert 'pullfix_registry_mirrors.docker.io.headers' in _explain(f)
+    assert 'pw-SECRET-9' not in repr(result)
+
+
+def test_credentials_under_the_version_2_id_in_a_version_3_file_are_lost():
+    ev = load()
+    set_containerd_version(ev, '2.1.9')
+    with_file(ev, CFG, 'version = 3\n[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.example.org".auth]\n'
+              '  username = "u"\n  password = "pw-SECRET-8"\n', 'containerd-config')
+    result = run(ev)
+    f = get(result, 'containerd-registry-auth-ignored')
+    assert f['evidence'][0].startswith(CFG + ':2')
+    assert 'io.containerd.cri.v1.images' in _explain(f)
+    assert 'pw-SECRET-8' not in repr(result)

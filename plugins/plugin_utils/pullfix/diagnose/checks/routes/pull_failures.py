@@ -13,6 +13,7 @@ __metaclass__ = type
 from ...catalogue import MANUAL, PROXY_ENV, case, finding
 from . import STEP_TEXT, classify, failed_endpoint, failed_step, is_mirror
 from ..pulls import duration_text, effective_progress_timeout
+from ..pulls.credentials import cause_of_unauthorized
 
 FINDINGS = {
     'pull-progress-timeout': finding(
@@ -273,7 +274,7 @@ def _next_step(fid, host, route, ctx, step=None):
     return text
 
 
-def check_pull_failures(ctx, verify, routes):
+def check_pull_failures(ctx, verify, routes, models=None):
     """A finding for every failed verification pull, one id per class of the registry's answer."""
     by_image = dict((r.get('image'), r) for r in routes or ())
     for result in (verify or {}).get('results') or ():
@@ -305,8 +306,10 @@ def check_pull_failures(ctx, verify, routes):
             evidence.append('route: %s' % ' -> '.join(ep['url'] for ep in route['endpoints']))
         where = ' at %s' % host if host else ''
         during = ' while %s' % STEP_TEXT[step] if step and step != 'timeout' else ''
-        ctx.findings.add(fid, evidence, 'Pulling %s failed%s%s: %s' % (image, where, during, _next_step(fid, host, route, ctx, step)))
+        cause = cause_of_unauthorized(ctx, models, host) if fid == 'pull-unauthorized' and host and models else None
+        ctx.findings.add(fid, evidence, 'Pulling %s failed%s%s: %s' % (image, where, during, _next_step(fid, host, route, ctx, step)),
+                         caused_by=cause)
 
 
 def check(ctx, models):
-    check_pull_failures(ctx, models.verify, models.runtime_routes)
+    check_pull_failures(ctx, models.verify, models.runtime_routes, models)
