@@ -538,7 +538,7 @@ def test_top_level_shape(root, no_probe):
     ev = run(root)
     assert ev["schema"] == 1
     assert set(ev) == {"schema", "hostname", "python", "elapsed_ms", "selinux", "var_run", "processes",
-                       "versions", "files", "dirs", "sockets", "systemd", "local_registry", "runtime_view"}
+                       "versions", "files", "dirs", "sockets", "systemd", "local_registry", "runtime_view", "trust_store"}
     assert isinstance(ev["elapsed_ms"], float)
     assert ev["selinux"] == {"mounted": False, "enforce": None}
     for entry in ev["sockets"].values():

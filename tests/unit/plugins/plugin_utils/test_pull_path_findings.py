@@ -73,3 +73,28 @@ def test_credentials_under_the_version_2_id_in_a_version_3_file_are_lost():
     assert f['evidence'][0].startswith(CFG + ':2')
     assert 'io.containerd.cri.v1.images' in _explain(f)
     assert 'pw-SECRET-8' not in repr(result)
+
+
+def test_unknown_authority_after_a_trust_store_change_is_caused_by_it():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose.checks.routes.pull_failures import example_verify
+    ev = load()
+    start = 1777539600.0
+    ev['trust_store'] = {'files': {'/etc/ssl/certs/ca-certificates.crt': start + 60}, 'dirs': {},
+                         'runtimes': [{'pid': 812, 'name': 'containerd', 'started_at': start, 'env': {}}]}
+    img = 'registry.example.org/app:1'
+    msg = ('failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do request: Head '
+           '"https://registry.example.org/v2/app/manifests/1": tls: failed to verify certificate: x509: certificate signed by '
+           'unknown authority' % (img, img))
+    result = run(ev, {'verify_images': [img], '_verify': example_verify(img, msg)})
+    assert get(result, 'pull-tls-unknown-authority')['caused_by'] == 'trust-store-changed-after-runtime-start'
+    f = get(result, 'trust-store-changed-after-runtime-start')
+    assert f['severity'] == 'warning' and 'systemctl restart containerd' in _explain(f)
+
+
+def test_ssl_cert_file_of_the_runtime_decides_which_bundle_counts():
+    ev = load()
+    start = 1777539600.0
+    ev['trust_store'] = {'files': {'/etc/ssl/certs/ca-certificates.crt': start + 60}, 'dirs': {},
+                         'runtimes': [{'pid': 812, 'name': 'containerd', 'started_at': start,
+                                       'env': {'SSL_CERT_FILE': '/opt/ca.pem', 'SSL_CERT_DIR': '/opt/certs'}}]}
+    assert 'trust-store-changed-after-runtime-start' not in ids(run(ev))

@@ -35,6 +35,7 @@ failed step: timeout (the transfer stalled and the runtime cancelled the pull)""
         'error', "A pull failed: the endpoint's certificate is signed by an unknown authority",
         MANUAL, 'pull',
         applies_to='containerd 1.6, 1.7, 2.x (the CRI PullImage error), any registry or mirror served over TLS',
+        causes=('trust-store-changed-after-runtime-start',),
         doc="""A verification pull failed because the endpoint named in the error presented a certificate chain the runtime does not trust (a private \
 CA, a self-signed certificate). The finding names the endpoint and, when it is on the route, the file and line that put it there. Next step: give \
 that endpoint its CA with `ca = "/etc/containerd/certs.d/<dir>/ca.crt"` in its `[host]` table (`pullfix_registry_mirrors.<registry>.ca`); never \
