@@ -98,3 +98,17 @@ def test_ssl_cert_file_of_the_runtime_decides_which_bundle_counts():
                          'runtimes': [{'pid': 812, 'name': 'containerd', 'started_at': start,
                                        'env': {'SSL_CERT_FILE': '/opt/ca.pem', 'SSL_CERT_DIR': '/opt/certs'}}]}
     assert 'trust-store-changed-after-runtime-start' not in ids(run(ev))
+
+
+def test_a_declared_mirror_header_is_left_to_containerd_registry():
+    from pullfix_helpers import with_hosts
+    ev = load()
+    with_file(ev, CFG, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+              '[plugins."io.containerd.grpc.v1.cri".registry.configs."docker.io".auth]\n  username = "u"\n  password = "p"\n',
+              'containerd-config')
+    with_hosts(ev, '/etc/containerd/certs.d', 'docker.io',
+               'server = "https://registry-1.docker.io"\n[host."https://mirror.example.com"]\n  capabilities = ["pull", "resolve"]\n')
+    settings = {'registry_mirrors': {'docker.io': {'endpoints': ['https://mirror.example.com'],
+                                                   'headers': {'Authorization': 'Basic dTpw'}}}}
+    f = get(run(ev, settings), 'containerd-mirror-credentials-missing')
+    assert f['remediation'] == 'kubenode.pullfix.containerd_registry' and not f.get('next_step')

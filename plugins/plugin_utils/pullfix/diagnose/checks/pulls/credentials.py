@@ -13,7 +13,7 @@ import posixpath
 
 from ....facts import containerd as ctd
 from ....facts import credentials as cfacts
-from ...catalogue import MANUAL, case, finding
+from ...catalogue import CONTAINERD, MANUAL, case, finding
 from . import config_docs, containerd_version
 
 CREDENTIAL_PROVIDER_FLAG = '--image-credential-provider-config'
@@ -40,7 +40,7 @@ insufficient_scope: authorization failed""",
                 '(version 3 reads io.containerd.cri.v1.images)'),
     'containerd-mirror-credentials-missing': finding(
         'warning', "A mirror of a registry whose pulls carry credentials has none of its own",
-        MANUAL, 'pull',
+        CONTAINERD, 'pull',
         applies_to='containerd 1.6-2.3 (no fix upstream: containerd#10540, #10996 open); a hosts.toml mirror for a registry with '
                    'registry.configs.<registry>.auth or a kubelet credential provider',
         doc="""Pulls of the registry carry credentials (`registry.configs."<registry>".auth`, or kubelet's credential provider / \
@@ -143,6 +143,24 @@ def uncredentialed_mirrors(ctx, models):
     return out
 
 
+def next_step(ctx, models, fid, finding):
+    """containerd_registry writes the mirror's Authorization header only when the user declared it."""
+    if fid != 'containerd-mirror-credentials-missing':
+        return None
+    declared = ctx.settings.get('registry_mirrors') or {}
+    left = []
+    for registry, _mirror, _evidence in uncredentialed_mirrors(ctx, models):
+        headers = (declared.get(registry) or {}).get('headers') if isinstance(declared.get(registry), dict) else None
+        if not (isinstance(headers, dict) and any(str(k).lower() == 'authorization' for k in headers)) and registry not in left:
+            left.append(registry)
+    if not left:
+        return None
+    return ('set pullfix_registry_mirrors.%s.headers.Authorization (kubenode.pullfix.containerd_registry writes it into the '
+            'mirror\'s 0600 hosts.toml), or registry.configs."<mirror>".auth by hand' % left[0] if len(left) == 1 else
+            'set pullfix_registry_mirrors.<registry>.headers.Authorization for %s (kubenode.pullfix.containerd_registry writes '
+            'it into each mirror\'s 0600 hosts.toml)' % ', '.join(left))
+
+
 def cause_of_unauthorized(ctx, models, host):
     """The finding id that explains a 401/403 from ``host``, or None."""
     if any(h == host for _c, h, _w in lost_auth(ctx)):
@@ -191,6 +209,6 @@ def _mirror(extra):
 CASES = {
     'containerd-registry-auth-ignored': (case(_lost('io.containerd.grpc.v1.cri')), case(_lost('io.containerd.cri.v1.images'))),
     'containerd-mirror-credentials-missing': (
-        case(_mirror('')),
+        case(_mirror(''), expect={'remediation': 'manual', 'next_step': 'pullfix_registry_mirrors.docker.io.headers.Authorization'}),
         case(_mirror('  [host."https://mirror.example.com".header]\n    Authorization = "Basic dTpw"\n'))),
 }
