@@ -76,3 +76,13 @@ def test_progress_timeout_names_the_effective_value_and_its_source():
     text = ' '.join(f['explanation']) if isinstance(f['explanation'], list) else f['explanation']
     assert '45s' in text and '/etc/containerd/config.toml:3' in text
     assert f['caused_by'] == 'containerd-pull-progress-timeout-short'
+
+
+def test_a_cancel_on_containerd_without_the_watchdog_blames_the_caller():
+    ev = load()
+    set_containerd_version(ev, '1.6.20')
+    msg = 'failed to pull and unpack image "docker.io/library/big:1": context canceled'
+    result = run(ev, {'verify_images': ['docker.io/library/big:1'], '_verify': example_verify('docker.io/library/big:1', msg)})
+    f = get(result, 'pull-progress-timeout')
+    text = ' '.join(f['explanation']) if isinstance(f['explanation'], list) else f['explanation']
+    assert 'not by a progress watchdog' in text and 'runtime-request-timeout' in text

@@ -98,10 +98,10 @@ PULL_STEPS = (
 STEP_TEXT = {
     'timeout': 'the transfer stalled and the runtime cancelled the pull',
     'credentials': 'getting a token or credentials for the registry',
-    'unpack': 'unpacking a downloaded layer into the snapshotter (the registry answered)',
-    'blob': 'downloading a layer or config blob (the manifest was resolved)',
-    'manifest': 'fetching the manifest by digest (the tag was resolved)',
-    'resolve': 'resolving the tag (HEAD/GET of the manifest)',
+    'unpack': 'unpacking a downloaded layer into the snapshotter, after the registry answered',
+    'blob': 'downloading a layer or config blob, after the manifest resolved',
+    'manifest': 'fetching the manifest by digest, after the tag resolved',
+    'resolve': 'resolving the tag, a HEAD or GET of the manifest',
 }
 
 

@@ -202,8 +202,15 @@ def example_verify(image, error=None):
 
 
 # Positive and near-miss cases: the same pull, failed with the class's message and succeeded.
-CASES = dict((fid, (case(None, {'verify_images': [image], '_verify': example_verify(image, message)}),
-                    case(None, {'verify_images': [image], '_verify': example_verify(image)})))
+def _version(fid):
+    """The progress watchdog exists from containerd 1.7.0: its class is shown on a 1.7 node."""
+    if fid != 'pull-progress-timeout':
+        return None
+    return lambda ev, h: h.set_containerd_version(ev, '1.7.24')
+
+
+CASES = dict((fid, (case(_version(fid), {'verify_images': [image], '_verify': example_verify(image, message)}),
+                    case(_version(fid), {'verify_images': [image], '_verify': example_verify(image)})))
              for fid, (image, message) in EXAMPLE_ERRORS.items())
 
 
@@ -218,6 +225,10 @@ def _mirror_credentials_step(host, at, reg, ctx):
 
 def _timeout_step(ctx, host, at):
     seconds, source, _problem = effective_progress_timeout(ctx)
+    if seconds is None:
+        return ('The pull was cancelled, and not by a progress watchdog: %s. The caller gave up: kubelet\'s '
+                '--runtime-request-timeout (2m by default), or the deadline of the verification pull. Find the slow hop on '
+                'the route (mirror, proxy, the upstream).' % source)
     return ('containerd cancelled the pull: no bytes arrived within image_pull_progress_timeout = %s (%s)%s. Find the slow '
             'hop on the route (mirror, proxy, the upstream), or raise the timeout in the table the file\'s version reads '
             '("0" turns it off).' % (duration_text(seconds), source, ' while pulling from %s%s' % (host, at) if host else ''))
