@@ -1386,6 +1386,80 @@ def _finish_runtime_view(g, started, systemd, versions):
     }
 
 
+# The system trust store Go loads once per process (plugins/plugin_utils/pullfix/facts/trust_store.py):
+# the bundle files in Go's order and the directories read whole.
+TRUST_STORE_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
+)
+TRUST_STORE_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
+TRUST_STORE_NEWEST = 5
+TRUST_STORE_RUNTIMES = frozenset(("containerd", "crio", "k3s", "rke2", "dockerd"))
+
+
+def _process_start(g, pid):
+    """Epoch seconds when process ``pid`` started (/proc/<pid>/stat starttime + /proc/stat btime), or None."""
+    proc = g.host("/proc")
+    try:
+        with open("%s/%d/stat" % (proc, pid), "rb") as handle:
+            fields = handle.read(4096).decode("ascii", "replace").rsplit(")", 1)[1].split()
+        with open("%s/stat" % proc, "rb") as handle:
+            btime = [line.split()[1] for line in handle.read(65536).decode("ascii", "replace").splitlines()
+                     if line.startswith("btime ")]
+        return round(int(btime[0]) + int(fields[19]) / float(os.sysconf("SC_CLK_TCK")), 2)
+    except (OSError, IOError, IndexError, ValueError):
+        return None
+
+
+def _ssl_env(g, pid):
+    """SSL_CERT_FILE / SSL_CERT_DIR of the process (they replace Go's trust-store paths); nothing else is read."""
+    out = {}
+    try:
+        with open("%s/%d/environ" % (g.host("/proc"), pid), "rb") as handle:
+            raw = handle.read(1 << 20)
+    except (OSError, IOError):
+        return None
+    for item in raw.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep and key in (b"SSL_CERT_FILE", b"SSL_CERT_DIR"):
+            out[key.decode("ascii")] = value.decode("utf-8", "replace")
+    return out
+
+
+def trust_store_evidence(g):
+    """Change times of the system trust store and start times of the runtimes that loaded it."""
+    files = {}
+    for path in TRUST_STORE_FILES:
+        r = g.resolve(path)
+        if r.st is not None:
+            try:
+                files[path] = round(os.stat(r.host).st_mtime, 2)
+            except OSError:
+                files[path] = round(r.st.st_mtime, 2)
+    dirs = {}
+    for path in TRUST_STORE_DIRS:
+        r = g.resolve(path)
+        if r.st is None or not stat.S_ISDIR(r.st.st_mode):
+            continue
+        entries = []
+        try:
+            for name in os.listdir(r.host):
+                try:
+                    entries.append((round(os.lstat(os.path.join(r.host, name)).st_mtime, 2), name))
+                except OSError:
+                    continue
+        except OSError as exc:
+            dirs[path] = {"mtime": round(r.st.st_mtime, 2), "count": None, "newest": [],
+                          "error": _error(_errno_kind(exc), _os_message(exc))}
+            continue
+        entries.sort(reverse=True)
+        dirs[path] = {"mtime": round(r.st.st_mtime, 2), "count": len(entries),
+                      "newest": [{"name": n, "mtime": m} for m, n in entries[:TRUST_STORE_NEWEST]], "error": None}
+    runtimes = [{"pid": p["pid"], "name": p["name"], "started_at": _process_start(g, p["pid"]), "env": _ssl_env(g, p["pid"])}
+                for p in g.processes if p.get("name") in TRUST_STORE_RUNTIMES]
+    return {"files": files, "dirs": dirs, "runtimes": runtimes}
+
+
 def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_consumers=(), local_registry=None):
     """Collect the evidence dict described in docs/evidence.md. Never writes, never raises for node content.
 
@@ -1404,6 +1478,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     _read_containers_and_crio(g)
     _read_client_configs(g)
     executables = read_pull_policy_inputs(g)
+    trust_store = trust_store_evidence(g)
     _probe_sockets(g)
     evidence["systemd"] = _finish_systemctl(g, systemd, systemctl_proc, systemctl_deadline)
     evidence["processes"] = g.processes
@@ -1412,6 +1487,7 @@ def gather(root="/", extra_files=(), probe_timeout=1.0, file_cap=262144, socket_
     evidence["dirs"] = g.dirs
     evidence["sockets"] = g.sockets
     evidence["executables"] = executables
+    evidence["trust_store"] = trust_store
     evidence["runtime_view"] = _finish_runtime_view(g, runtime_view, evidence["systemd"], evidence["versions"])
     evidence["local_registry"] = local_registry_catalog(local_registry, probe_timeout) if local_registry else None
     evidence["elapsed_ms"] = round((time.monotonic() - started) * 1000.0, 1)

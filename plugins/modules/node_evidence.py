@@ -254,6 +254,16 @@ evidence:
                   "argv": ["/usr/bin/journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_INVOCATION_ID=0fdb2c708c7940f99b9e3a321c3d0e5c"],
                   "lines": [], "matched": 0, "truncated": false, "rc": 0, "error": null}
         kubeadm_images: null
+    trust_store:
+      description:
+        - Change times (epoch seconds) of the system trust store files and the newest entries of its directories, and the start
+          time of each running runtime with its C(SSL_CERT_FILE)/C(SSL_CERT_DIR) (see C(docs/evidence.md)).
+      type: dict
+      sample:
+        files: {"/etc/ssl/certs/ca-certificates.crt": 1777543200.0}
+        dirs: {"/etc/ssl/certs": {"mtime": 1777543200.4, "count": 290, "newest": [{"name": "6f7d0a94.0", "mtime": 1777543200.4}],
+                                  "error": null}}
+        runtimes: [{"pid": 812, "name": "containerd", "started_at": 1777539600.0, "env": {}}]
     systemd:
       description: Whether systemd is usable, and the properties of the runtime related units that exist.
       type: dict

@@ -153,9 +153,12 @@ def secret_name(name):
     return words[-1] not in _POINTER_WORDS and any(w in _STRONG_WORDS for w in words[:-1])
 
 
-def _redact_values(pattern, text):
+def _redact_values(pattern, text, prose=False):
     """Replace the value of every match whose name is a secret's. A match whose name is not is
-    passed over after its separator, so its value is searched too (a query in a flag's URL)."""
+    passed over after its separator, so its value is searched too (a query in a flag's URL).
+    ``prose``: the text is a sentence of the collection's own that may quote node content; a value
+    of several words ("credentials: an imagePullSecret, or ...") or the placeholder of a notation
+    ("Key=Value") is the sentence itself, not a quoted secret."""
     out, pos = [], 0
     while True:
         m = pattern.search(text, pos)
@@ -163,6 +166,8 @@ def _redact_values(pattern, text):
             break
         value = m.group('value')
         secret = secret_name(m.group('name')) and value.strip() not in _OPENERS and not value.startswith('#')
+        if secret and prose and _prose_value(value):
+            secret = False
         if secret:
             out.append(text[pos:m.start('value')])
             out.append(REDACTED)
@@ -174,6 +179,17 @@ def _redact_values(pattern, text):
     return ''.join(out)
 
 
+_PLACEHOLDERS = frozenset(('value', 'values', 'val', 'secret', 'token', 'password', 'redacted'))
+
+
+def _prose_value(value):
+    """True when a value in the collection's own sentence is prose or a placeholder, not a secret."""
+    v = value.strip()
+    if v[:1] in ('"', "'"):
+        return False  # a quoted value is quoted node content: redact it
+    return bool(re.search(r'\s', v.rstrip('.,;:)'))) or v.rstrip('.,;:)').lower() in _PLACEHOLDERS
+
+
 def _bearer(m):
     token = m.group(2)
     if token.isalpha() and len(token) < 20:
@@ -181,13 +197,18 @@ def _bearer(m):
     return m.group(1) + ' ' + REDACTED
 
 
-def redact_url(text):
+def redact_url(text, prose=False):
     """Text with every secret replaced by ``<redacted>``, recognised by its shape, not by a list
     of known flags: the password (or lone token) of a URL's userinfo; the value of a query
     parameter, flag, assignment, JSON key or header whose name says it is a secret (``?token=``,
     ``--registry-password``, ``"auth":``, ``Authorization:``, ``X-Amz-Signature=``); a Bearer or
     Basic token. Names of files and settings (``--image-credential-provider-config``,
-    ``token_file``) are not secrets: their values are kept."""
+    ``token_file``) are not secrets: their values are kept.
+
+    ``prose=True`` for the collection's own sentences (a finding's explanation, its next step):
+    every shape above is still redacted where it quotes node content (a URL's userinfo or query, a
+    flag, a JSON key, a quoted or one-word value), but a name followed by words of the sentence
+    ("Give credentials: an imagePullSecret") or by a placeholder ("Key=Value") is kept."""
     text = str(text)
     if '@' in text:
         text = _URL_USERINFO_RE.sub(r'\1:' + REDACTED + '@', text)
@@ -199,12 +220,17 @@ def redact_url(text):
             text = _redact_values(_JSON_RE, text)
     if '=' in text:
         text = _redact_values(_QUERY_RE, text)
-        text = _redact_values(_ASSIGN_RE, text)
+        text = _redact_values(_ASSIGN_RE, text, prose)
     if ' -' in text or '\t-' in text or text.startswith('-') or '"-' in text:
         text = _redact_values(_FLAG_RE, text)
     if ': ' in text or ':\t' in text:
-        text = _redact_values(_HEADER_RE, text)
+        text = _redact_values(_HEADER_RE, text, prose)
     return text
+
+
+def redact_prose(text):
+    """A sentence of the collection's own (explanation, next step) with the node content it quotes redacted."""
+    return redact_url(text, prose=True)
 
 
 def redact_line(line, secret_context=False):

@@ -13,7 +13,7 @@ occurrences add evidence lines to the same finding.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .evidence import redact_url
+from .evidence import redact_prose, redact_url
 
 SEVERITIES = ('error', 'warning', 'info')
 # pull: kubelet's pulls fail (or would); consumer: crictl, Spegel, a shim or kubeadm cannot reach
@@ -91,7 +91,7 @@ class Findings(object):
             if line not in f['evidence']:
                 f['evidence'].append(line)
         if explanation:
-            explanation = redact_url(explanation)
+            explanation = redact_prose(explanation)
             if explanation not in f['explanation']:
                 f['explanation'].append(explanation)
         return f
@@ -109,7 +109,7 @@ class Findings(object):
         f = self._by_id.get(fid)
         if f is not None:
             f['remediation'] = MANUAL
-            f['next_step'] = redact_url(next_step)
+            f['next_step'] = redact_prose(next_step)
 
     def rename(self, fid, new_fid, note):
         """Report finding ``fid`` as ``new_fid`` instead (same evidence), with ``note`` added to its explanation."""

@@ -16,7 +16,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from .evidence import redact_url
+from .evidence import redact_prose, redact_url
 from .findings import CATALOGUE, DOC_BASE, cause_summary, counts, root_first
 from .verdict import DEFAULT_FAIL_ON, open_errors, responsible_errors, role_of, unfinished, verdict
 
@@ -43,9 +43,9 @@ def normalize_host(entry):
         # planner's note) is redacted here, so no report line quotes a credential.
         f['evidence'] = [redact_url(str(e)) for e in f.get('evidence') or []]
         if f.get('explanation'):
-            f['explanation'] = redact_url(str(f['explanation']))
+            f['explanation'] = redact_prose(str(f['explanation']))
         if f.get('next_step'):
-            f['next_step'] = redact_url(str(f['next_step']))
+            f['next_step'] = redact_prose(str(f['next_step']))
         known = CATALOGUE.get(f.get('id')) or {}
         f.setdefault('category', known.get('category'))
         f.setdefault('caused_by', None)

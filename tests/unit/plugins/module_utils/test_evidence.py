@@ -539,7 +539,7 @@ def test_top_level_shape(root, no_probe):
     assert ev["schema"] == 1
     assert set(ev) == {"schema", "hostname", "python", "elapsed_ms", "selinux", "var_run", "processes",
                        "versions", "files", "dirs", "sockets", "systemd", "local_registry", "runtime_view",
-                       "executables"}
+                       "executables", "trust_store"}
     assert isinstance(ev["elapsed_ms"], float)
     assert ev["selinux"] == {"mounted": False, "enforce": None}
     for entry in ev["sockets"].values():

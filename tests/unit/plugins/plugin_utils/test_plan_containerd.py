@@ -307,7 +307,9 @@ skip_verify = true
   address = "/run/containerd/containerd.sock"
 '''
     assert result['notes'] == ['/etc/containerd/config.toml: registry.configs.<host>.auth kept for private.example.com:5000 '
-                               '(still used by containerd 1.x; deprecated, prefer imagePullSecrets)']
+                               '(still used by containerd 1.x; deprecated, prefer imagePullSecrets for a registry and, for a '
+                               'mirror, an Authorization header (pullfix_registry_mirrors.<registry>.headers): kubelet\'s '
+                               'credentials never reach a mirror)']
     validate_real(changes[CFG]['content'])
     again = plan(apply(ev, result), DOCKER_IO)
     assert again['changes'] == [] and again['errors'] == []

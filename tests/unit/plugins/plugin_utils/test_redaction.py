@@ -108,3 +108,28 @@ def test_reports_do_not_quote_a_token_in_a_query_string():
     for secret in ('tok-SECRET-1', 'pw-SECRET-2'):
         assert secret not in blob
     assert '--image-credential-provider-config=/x?token=<redacted>' in files['summary.md']
+
+
+@pytest.mark.parametrize('sentence', [
+    'Give credentials: an imagePullSecret, or an Authorization header (pullfix_registry_mirrors.x.headers).',
+    "('RestartSec 10' is neither a [Section] header nor Key=Value (expected a systemd unit file line))",
+])
+def test_own_sentences_are_not_redacted(sentence):
+    # The collection's own advice is prose: redaction by shape would hide the advice itself.
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_prose
+    assert redact_prose(sentence) == sentence
+    assert redact_url(sentence) != sentence  # the shape rules alone would hide it
+
+
+@pytest.mark.parametrize('sentence, secret', [
+    ('see ' + KUBEADM_FLAGS, 'pw-SECRET-2'),
+    ('the unit sets API_KEY=abc123def in its environment', 'abc123def'),
+    ('the file says password: "hunter2x"', 'hunter2x'),
+    ('the file says token: hunter2x', 'hunter2x'),
+    ('mirror https://user:pw-SECRET-3@mirror.example/v2 refused', 'pw-SECRET-3'),
+])
+def test_node_content_quoted_in_a_sentence_is_redacted(sentence, secret):
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import Findings
+    found = Findings()
+    found.add('kubelet-config-unparsable', [], sentence)
+    assert secret not in json.dumps(found.result())

@@ -15,7 +15,8 @@ from ...models.routes import build, images, of_runtime
 TITLE = "Explain: the registry's own answer and proxies in the way"
 RANK = 100
 # build and of_runtime live with the other models; callers of this area find them here too.
-__all__ = ['build', 'carry_unverified', 'classify', 'failed_endpoint', 'images', 'of_runtime', 'PULL_CLASSES', 'PULL_IDS']
+__all__ = ['build', 'carry_unverified', 'classify', 'failed_endpoint', 'failed_step', 'images', 'is_mirror', 'of_runtime',
+           'PULL_CLASSES', 'PULL_IDS']
 INTRO = """A failed verification pull becomes one finding per class of the registry's answer, naming the endpoint that failed and the next step; see \
 [explain.md](explain.md).
 """
@@ -26,6 +27,9 @@ INTRO = """A failed verification pull becomes one finding per class of the regis
 # class has its finding id and the next step. Texts: Go net/http, crypto/x509, containerd
 # remotes/docker (resolver.go, authorizer.go) as seen in the explain Molecule scenario.
 PULL_CLASSES = (
+    # containerd's CRI watchdog: "cancel pulling image <ref> because of no progress in 1m0s" in its log, the
+    # PullImage answer "... failed to pull and unpack image ...: context canceled" (kubernetes#131521)
+    ('pull-progress-timeout', re.compile(r'because of no progress|context canceled', re.I)),
     ('pull-proxy-connect', re.compile(r'proxyconnect tcp|proxy ?connect|Proxy Authentication Required', re.I)),
     ('pull-tls-unknown-authority', re.compile(
         r'x509: certificate signed by unknown authority|certificate is not trusted|'
@@ -74,6 +78,53 @@ def failed_endpoint(message):
     if m:
         return None, m.group(1) or m.group(2)
     return None, None
+
+
+# Where in a pull the request failed, in the order containerd makes them (remotes/docker resolver.go,
+# fetcher.go, authorizer.go; the CRI image_pull.go unpack): (step, pattern), first match wins.
+PULL_STEPS = (
+    ('timeout', re.compile(r'because of no progress|context canceled', re.I)),
+    ('credentials', re.compile(r'no basic auth credentials|failed to authorize|failed to fetch (?:oauth|anonymous) token|'
+                               r'fetch(?:ing)? (?:oauth|anonymous) token|/token\b|/oauth2?/', re.I)),
+    ('unpack', re.compile(r'failed to (?:extract|unpack|apply) layer|failed to unpack|mount callback failed|'
+                          r'snapshotter|apply layer error|failed to prepare extraction', re.I)),
+    ('blob', re.compile(r'/blobs/|failed to copy|httpReadSeeker|failed commit on ref "layer-|'
+                        r'failed commit on ref "config-|unexpected EOF', re.I)),
+    ('manifest', re.compile(r'/manifests/sha256:|failed commit on ref "(?:manifest|index)-|'
+                            r'manifest unknown|failed to fetch manifest', re.I)),
+    ('resolve', re.compile(r'failed to resolve reference|/manifests/|pulling from host .* \[manifests ', re.I)),
+)
+
+STEP_TEXT = {
+    'timeout': 'the transfer stalled and the runtime cancelled the pull',
+    'credentials': 'getting a token or credentials for the registry',
+    'unpack': 'unpacking a downloaded layer into the snapshotter, after the registry answered',
+    'blob': 'downloading a layer or config blob, after the manifest resolved',
+    'manifest': 'fetching the manifest by digest, after the tag resolved',
+    'resolve': 'resolving the tag, a HEAD or GET of the manifest',
+}
+
+
+def failed_step(message):
+    """The step of a pull a failure message names (timeout, credentials, unpack, blob, manifest,
+    resolve), or None when the message does not say."""
+    text = str(message or '')
+    for step, rx in PULL_STEPS:
+        if rx.search(text):
+            return step
+    return None
+
+
+def is_mirror(route, host):
+    """True when ``host`` on ``route`` is not the image's registry itself (a mirror or another server):
+    kubelet's credentials are keyed by the image's registry, so they are not meant for it."""
+    registry = (route or {}).get('registry')
+    if not registry or not host:
+        return False
+    upstream = set([registry])
+    if registry == 'docker.io':
+        upstream.update(('registry-1.docker.io', 'index.docker.io'))
+    return host not in upstream
 
 
 def carry_unverified(previous, current, verify):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Finding module of pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown,
+"""Finding module of pull-progress-timeout, pull-tls-unknown-authority, pull-http-to-https, pull-unauthorized, pull-manifest-unknown,
 pull-rate-limited, pull-connection-refused, pull-no-such-host, pull-timeout, pull-proxy-connect, pull-failed:
 catalogue entries and user text, the check and the cases (see diagnose/catalogue.py)."""
 
@@ -11,13 +11,31 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ...catalogue import MANUAL, PROXY_ENV, case, finding
-from . import classify, failed_endpoint
+from . import STEP_TEXT, classify, failed_endpoint, failed_step, is_mirror
+from ..pulls import duration_text, effective_progress_timeout
+from ..pulls.credentials import cause_of_unauthorized
 
 FINDINGS = {
+    'pull-progress-timeout': finding(
+        'error', 'A pull failed: containerd cancelled it because no bytes arrived within image_pull_progress_timeout',
+        MANUAL, 'pull',
+        applies_to='containerd 1.7.0+ (default 1m on 1.7.0-1.7.9, 5m on 1.7.10+ and 2.x); kubernetes#131521',
+        causes=('containerd-pull-progress-timeout-short',),
+        doc="""A verification pull was cancelled by containerd's CRI watchdog: no bytes arrived for `image_pull_progress_timeout` (its log \
+says `cancel pulling image <ref> because of no progress in 1m0s`, PullImage answers `context canceled`). The explanation names the \
+effective value and where it comes from. Next step: find the slow hop (mirror, proxy, upstream) on the route, or raise the timeout in the \
+table the file's version reads (`"0"` turns the watchdog off).
+""",
+        error_text="""level=error msg="cancel pulling image docker.io/library/big:1 because of no progress in 1m0s"
+PullImage "docker.io/library/big:1" failed: rpc error: code = Canceled desc = failed to pull and unpack image "docker.io/library/big:1": \
+context canceled""",
+        example="""docker.io/library/big:1: failed to pull and unpack image "docker.io/library/big:1": context canceled
+failed step: timeout (the transfer stalled and the runtime cancelled the pull)"""),
     'pull-tls-unknown-authority': finding(
         'error', "A pull failed: the endpoint's certificate is signed by an unknown authority",
         MANUAL, 'pull',
         applies_to='containerd 1.6, 1.7, 2.x (the CRI PullImage error), any registry or mirror served over TLS',
+        causes=('trust-store-changed-after-runtime-start',),
         doc="""A verification pull failed because the endpoint named in the error presented a certificate chain the runtime does not trust (a private \
 CA, a self-signed certificate). The finding names the endpoint and, when it is on the route, the file and line that put it there. Next step: give \
 that endpoint its CA with `ca = "/etc/containerd/certs.d/<dir>/ca.crt"` in its `[host]` table (`pullfix_registry_mirrors.<registry>.ca`); never \
@@ -46,8 +64,12 @@ failed endpoint: https://127.0.0.1:5002/v2/pullfix/x/manifests/1"""),
         MANUAL, 'pull',
         applies_to='every runtime; registries with authentication (htpasswd, token), Docker Hub private or mistyped repositories',
         doc="""The endpoint answered 401/403 ("pull access denied", "unauthorized", "denied"). Docker Hub answers so for a repository that does not \
-exist, too. Next step: check the repository name, then give credentials: an imagePullSecret, or an Authorization header for the mirror \
-(`pullfix_registry_mirrors.<registry>.headers`, written into a 0600 hosts.toml).
+exist, too. Next step: check the repository name, then give credentials where they reach the endpoint that refused. For the \
+registry itself: an imagePullSecret (or the node's credential provider). For a mirror (an endpoint of another name than the image's \
+registry) kubelet's credentials never fit: containerd hands them only to the host their server address names, and reads \
+`registry.configs."<mirror>".auth` only when kubelet sent none (containerd#10540); give the mirror static credentials, an \
+`Authorization` header in its hosts.toml `[host."<mirror>".header]` (`pullfix_registry_mirrors.<registry>.headers`, written into a \
+0600 hosts.toml). Where the failure happened (resolve, manifest, blob, credentials) is in the evidence.
 """,
         error_text="""failed to pull and unpack image "127.0.0.1:5443/pullfix/busybox:1": failed to resolve reference \
 "127.0.0.1:5443/pullfix/busybox:1": pulling from host 127.0.0.1:5443 failed with status code [manifests 1]: 401 Unauthorized""",
@@ -136,6 +158,7 @@ read-only file system"""),
 _IMG = '127.0.0.1:5443/pullfix/busybox:1'
 # PullImage messages of containerd 1.6/1.7/2.1 (grpc-message), one per class: (image, message).
 EXAMPLE_ERRORS = {
+    'pull-progress-timeout': ('docker.io/library/big:1', 'failed to pull and unpack image "docker.io/library/big:1": context canceled'),
     'pull-tls-unknown-authority': (_IMG, 'failed to pull and unpack image "%s": failed to resolve reference "%s": failed to do '
                                          'request: Head "https://127.0.0.1:5443/v2/pullfix/busybox/manifests/1": tls: failed to '
                                          'verify certificate: x509: certificate signed by unknown authority' % (_IMG, _IMG)),
@@ -179,12 +202,39 @@ def example_verify(image, error=None):
 
 
 # Positive and near-miss cases: the same pull, failed with the class's message and succeeded.
-CASES = dict((fid, (case(None, {'verify_images': [image], '_verify': example_verify(image, message)}),
-                    case(None, {'verify_images': [image], '_verify': example_verify(image)})))
+def _version(fid):
+    """The progress watchdog exists from containerd 1.7.0: its class is shown on a 1.7 node."""
+    if fid != 'pull-progress-timeout':
+        return None
+    return lambda ev, h: h.set_containerd_version(ev, '1.7.24')
+
+
+CASES = dict((fid, (case(_version(fid), {'verify_images': [image], '_verify': example_verify(image, message)}),
+                    case(_version(fid), {'verify_images': [image], '_verify': example_verify(image)})))
              for fid, (image, message) in EXAMPLE_ERRORS.items())
 
 
-def _next_step(fid, host, route, ctx):
+def _mirror_credentials_step(host, at, reg, ctx):
+    return ('The mirror %s%s refused the request (401/403). kubelet\'s credentials (imagePullSecret, credential provider, '
+            'config.json) are keyed by %s, and containerd does not give them to a mirror of another name, nor read '
+            'registry.configs."%s".auth when kubelet sent some. Give the mirror static credentials: an Authorization header in '
+            'its hosts.toml [host."<mirror url>".header] (pullfix_registry_mirrors.%s.headers, written into a 0600 file), or '
+            'registry.configs."%s".auth in the table the config version reads (used only when kubelet sends none).' % (
+                host, at, reg, host, reg, host))
+
+
+def _timeout_step(ctx, host, at):
+    seconds, source, _problem = effective_progress_timeout(ctx)
+    if seconds is None:
+        return ('The pull was cancelled, and not by a progress watchdog: %s. The caller gave up: kubelet\'s '
+                '--runtime-request-timeout (2m by default), or the deadline of the verification pull. Find the slow hop on '
+                'the route (mirror, proxy, the upstream).' % source)
+    return ('containerd cancelled the pull: no bytes arrived within image_pull_progress_timeout = %s (%s)%s. Find the slow '
+            'hop on the route (mirror, proxy, the upstream), or raise the timeout in the table the file\'s version reads '
+            '("0" turns it off).' % (duration_text(seconds), source, ' while pulling from %s%s' % (host, at) if host else ''))
+
+
+def _next_step(fid, host, route, ctx, step=None):
     reg = (route or {}).get('registry') or 'the registry'
     where = None
     for ep in (route or {}).get('endpoints') or ():
@@ -193,6 +243,10 @@ def _next_step(fid, host, route, ctx):
             break
     at = ' (on the route from %s)' % where if where else ''
     tried = ', '.join(ep['url'] for ep in (route or {}).get('endpoints') or ()) or 'the registry'
+    if fid == 'pull-unauthorized' and step != 'credentials' and is_mirror(route, host):
+        return _mirror_credentials_step(host, at, reg, ctx)
+    if fid == 'pull-progress-timeout':
+        return _timeout_step(ctx, host, at)
     steps = {
         'pull-tls-unknown-authority': 'The endpoint %s%s presents a certificate the runtime does not trust. Set its CA: '
                                       'ca = "/etc/containerd/certs.d/<dir>/ca.crt" in its [host] table '
@@ -201,8 +255,8 @@ def _next_step(fid, host, route, ctx):
                               'http:// in hosts.toml (pullfix_registry_mirrors.%s.endpoints: http://%s).' % (
                                   host, at, reg, host),
         'pull-unauthorized': 'The endpoint %s%s refused the request without credentials (401/403) or the '
-                             'repository does not exist there. Give credentials: an imagePullSecret, or an '
-                             'Authorization header (pullfix_registry_mirrors.%s.headers, kept 0600).' % (host, at, reg),
+                             'repository does not exist there. Check the repository name, then give credentials for %s: '
+                             'an imagePullSecret or the node\'s credential provider.' % (host, at, reg),
         'pull-manifest-unknown': 'No endpoint tried (%s) has %s. Push the tag to the mirror, correct the tag, or '
                                  'keep fallback to the upstream (pullfix_registry_mirrors.%s.fallback: true).' % (
                                      tried, (route or {}).get('name') or 'the image', reg),
@@ -219,10 +273,20 @@ def _next_step(fid, host, route, ctx):
                               '(kubenode.pullfix.proxy_env).',
         'pull-failed': 'See the runtime\'s log for the request that failed.',
     }
-    return steps.get(fid, steps['pull-failed'])
+    text = steps.get(fid, steps['pull-failed'])
+    if step == 'unpack' and fid == 'pull-failed':
+        text = ('The registry answered; unpacking a layer failed on the node (snapshotter, disk space, a read-only or '
+                'full filesystem under containerd\'s root). See the runtime\'s log for the layer.')
+    elif step == 'blob' and fid in ('pull-timeout', 'pull-connection-refused', 'pull-failed'):
+        text += (' The tag resolved, so the blob host (often a redirect to a CDN or storage bucket) is what the node '
+                 'cannot reach.')
+    elif step == 'credentials' and fid == 'pull-unauthorized':
+        text = ('Getting a token from %s%s failed: the credentials sent were refused, or the token service is not reachable. '
+                'Check the imagePullSecret (or the mirror\'s Authorization header) for %s.' % (host, at, reg))
+    return text
 
 
-def check_pull_failures(ctx, verify, routes):
+def check_pull_failures(ctx, verify, routes, models=None):
     """A finding for every failed verification pull, one id per class of the registry's answer."""
     by_image = dict((r.get('image'), r) for r in routes or ())
     for result in (verify or {}).get('results') or ():
@@ -238,6 +302,7 @@ def check_pull_failures(ctx, verify, routes):
         route = by_image.get(image)
         if route is None:
             route = next((r for r in routes or () if r.get('name') and image and r['name'].endswith(image)), None)
+        step = failed_step(message)
         evidence = ['%s: %s' % (image, message)]
         if url or host:
             evidence.append('failed endpoint: %s' % (url or host))
@@ -247,10 +312,16 @@ def check_pull_failures(ctx, verify, routes):
             if len(hosts) == 1 and fid != 'pull-manifest-unknown':
                 host = hosts[0]
                 evidence.append('failed endpoint: %s (the only one on the route)' % host)
+        if step:
+            evidence.append('failed step: %s (%s)' % (step, STEP_TEXT[step]))
         if route and route.get('endpoints'):
             evidence.append('route: %s' % ' -> '.join(ep['url'] for ep in route['endpoints']))
-        ctx.findings.add(fid, evidence, 'Pulling %s failed: %s' % (image, _next_step(fid, host, route, ctx)))
+        where = ' at %s' % host if host else ''
+        during = ' while %s' % STEP_TEXT[step] if step and step != 'timeout' else ''
+        cause = cause_of_unauthorized(ctx, models, host) if fid == 'pull-unauthorized' and host and models else None
+        ctx.findings.add(fid, evidence, 'Pulling %s failed%s%s: %s' % (image, where, during, _next_step(fid, host, route, ctx, step)),
+                         caused_by=cause)
 
 
 def check(ctx, models):
-    check_pull_failures(ctx, models.verify, models.runtime_routes)
+    check_pull_failures(ctx, models.verify, models.runtime_routes, models)
