@@ -508,10 +508,11 @@ def _migrate_tls(st, reg, regpath):
 
 def _note_auth(st):
     if st.out['auth_hosts']:
-        st.out['notes'].append('%s: registry.configs.<host>.auth kept for %s (still used by containerd %s; deprecated, '
-                               'prefer imagePullSecrets for a registry and, for a mirror, an Authorization header '
-                               '(pullfix_registry_mirrors.<registry>.headers): kubelet\'s credentials never reach a mirror)' % (st.path, ', '.join(sorted(st.out['auth_hosts'])),
-                                                             '1.x' if st.major < 2 else '2.x'))
+        st.out['notes'].append(
+            '%s: registry.configs.<host>.auth kept for %s (still used by containerd %s; deprecated, prefer '
+            'imagePullSecrets for a registry and, for a mirror, an Authorization header '
+            '(pullfix_registry_mirrors.<registry>.headers): kubelet\'s credentials never reach a mirror)' % (
+                st.path, ', '.join(sorted(st.out['auth_hosts'])), '1.x' if st.major < 2 else '2.x'))
 
 
 def _set_config_path(st, regpath):
