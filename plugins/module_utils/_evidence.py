@@ -72,6 +72,9 @@ PROCESS_NAMES = frozenset((
 ))
 
 # Binaries asked for `--version` (none of them writes or starts a service for it).
+# The readiness helper the cri_shim role installs (its ExecStartPre): gathered so the plan
+# replaces an older one and leaves an equal one alone.
+WAIT_HELPER = "/usr/local/libexec/kubenode-pullfix/wait-ready"
 VERSION_BINARIES = ("containerd", "runc", "k3s", "rke2", "crio", "kubelet", "cri-dockerd", "dockerd")
 BIN_DIRS = (
     "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
@@ -1006,6 +1009,8 @@ def _read_client_configs(g):
         g.read_file(path, "kubelet-config")
     g.read_file("/etc/crictl.yaml", "crictl-config")
     g.read_file(PENDING_RESTART, "restart-pending")
+    # Helpers kubenode.pullfix installs (plan/cri_shim/units.py): planned from what is there.
+    g.read_file(WAIT_HELPER, "owned-file")
     for path in ["/etc/kubernetes/kubeadm-config.yaml", "/etc/kubernetes/kubeadm.yaml"] + g.extra_files:
         if isinstance(path, str) and path.startswith("/"):
             g.read_file(path, "kubeadm-config")

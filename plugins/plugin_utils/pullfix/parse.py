@@ -61,6 +61,13 @@ def describe(value):
     return 'a value of an unsupported type'
 
 
+def text_of(text):
+    """``text`` as an exact ``str``: a subclass (Ansible's AnsibleUnsafeText) is copied, because
+    PyYAML's C loader accepts only str, bytes or a stream ("a string or stream input is required")."""
+    # str.__str__ returns an exact str as it is and copies a subclass into a plain str.
+    return str.__str__(text) if isinstance(text, str) else text
+
+
 def load_toml(text):
     """Parse TOML text. Returns (data, line_index). Raises ParseError.
 
@@ -68,6 +75,7 @@ def load_toml(text):
     """
     if tomllib is None:  # pragma: no cover
         raise MissingLibrary('Python 3.11+ (tomllib) is required on the controller to parse TOML')
+    text = text_of(text)
     if text.startswith('\ufeff'):
         text = text[1:]
     try:
@@ -285,7 +293,7 @@ def yaml_graph_problem(text, max_values):
     Works on the composed node graph, with each node visited once. Raises ParseError.
     """
     _require_yaml()
-    loader = _YamlLoader(text)
+    loader = _YamlLoader(text_of(text))
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -400,7 +408,7 @@ def load_yaml(text):
 def load_yaml_all(text):
     """Parse a YAML stream. Returns a list of (data, line_index). Raises ParseError."""
     _require_yaml()
-    loader = _YamlLoader(text)
+    loader = _YamlLoader(text_of(text))
     docs = []
     try:
         while loader.check_node():

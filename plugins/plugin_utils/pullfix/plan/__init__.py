@@ -5,8 +5,9 @@
 
 """Planning: what each remediation role wants on the node, as a list of Change records.
 
-A planner is a pure function ``plan(ev, runtime, settings) -> Plan`` over the evidence, the
-diagnosis' runtime dict and the user's settings (plain Python data, see ``settings.plain``).
+A planner is a pure function ``plan(ev, diagnosis, settings) -> Plan`` over the evidence, the
+diagnosis of that evidence (never made again by a planner) and the user's settings (plain Python
+data, see ``settings.planner_inputs``).
 Every role's changes go to the node in one call of ``kubenode.pullfix.apply_changes``.
 """
 
@@ -98,10 +99,6 @@ def state_reason(ev, path, state):
     if state == 'other':
         return err.get('message') or 'not a regular file'
     return err.get('message') or err.get('kind') or 'could not be read'
-
-
-def is_owned(text, marker):
-    return bool(text) and text.lstrip('\ufeff').split('\n', 1)[0].rstrip('\r') == marker
 
 
 def overlay(ev, changes):

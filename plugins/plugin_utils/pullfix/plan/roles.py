@@ -19,6 +19,8 @@ from ..findings import CATALOGUE
 from ..settings_schema import remediation_role_names, trigger_keys
 
 PREFIX = 'kubenode.pullfix.'
+# The severities whose open findings start the remediation that fixes them.
+STARTS = ('error', 'warning')
 
 # role -> (planner, the settings that ask for it even without a finding); the roles, their order
 # and the settings that ask for each are defined in settings_schema.
@@ -42,12 +44,14 @@ def fixed_by(finding):
 
 
 def wanted(diagnosis, settings):
-    """Roles to run on a host: those an open finding names, and those the user's settings ask for.
+    """Roles to run on a host: those an open error or warning names, and those the user's settings ask for.
 
     Returns [(role, why)] in a stable order.
     """
     out = {}
     for finding in (diagnosis or {}).get('findings') or ():
+        if finding.get('severity') not in STARTS:
+            continue  # an info finding reports; it never starts a remediation
         role = fixed_by(finding)
         if role:
             out.setdefault(role, 'finding %s' % finding.get('id'))
@@ -58,15 +62,16 @@ def wanted(diagnosis, settings):
     return sorted(out.items())
 
 
-def plan_roles(roles, ev, runtime, settings):
+def plan_roles(roles, ev, diagnosis, settings):
     """Plan every role, in the order given, each on the files as the roles before it leave them
-    (``overlay``); returns {role: plan}. Raises PlanError (invalid settings) before anything is planned."""
+    (``overlay``), all from the one ``diagnosis`` of the evidence as gathered; returns {role: plan}.
+    Raises PlanError (invalid settings) before anything is planned."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise PlanError('unknown remediation role %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(ROLES))))
     plans = {}
     for role in roles:
-        plans[role] = ROLES[role][0](ev, runtime, settings)
+        plans[role] = ROLES[role][0](ev, diagnosis, settings)
         if not plans[role]['errors']:
             ev = overlay(ev, plans[role]['changes'])
     return plans

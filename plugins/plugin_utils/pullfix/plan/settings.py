@@ -80,6 +80,20 @@ def plain_settings(settings):
     return out
 
 
+def planner_inputs(ev, diagnosis, settings):
+    """What every planner starts from: (evidence, diagnosis, runtime, settings), as plain data.
+
+    A planner reads the diagnosis it is given (its ``runtime``, ``routes`` and ``findings``) and
+    never diagnoses again; values from Ansible become plain Python types here (``plain``).
+    """
+    from ..evidence import Evidence
+    diagnosis = plain(diagnosis or {}, 'diagnosis')
+    if not isinstance(diagnosis, dict):
+        raise PlanError('diagnosis: %s (expected the mapping kubenode.pullfix.diagnose returns)' % describe(diagnosis))
+    ev = ev if isinstance(ev, Evidence) else Evidence(plain(ev or {}, 'evidence'))
+    return ev, diagnosis, diagnosis.get('runtime') or {}, plain(settings or {}, 'settings')
+
+
 def _key(registry, *parts):
     return '%s[%r]%s' % (SETTING, registry, ''.join(parts))
 

@@ -7,7 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.kubenode.pullfix.plugins.action.diagnose import verification
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.pipeline import verification
 
 CONTAINERD = 'unix:///run/containerd/containerd.sock'
 SHIM = 'unix:///var/run/image-cri-shim.sock'
@@ -32,7 +32,7 @@ def test_without_images_the_pulls_are_pending():
 
 
 def test_no_pull_before_a_fix_that_pulls_after_it():
-    from ansible_collections.kubenode.pullfix.plugins.action.diagnose import fix_follows
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.pipeline import fix_follows
     fixable = {'id': 'containerd-config-path-unset', 'severity': 'error',
                'remediation': 'kubenode.pullfix.containerd_registry'}
     assert fix_follows([fixable])

@@ -7,7 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.kubenode.pullfix.plugins.action.remediate import reload_units, restart_units
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.services import reload_units, restart_units
 
 
 def _ev(**states):
@@ -37,7 +37,7 @@ def test_reload_skips_inactive_and_restarted_units():
 
 
 def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
-    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.services import wait_endpoint
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
     from pullfix_helpers import load, probe_fail, with_socket
     ev = with_socket(load(), '/var/run/image-cri-shim.sock',
@@ -49,7 +49,7 @@ def test_wait_for_the_runtime_behind_an_image_only_runtime_endpoint():
 
 
 def test_wait_for_the_runtime_when_the_shim_endpoint_is_not_up_yet():
-    from ansible_collections.kubenode.pullfix.plugins.action.remediate import wait_endpoint
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.services import wait_endpoint
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
     from pullfix_helpers import load, with_socket
     ev = with_socket(load(), '/var/run/image-cri-shim.sock', connect='missing')
@@ -58,7 +58,7 @@ def test_wait_for_the_runtime_when_the_shim_endpoint_is_not_up_yet():
 
 
 def test_a_restart_owed_by_a_stopped_run_is_picked_up():
-    from ansible_collections.kubenode.pullfix.plugins.action.remediate import owed_restarts
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.services import owed_restarts
     from ansible_collections.kubenode.pullfix.plugins.module_utils._apply import PENDING_RESTART
     ev = _ev(**{'containerd.service': 'active', 'k3s.service': 'inactive'})
     assert owed_restarts(ev) == []

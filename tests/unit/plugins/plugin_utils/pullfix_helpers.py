@@ -147,3 +147,11 @@ def get(result, fid):
         if f['id'] == fid:
             return f
     raise AssertionError('%s not in %s' % (fid, ids(result)))
+
+
+def with_runtime(planner):
+    """The planner called as the tests read it: (evidence, runtime, settings), the runtime given as
+    the diagnosis' runtime (a planner takes the diagnosis and reads its runtime from it)."""
+    def call(ev, runtime, settings):
+        return planner(ev, {'runtime': runtime, 'findings': [], 'routes': []}, settings)
+    return call

@@ -32,11 +32,14 @@ def _pullfix():
     """The only place that knows where the doctor and the planner live (their package may move)."""
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts.containerd import V1_PLUGIN_URIS
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import Evidence
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import overlay
     from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan
-    return diagnose, plan, V1_PLUGIN_URIS
+    from pullfix_helpers import with_runtime
+    return diagnose, with_runtime(plan), V1_PLUGIN_URIS, Evidence, overlay
 
 
-DIAGNOSE, PLAN, V1_PLUGIN_URIS = _pullfix()
+DIAGNOSE, PLAN, V1_PLUGIN_URIS, Evidence, overlay = _pullfix()
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus')
 CFG = '/etc/containerd/config.toml'
@@ -252,6 +255,67 @@ def test_containerd_plan_idempotent(name, version):
     assert [(c['path'], c['action']) for c in again['changes']] == [], again['changes']
 
 
+def _header_path(line):
+    """The key path of a TOML table header line ([a."b.c".d] -> ('a', 'b.c', 'd')), or None."""
+    text = line.strip()
+    if not text.startswith('['):
+        return None
+    text = text.strip('[]').split(']', 1)[0]
+    parts, cur, quote = [], '', None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                cur += ch
+        elif ch in '"\'':
+            quote = ch
+        elif ch == '.':
+            parts.append(cur.strip())
+            cur = ''
+        else:
+            cur += ch
+    parts.append(cur.strip())
+    return tuple(parts)
+
+
+def _owned_line(table, line):
+    """Whether a line of the original config.toml is one the containerd planner may change: in a
+    CRI registry table, disabled_plugins, the version key, or a version 1 plugin header renamed."""
+    stripped = line.strip()
+    if table and len(table) >= 3 and table[0] == 'plugins' and table[1] in CRI_NAMES + tuple(V1_PLUGIN_URIS) \
+            and table[2] == 'registry':
+        return True
+    header = _header_path(line)
+    if header and len(header) > 1 and header[0] == 'plugins' and header[1] in V1_PLUGIN_URIS:
+        return True
+    return not table and stripped.startswith(('disabled_plugins', 'version'))
+
+
+@pytest.mark.parametrize('name,version', cases('test_containerd_plan_only_edited_tables_differ', 'containerd-config',
+                                               VERSIONS))
+def test_containerd_plan_only_edited_tables_differ(name, version):
+    """Plan, apply, plan again: no change the second time, and every line of the original outside
+    the tables the planner edits is in the planned file byte for byte, in order (tomlkit's own
+    rendering of a table it did not edit never reaches the node)."""
+    ev = Evidence(containerd_evidence(name, version))
+    first = plan(ev, version)
+    again = plan(overlay(ev, first['changes']), version)
+    assert [(c['path'], c['action']) for c in again['changes']] == [], again['changes']
+    original = read('containerd-config', name)
+    text = planned_config(first)
+    if text is None:
+        return
+    kept = set(text.splitlines())
+    table, changed = None, []
+    for no, line in enumerate(original.splitlines(), 1):
+        header = _header_path(line)
+        table = header if header is not None else table
+        if line not in kept and not _owned_line(table, line):
+            changed.append('%d: %s' % (no, line))
+    assert changed == [], 'lines outside the edited tables differ: %s' % changed
+
+
 @pytest.mark.parametrize('name,version', cases('test_containerd_fixed_after_apply', 'containerd-config', VERSIONS))
 def test_containerd_fixed_after_apply(name, version):
     ev = containerd_evidence(name, version)
@@ -408,6 +472,8 @@ KUBELET_PLACES = {
     'kind-10-kubeadm.conf': ('/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', 'unit-file'),
     'eks-nodeadm-kubelet-config-drop-in.json': ('/etc/kubernetes/kubelet.conf.d/00-nodeadm.conf', 'kubelet-config'),
     'k8s-issue-122632-kubeadm-flags.env': ('/var/lib/kubelet/kubeadm-flags.env', 'kubelet-config'),
+    'kind-etc-default-kubelet': ('/etc/default/kubelet', 'kubelet-config'),
+    'eks-al2-kubelet-config.json': ('/etc/kubernetes/kubelet/kubelet-config.json', 'kubelet-config'),
 }
 
 

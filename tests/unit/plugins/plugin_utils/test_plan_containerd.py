@@ -13,11 +13,13 @@ import tempfile
 import pytest
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, sha256_text
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import VALIDATE_CONFIG, plan as plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import VALIDATE_CONFIG, plan as _plan_containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import validate_mirrors
 
-from pullfix_helpers import load, with_dir, with_file, with_hosts
+from pullfix_helpers import load, with_dir, with_file, with_hosts, with_runtime
+
+plan_containerd_registry = with_runtime(_plan_containerd_registry)
 
 CFG = '/etc/containerd/config.toml'
 CD = '/etc/containerd/certs.d'
@@ -296,7 +298,7 @@ skip_verify = true
 [plugins."io.containerd.grpc.v1.cri".registry]
   config_path = "/etc/containerd/certs.d"
   # old style mirrors
-    [plugins."io.containerd.grpc.v1.cri".registry.configs."private.example.com:5000".auth]
+  [plugins."io.containerd.grpc.v1.cri".registry.configs."private.example.com:5000".auth]
     username = "u"
     password = "p"
 
@@ -477,8 +479,8 @@ def test_owned_file_updated_unowned_declared_registry_taken_over():
     with_hosts(ev, CD, 'docker.io', 'server = "https://registry-1.docker.io"\n')
     result = plan_containerd_registry(ev, RT16, {'registry_mirrors': DOCKER_IO, 'registry_takeover': False})
     assert result['changes'] == []
-    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix, '
-                                'and pullfix_registry_takeover is false; merge the docker.io mirror into it by hand or '
+    assert result['errors'] == ['/etc/containerd/certs.d/docker.io/hosts.toml: exists and is not managed by kubenode.pullfix; '
+                                'pullfix_registry_takeover is false: merge the docker.io mirror into it by hand or '
                                 'remove it']
 
 
@@ -548,3 +550,22 @@ def test_every_hosts_toml_has_a_host_table():
                  {'endpoints': ['http://10.0.0.5:5000', 'http://10.0.0.6:5000'], 'fallback': False},
                  {'endpoints': ['http://10.0.0.5:5000']}):
         assert '[host."' in hosts_of({'reg.local:5000': spec}, 'reg.local:5000')['content']
+
+
+def test_comment_in_a_removed_mirrors_table_stays_next_to_config_path():
+    """KubeKey 3.1's config.toml (tests/unit/fixtures/corpus) with the note an operator leaves in its
+    registry.mirrors table: the mirrors move to hosts.toml, the note stays before config_path."""
+    import os
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.config_toml import (
+        edit_config)
+    with open(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'containerd-config',
+                           'kubekey-3.1-nvidia.toml')) as f:
+        text = f.read()
+    note = '### modified by ops: docker.io through the office mirror'
+    text = text.replace('        [plugins."io.containerd.grpc.v1.cri".registry.mirrors]\n',
+                        '        [plugins."io.containerd.grpc.v1.cri".registry.mirrors]\n        %s\n' % note)
+    edit = edit_config(text, 1, CD)
+    assert edit['errors'] == [] and 'docker.io' in edit['mirrors']
+    assert edit['text'].endswith('    [plugins."io.containerd.grpc.v1.cri".registry]\n      %s\n'
+                                 '      config_path = "/etc/containerd/certs.d"\n' % note)
+    assert edit_config(edit['text'], 1, CD)['text'] == edit['text']

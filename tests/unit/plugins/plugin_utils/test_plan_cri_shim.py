@@ -18,10 +18,12 @@ import yaml
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose import diagnose
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import shim as facts
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan, units
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim import plan as _plan, units
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import wanted
 
-from pullfix_helpers import load, probe_fail, with_file, with_process, with_socket, with_unit
+from pullfix_helpers import load, probe_fail, with_file, with_process, with_runtime, with_socket, with_unit
+
+plan = with_runtime(_plan)
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'shim')
 RT = {'name': 'containerd', 'endpoint': 'unix:///run/containerd/containerd.sock', 'version': '1.6.20'}
@@ -200,7 +202,7 @@ def test_foreign_file_at_the_dropin_path_is_not_replaced():
     ev = node(corpus('sealos-docs-5.0-example.yaml'))
     with_file(ev, facts.shim_dropin(), '[Unit]\nAfter=foo.service\n', 'unit-file')
     result = plan(ev, RT, LOCAL)
-    assert any('not written by kubenode.pullfix' in e for e in result['errors'])
+    assert any('exists and is not managed by kubenode.pullfix' in e for e in result['errors'])
 
 
 def test_kubelet_config_gets_runtime_socket_and_shim_as_image_endpoint():
@@ -371,3 +373,78 @@ def test_doctor_names_unit_lines_systemd_ignores_and_a_missing_config():
     result = plan(ev, RT, LOCAL)
     assert any(e.startswith('/etc/systemd/system/image-cri-shim.service:7:') for e in result['errors'])
     assert result['changes'] == [] or facts.shim_dropin() not in by_path(result)
+
+
+def test_wait_helper_is_gathered_and_left_alone_when_equal():
+    """node_evidence reads the helper the role installs, so a second run plans no create for it."""
+    import tempfile
+    from ansible_collections.kubenode.pullfix.plugins.module_utils._evidence import gather
+    root = tempfile.mkdtemp()
+    os.makedirs(os.path.dirname(root + units.WAIT_HELPER))
+    with open(root + units.WAIT_HELPER, 'w') as f:
+        f.write(units.WAIT_HELPER_TEXT)
+    gathered = gather(root=root, probe_timeout=0.1)['files'][units.WAIT_HELPER]
+    assert gathered['content'] == units.WAIT_HELPER_TEXT
+    ev = node(corpus('sealos-docs-5.0-example.yaml'))
+    ev['files'][units.WAIT_HELPER] = gathered
+    assert units.WAIT_HELPER not in [c['path'] for c in plan(ev, RT, LOCAL)['changes']]
+
+
+def test_an_older_wait_helper_of_ours_is_replaced():
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import sha256_text
+    old = units.SCRIPT_HEAD + units.MARKER + '\nimport sys\nsys.exit(0)\n'
+    ev = with_file(node(corpus('sealos-docs-5.0-example.yaml')), units.WAIT_HELPER, old, 'owned-file', mode='0755')
+    result = plan(ev, RT, LOCAL)
+    (c,) = [c for c in result['changes'] if c['path'] == units.WAIT_HELPER]
+    assert (c['action'], c['content'], c['expect']) == ('update', units.WAIT_HELPER_TEXT, sha256_text(old))
+    assert not [e for e in result['errors'] if units.WAIT_HELPER in e]
+
+
+KUBELET_JSON = {
+    # EKS AL2 (amazon-eks-ami templates/al2/runtime/kubelet-config.json) and nodeadm AL2023
+    # (/etc/kubernetes/kubelet/config.json): kubelet reads them as YAML, they are JSON.
+    'eks-al2-kubelet-config.json': '/etc/kubernetes/kubelet/kubelet-config.json',
+    'eks-nodeadm-kubelet-config.json': '/etc/kubernetes/kubelet/config.json',
+}
+
+
+@pytest.mark.parametrize('name', sorted(KUBELET_JSON))
+def test_json_kubelet_config_is_edited_as_json(name):
+    import json
+    import yaml
+    path = KUBELET_JSON[name]
+    with open(os.path.join(CORPUS, '..', 'kubelet', name)) as f:
+        text = f.read()
+    ev = node(corpus('sealos-docs-5.0-example.yaml'), kubelet_config=None)
+    with_file(ev, path, text, 'kubelet-config')
+    with_process(ev, 'kubelet', ['/usr/bin/kubelet', '--config=' + path])
+    result = plan(ev, RT, LOCAL)
+    assert not [e for e in result['errors'] if path in e], result['errors']
+    new = by_path(result)[path]['content']
+    want = dict(json.loads(text), containerRuntimeEndpoint='unix://' + SOCK,
+                imageServiceEndpoint='unix:///var/run/image-cri-shim.sock')
+    assert json.loads(new) == want and yaml.safe_load(new) == want
+    assert [k for k in json.loads(new) if k in json.loads(text)] == list(json.loads(text))  # key order kept
+    old_lines = text.splitlines()
+    added = [line for line in new.splitlines() if line not in old_lines]
+    indent = old_lines[1][:len(old_lines[1]) - len(old_lines[1].lstrip())]
+    runtime_line = '"containerRuntimeEndpoint": "unix://%s",' % SOCK
+    expected = ['"imageServiceEndpoint": "unix:///var/run/image-cri-shim.sock",']
+    if runtime_line not in [line.strip() for line in old_lines]:
+        expected.append(runtime_line)
+    assert sorted(line.strip() for line in added) == sorted(expected)
+    assert len(new.splitlines()) == len(old_lines) + len(expected)  # every other line as it was
+    assert all(line.startswith(indent + '"') for line in added)
+    again = with_file(ev, path, new, 'kubelet-config')
+    assert path not in by_path(plan(again, RT, LOCAL))
+
+
+def test_json_edit_of_compact_and_empty_objects():
+    import json
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.cri_shim.json_edit import set_json_scalars
+    text, changed = set_json_scalars('{"kind":"KubeletConfiguration"}\n', {'imageServiceEndpoint': 'unix:///x.sock'}, 'f')
+    assert text == '{"kind":"KubeletConfiguration", "imageServiceEndpoint":"unix:///x.sock"}\n' and changed == ['imageServiceEndpoint']
+    text, _changed = set_json_scalars('{}\n', {'a': 'b'}, 'f')
+    assert json.loads(text) == {'a': 'b'}
+    assert set_json_scalars('{"a": "b"}', {'a': 'b'}, 'f') == ('{"a": "b"}', [])
+    assert set_json_scalars('{"a": 1, "b": [1, 2]}', {'a': 'x'}, 'f')[0] == '{"a": "x", "b": [1, 2]}'

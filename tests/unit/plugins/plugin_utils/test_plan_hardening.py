@@ -17,11 +17,13 @@ import pytest
 import yaml
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError, sha256_text
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as _plan_containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.hosts_toml import MARKER
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.settings import MAX_ENTRIES, plain, plain_settings
 
-from pullfix_helpers import load, run, set_containerd_version, with_file, with_hosts
+from pullfix_helpers import load, run, set_containerd_version, with_file, with_hosts, with_runtime
+
+plan_containerd_registry = with_runtime(_plan_containerd_registry)
 from test_plan_containerd import CD, CFG, DOCKER_IO, MIRRORS_CFG, RT16, RT17, apply, by_path, ev12
 
 RT21 = {'name': 'containerd', 'version': '2.1.9', 'containerd_version': '2.1.9'}

@@ -8,10 +8,12 @@ __metaclass__ = type
 
 import pytest
 
-from pullfix_helpers import load, with_file
+from pullfix_helpers import load, with_file, with_runtime
 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as plan_containerd_registry
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry import plan as _plan_containerd_registry
+
+plan_containerd_registry = with_runtime(_plan_containerd_registry)
 
 REG = '/etc/rancher/k3s/registries.yaml'
 K3S = {'name': 'k3s', 'version': 'v1.32.3+k3s1'}

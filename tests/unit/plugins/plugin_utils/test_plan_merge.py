@@ -36,7 +36,7 @@ def node():
 
 
 def planned(roles=('containerd_registry', 'runtime_socket')):
-    plans = plan_roles(list(roles), Evidence(node()), RT, SETTINGS)
+    plans = plan_roles(list(roles), Evidence(node()), {'runtime': RT}, SETTINGS)
     changes = [c for r in roles for c in plans[r]['changes']]
     return plans, merge_changes(changes)
 

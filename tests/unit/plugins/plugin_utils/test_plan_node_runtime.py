@@ -17,10 +17,12 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan impo
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import containerd_registry
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.containerd_registry.config_toml import (
     edit_config)
-from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.node_runtime import plan
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.node_runtime import plan as _plan
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import ROLES, wanted
 
-from pullfix_helpers import ids, load, run, with_file, with_socket, with_unit, without_file, without_kubelet
+from pullfix_helpers import ids, load, run, with_file, with_runtime, with_socket, with_unit, without_file, without_kubelet
+
+plan = with_runtime(_plan)
 
 CONV = '/run/containerd/containerd.sock'
 RT = {'name': 'containerd', 'version': '1.7.24', 'endpoint': 'unix://' + CONV}
@@ -179,7 +181,7 @@ def test_systemd_cgroup_setting():
     assert containerd_registry.systemd_cgroup_wanted(Evidence(ev), 'auto') is False
     ev['systemd']['available'] = True
     with pytest.raises(PlanError, match='pullfix_containerd_systemd_cgroup'):
-        containerd_registry.plan(ev, RT, {'systemd_cgroup': 'sometimes'})
+        with_runtime(containerd_registry.plan)(ev, RT, {'systemd_cgroup': 'sometimes'})
 
 
 def test_keys_per_config_version():
@@ -198,3 +200,30 @@ def test_a_dead_cri_dockerd_socket_file_is_no_kubeadm_error():
     assert 'cri-dockerd-without-docker' in found
     # and the planner still removes the file (older kubeadm and crictl only stat() it)
     assert ['rm', '-f', '--', '/run/cri-dockerd.sock'] in argvs(plan(ev, RT, {'runtime': 'containerd'}))
+
+
+def test_node_prepared_for_kubeadm_join_gets_the_endpoint_in_its_flags_file():
+    """kind's node image: /etc/default/kubelet (KUBELET_EXTRA_ARGS, no final newline), no
+    /var/lib/kubelet/config.yaml yet (gathered as missing). The missing file is no file to edit;
+    the runtime endpoint goes into the flags file, which kubeadm join leaves alone and whose flags
+    win over the config.yaml kubeadm writes."""
+    import os
+    with open(os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'kubelet',
+                           'kind-etc-default-kubelet')) as f:
+        text = f.read()
+    ev = without_kubelet(load())
+    ev['files']['/var/lib/kubelet/config.yaml'] = {'stat': {'type': 'missing'}, 'content': None, 'truncated': False,
+                                                   'error': {'kind': 'missing', 'message': 'No such file'},
+                                                   'why': ['kubelet-config']}
+    with_file(ev, '/etc/default/kubelet', text, 'kubelet-config')
+    result = plan(ev, RT, {'runtime': 'containerd', 'node_provision': True})
+    assert result['errors'] == []
+    (c,) = [c for c in result['changes'] if c['path'] == '/etc/default/kubelet']
+    assert c['content'] == ('KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/containerd.service '
+                            '--container-runtime-endpoint=unix://%s --image-service-endpoint=unix://%s' % (CONV, CONV))
+    assert c['action'] == 'update' and c['role'] == 'node_runtime'
+    assert '/var/lib/kubelet/config.yaml' not in [c['path'] for c in result['changes']]
+    # applied: nothing more to do
+    with_file(ev, '/etc/default/kubelet', c['content'], 'kubelet-config')
+    assert [c['path'] for c in plan(ev, RT, {'runtime': 'containerd', 'node_provision': True})['changes']
+            if c['path'] == '/etc/default/kubelet'] == []

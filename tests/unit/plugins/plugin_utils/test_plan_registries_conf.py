@@ -18,7 +18,9 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan impo
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import registries_conf as rc
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import wanted
 
-from pullfix_helpers import load, with_dir, with_file
+from pullfix_helpers import load, with_dir, with_file, with_runtime
+
+plan_rc = with_runtime(rc.plan)
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'corpus', 'registries-conf')
 D = facts.DROPIN_DIR
@@ -201,7 +203,7 @@ def test_incident_crio_conf_beats_site_dropin_and_owned_dropin_wins():
               dropins={'shortnames.conf': corpus('debian12-registries.conf.d-shortnames.conf'),
                        '99-site.conf': 'unqualified-search-registries = ["docker.io"]\n',
                        'crio.conf': 'unqualified-search-registries = ["quay.io", "docker.io"]\n'})
-    result = rc.plan(ev, CRIO, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CRIO, {'search_registries': ['docker.io']})
     assert result['errors'] == []
     c = changes_by_path(result)[OWNED]
     assert c['action'] == 'create' and c['restart'] == 'reload:crio' and c['mode'] == '0644'
@@ -212,7 +214,7 @@ def test_incident_crio_conf_beats_site_dropin_and_owned_dropin_wins():
     # the vendor files are never touched
     assert list(changes_by_path(result)) == [OWNED]
     # a second run plans nothing
-    again = rc.plan(applied(ev, result), CRIO, {'search_registries': ['docker.io']})
+    again = plan_rc(applied(ev, result), CRIO, {'search_registries': ['docker.io']})
     assert again['changes'] == [] and again['errors'] == []
     assert 'effective: unqualified-search-registries = [docker.io] (from %s:3)' % OWNED in again['notes']
 
@@ -220,7 +222,7 @@ def test_incident_crio_conf_beats_site_dropin_and_owned_dropin_wins():
 def test_owned_dropin_sorts_after_a_later_competitor():
     ev = node(dropins={'zzz-late.conf': 'unqualified-search-registries = ["quay.io"]\n',
                        '~odd.conf': 'short-name-mode = "disabled"\n'})   # sets no key we set: no competitor
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     (c,) = result['changes']
     assert c['path'] == D + '/zzzz-kubenode-pullfix.conf' and c['restart'] is None
     assert facts.sorts_after('zzzz-kubenode-pullfix.conf', ['zzz-late.conf', 'crio.conf'])
@@ -229,7 +231,7 @@ def test_owned_dropin_sorts_after_a_later_competitor():
 def test_renamed_owned_dropin_removes_the_old_one():
     old = rc.render({'unqualified-search-registries': ['docker.io']})
     ev = node(dropins={'zz-kubenode-pullfix.conf': old, 'zzz-late.conf': 'unqualified-search-registries = ["quay.io"]\n'})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert sorted((c['action'], c['path']) for c in result['changes']) == [
         ('create', D + '/zzzz-kubenode-pullfix.conf'), ('remove', OWNED)]
 
@@ -237,7 +239,7 @@ def test_renamed_owned_dropin_removes_the_old_one():
 def test_nothing_asked_removes_the_owned_dropin_and_reports_the_winner():
     ev = node(dropins={'zz-kubenode-pullfix.conf': rc.render({'unqualified-search-registries': ['docker.io']}),
                        'crio.conf': corpus('crio-packaging-conf.d-crio.conf')})
-    result = rc.plan(ev, CRIO, {})
+    result = plan_rc(ev, CRIO, {})
     assert [(c['action'], c['path'], c['restart']) for c in result['changes']] == [('remove', OWNED, 'reload:crio')]
     assert any(n.startswith('after: unqualified-search-registries = [docker.io] (from %s/crio.conf' % D)
                for n in result['notes'])
@@ -245,7 +247,7 @@ def test_nothing_asked_removes_the_owned_dropin_and_reports_the_winner():
 
 def test_competitor_beyond_any_name_is_an_error():
     ev = node(dropins={'~last.conf': 'unqualified-search-registries = ["quay.io"]\n'})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert result['changes'] == []
     assert '~last.conf' in result['errors'][0] and 'Nothing written' in result['errors'][0]
 
@@ -253,7 +255,7 @@ def test_competitor_beyond_any_name_is_an_error():
 def test_v1_dropin_is_converted_in_place_keeping_every_setting():
     v1 = corpus('containers-image-testdata-v1-compatibility.conf')
     ev = node(main=corpus('debian12-registries.conf'), dropins={'50-v1.conf': v1})
-    result = rc.plan(ev, CONTAINERD, {})
+    result = plan_rc(ev, CONTAINERD, {})
     (c,) = result['changes']
     assert c['path'] == D + '/50-v1.conf' and c['action'] == 'update'
     data = parse.load_toml(c['content'])[0]
@@ -262,17 +264,17 @@ def test_v1_dropin_is_converted_in_place_keeping_every_setting():
     assert {'prefix': 'registry-b.com', 'location': 'registry-b.com', 'insecure': True, 'blocked': True} in data['registry']
     assert all('# ' + line in c['content'] for line in v1.splitlines() if line)  # the old text kept as comments
     assert any('v1 drop-in' in n and 'refused' in n for n in result['notes'])
-    assert rc.plan(applied(ev, result), CONTAINERD, {})['changes'] == []
+    assert plan_rc(applied(ev, result), CONTAINERD, {})['changes'] == []
 
 
 def test_v1_main_file_reported_and_converted_only_when_asked():
     main = '[registries.search]\nregistries = ["docker.io", "quay.io"]\n\n[registries.insecure]\nregistries = ["localhost:5000"]\n'
     ev = node(main=main)
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert [c['path'] for c in result['changes']] == [OWNED]
     assert any('deprecated v1 format' in n and '%s:1' % facts.MAIN in n for n in result['notes'])
     assert 'before: unqualified-search-registries = [docker.io, quay.io] (from %s:2)' % facts.MAIN in result['notes']
-    asked = rc.plan(ev, CONTAINERD, {'registries_conf_convert_v1': True})
+    asked = plan_rc(ev, CONTAINERD, {'registries_conf_convert_v1': True})
     (c,) = asked['changes']
     data = parse.load_toml(c['content'])[0]
     assert data['unqualified-search-registries'] == ['docker.io', 'quay.io']
@@ -281,7 +283,7 @@ def test_v1_main_file_reported_and_converted_only_when_asked():
 
 def test_mixed_file_is_an_error_with_file_and_line():
     ev = node(dropins={'10-mixed.conf': corpus('containers-image-testdata-mixing-v1-v2.conf')})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert result['changes'] == []
     (err,) = result['errors']
     assert '%s/10-mixed.conf' % D in err and 'mixing sysregistry v1/v2' in err
@@ -291,20 +293,20 @@ def test_mixed_file_is_an_error_with_file_and_line():
 
 def test_malformed_toml_names_file_and_line_and_writes_nothing():
     ev = node(dropins={'20-bad.conf': 'unqualified-search-registries = ["docker.io"\nshort-name-mode = "x"\n'})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert result['changes'] == []
     assert result['errors'][0].startswith('%s/20-bad.conf:2: not valid TOML' % D)
 
 
 def test_a_file_containers_image_refuses_is_an_error():
     ev = node(main='unqualified-search-registries = ["https://docker.io"]\n')
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert result['changes'] == [] and '%s:1' % facts.MAIN in result['errors'][0]
 
 
 def test_empty_list_override_is_reported_and_replaced():
     ev = node(main='unqualified-search-registries = ["docker.io"]\n', dropins={'50-none.conf': 'unqualified-search-registries = []\n'})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io']})
     assert 'before: unqualified-search-registries = [] (from %s/50-none.conf:1)' % D in result['notes']
     assert [c['path'] for c in result['changes']] == [OWNED]
 
@@ -314,7 +316,7 @@ def test_mirrors_become_registry_tables_insecure_only_for_http():
     mirrors = {'docker.io': {'endpoints': ['http://127.0.0.1:5001', 'https://mirror.example.com/docker']},
                'quay.io': {'endpoints': ['https://q.example.com'], 'fallback': False, 'skip_verify': True},
                '*': {'endpoints': ['http://10.0.0.5:5000']}}
-    result = rc.plan(ev, CONTAINERD, {'registry_mirrors': mirrors, 'search_registries': ['docker.io']})
+    result = plan_rc(ev, CONTAINERD, {'registry_mirrors': mirrors, 'search_registries': ['docker.io']})
     (c,) = result['changes']
     data = parse.load_toml(c['content'])[0]
     regs = dict((r['prefix'], r) for r in data['registry'])
@@ -328,13 +330,13 @@ def test_mirrors_become_registry_tables_insecure_only_for_http():
 
 def test_registry_entry_of_a_later_file_is_a_competitor():
     ev = node(dropins={'zzz-mirror.conf': '[[registry]]\nprefix = "docker.io"\nlocation = "other.local"\n'})
-    result = rc.plan(ev, CONTAINERD, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5001']}}})
+    result = plan_rc(ev, CONTAINERD, {'registry_mirrors': {'docker.io': {'endpoints': ['http://127.0.0.1:5001']}}})
     assert [c['path'] for c in result['changes']] == [D + '/zzzz-kubenode-pullfix.conf']
 
 
 def test_blocking_registry_stays_and_is_reported():
     ev = node(dropins={'40-block.conf': '[[registry]]\nlocation = "quay.io"\nblocked = true\n'})
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io', 'quay.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io', 'quay.io']})
     assert [c['path'] for c in result['changes']] == [OWNED]
     assert result['effective']['after'][-1] == \
         '[[registry]] prefix quay.io = blocked=True, location=quay.io (from %s/40-block.conf:1)' % D
@@ -342,7 +344,7 @@ def test_blocking_registry_stays_and_is_reported():
 
 def test_aliases_written_and_compete_by_name():
     ev = node(dropins={'shortnames.conf': corpus('debian12-registries.conf.d-shortnames.conf')})
-    result = rc.plan(ev, CONTAINERD, {'short_name_aliases': {'alpine': '127.0.0.1:5000/library/alpine'}})
+    result = plan_rc(ev, CONTAINERD, {'short_name_aliases': {'alpine': '127.0.0.1:5000/library/alpine'}})
     (c,) = result['changes']
     assert '[aliases]\n"alpine" = "127.0.0.1:5000/library/alpine"\n' in c['content']
     assert 'before: aliases.alpine = docker.io/library/alpine (from %s/shortnames.conf' % D in ' | '.join(result['notes'])
@@ -352,25 +354,25 @@ def test_aliases_written_and_compete_by_name():
 
 def test_crio_134_default_enforcing_with_two_registries_is_said():
     ev = node(dropins={'crio.conf': corpus('crio-packaging-conf.d-crio.conf')})
-    result = rc.plan(ev, CRIO, {'search_registries': ['docker.io', 'quay.io']})
+    result = plan_rc(ev, CRIO, {'search_registries': ['docker.io', 'quay.io']})
     assert any('short names stay ambiguous' in n and 'default enforcing' in n for n in result['notes'])
 
 
 def test_crio_134_configured_permissive_is_quiet():
     ev = node(crio={'/etc/crio/crio.conf.d/10-mode.conf': '[crio.image]\nshort_name_mode = "disabled"\n'})
-    result = rc.plan(ev, CRIO, {'search_registries': ['docker.io', 'quay.io']})
+    result = plan_rc(ev, CRIO, {'search_registries': ['docker.io', 'quay.io']})
     assert not any('ambiguous' in n for n in result['notes'])
 
 
 def test_crio_133_resolves_disabled_whatever_registries_conf_says():
     ev = node(main='short-name-mode = "enforcing"\n')
-    result = rc.plan(ev, dict(CRIO, version='1.33.2'), {'search_registries': ['docker.io', 'quay.io']})
+    result = plan_rc(ev, dict(CRIO, version='1.33.2'), {'search_registries': ['docker.io', 'quay.io']})
     assert not any('ambiguous' in n for n in result['notes'])
 
 
 def test_crio_mode_from_its_own_config_on_134_is_named_when_user_sets_registries_mode():
     ev = node(crio={'/etc/crio/crio.conf': '[crio.image]\nshort_name_mode = "enforcing"\n'})
-    result = rc.plan(ev, CRIO, {'search_registries': ['docker.io', 'quay.io'], 'short_name_mode': 'permissive'})
+    result = plan_rc(ev, CRIO, {'search_registries': ['docker.io', 'quay.io'], 'short_name_mode': 'permissive'})
     notes = ' | '.join(result['notes'])
     assert 'its own [crio.image] short_name_mode ([crio.image] short_name_mode = "enforcing")' in notes
     assert 'short names stay ambiguous' in notes
@@ -378,7 +380,7 @@ def test_crio_mode_from_its_own_config_on_134_is_named_when_user_sets_registries
 
 def test_podman_enforcing_from_registries_conf_is_said():
     ev = node(main='short-name-mode = "enforcing"\n')
-    result = rc.plan(ev, CONTAINERD, {'search_registries': ['docker.io', 'quay.io']})
+    result = plan_rc(ev, CONTAINERD, {'search_registries': ['docker.io', 'quay.io']})
     assert any('short names stay ambiguous' in n for n in result['notes'])
 
 
@@ -398,22 +400,31 @@ def test_podman_enforcing_from_registries_conf_is_said():
 ])
 def test_bad_settings_fail_before_anything_naming_the_key(settings, key):
     with pytest.raises(PlanError) as exc:
-        rc.plan(node(), CONTAINERD, settings)
+        plan_rc(node(), CONTAINERD, settings)
     assert str(exc.value).startswith(key)
 
 
 def test_findings_and_settings_ask_for_the_role():
-    diag = {'findings': [{'id': 'registries-conf-v1-dropin', 'remediation': 'kubenode.pullfix.registries_conf'}]}
+    diag = {'findings': [{'id': 'registries-conf-v1-dropin', 'severity': 'error',
+                          'remediation': 'kubenode.pullfix.registries_conf'}]}
     assert wanted(diag, {}) == [('registries_conf', 'finding registries-conf-v1-dropin')]
     assert wanted({}, {'search_registries': ['docker.io']}) == [('registries_conf', 'pullfix_search_registries is set')]
     assert wanted({}, {'search_registries': []}) == []
+
+
+def test_an_info_finding_starts_no_remediation():
+    """search-registries-effective (info) only reports the search order; a warning a role fixes starts it."""
+    info = {'id': 'search-registries-effective', 'severity': 'info', 'remediation': 'kubenode.pullfix.registries_conf'}
+    assert wanted({'findings': [info]}, {}) == []
+    warning = dict(info, id='some-risk', severity='warning')
+    assert wanted({'findings': [info, warning]}, {}) == [('registries_conf', 'finding some-risk')]
 
 
 def test_owned_dropin_reason_names_the_files_it_overrides():
     ev = node(dropins={'99-site.conf': 'unqualified-search-registries = ["docker.io"]\n',
                        'crio.conf': 'unqualified-search-registries = ["quay.io", "docker.io"]\n',
                        'shortnames.conf': corpus('debian12-registries.conf.d-shortnames.conf')})
-    (c,) = rc.plan(ev, CRIO, {'search_registries': ['docker.io']})['changes']
+    (c,) = plan_rc(ev, CRIO, {'search_registries': ['docker.io']})['changes']
     assert c['reason'].endswith('(%s/99-site.conf, %s/crio.conf)' % (D, D))
 
 
@@ -424,6 +435,33 @@ def test_owned_dropin_reason_names_the_files_it_overrides():
 ])
 def test_v1_file_containers_image_refuses_is_not_converted(text, words):
     ev = node(dropins={'50-v1.conf': text})
-    result = rc.plan(ev, CONTAINERD, {})
+    result = plan_rc(ev, CONTAINERD, {})
     assert result['changes'] == []
     assert result['errors'][0].startswith('%s/50-v1.conf:' % D) and words in result['errors'][0]
+
+
+def test_containerd_mirrors_alone_write_no_containers_image_dropin():
+    """A containerd node (kubespray's config.toml, no registries.conf, no CRI-O) whose user set only
+    pullfix_registry_mirrors: the pipeline does not choose registries_conf, and registries_conf, asked
+    for by name, writes no drop-in marking docker.io's http mirror insecure (it says why instead)."""
+    from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.pipeline import ansible_input, remediation
+    from pullfix_helpers import run
+    ev = node()
+    with open(os.path.join(CORPUS, '..', 'containerd-config', 'kubespray-v2-config-path.toml')) as f:
+        with_file(ev, '/etc/containerd/config.toml', f.read(), 'containerd-config')
+    settings = {'registry_mirrors': {'docker.io': {'endpoints': ['http://10.0.0.5:5000']}}}
+    diagnosis = run(ev, settings)
+    args = ansible_input({'roles': ['auto'], 'evidence': ev, 'diagnosis': diagnosis, 'settings': settings,
+                          'fail_on_errors': True, 'only': None})
+    result, apply_args, _owed = remediation(args)
+    assert 'registries_conf' not in result['roles']
+    assert not [c for c in (apply_args or {}).get('changes') or () if c['path'].startswith('/etc/containers/')]
+    asked = plan_rc(ev, CONTAINERD, settings)
+    assert asked['changes'] == []
+    assert any('not written to %s' % D in n for n in asked['notes'])
+
+
+def test_containerd_mirrors_go_to_containers_image_where_podman_reads_them():
+    ev = node(main=corpus('debian12-registries.conf'))
+    result = plan_rc(ev, CONTAINERD, {'registry_mirrors': {'docker.io': {'endpoints': ['http://10.0.0.5:5000']}}})
+    assert [c['path'] for c in result['changes']] == [OWNED]

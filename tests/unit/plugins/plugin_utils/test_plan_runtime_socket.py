@@ -15,9 +15,11 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts imp
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.roles import wanted
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan.runtime_socket import (
-    VALIDATE_CONFIG, crictl_text, dropin_text, plan, tmpfiles_text)
+    VALIDATE_CONFIG, crictl_text, dropin_text, plan as _plan, tmpfiles_text)
 
-from pullfix_helpers import load, with_file, with_socket, with_unit
+from pullfix_helpers import load, with_file, with_runtime, with_socket, with_unit
+
+plan = with_runtime(_plan)
 
 CFG = '/etc/containerd/config.toml'
 REAL = '/run/k3s/containerd/containerd.sock'

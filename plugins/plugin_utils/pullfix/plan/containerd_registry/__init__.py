@@ -23,13 +23,14 @@ import json
 import posixpath
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import SETTING, plain, validate_mirrors
-from ...evidence import Evidence, redact_url, url_host
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import is_ours, not_ours, nothing_to_do, owned_file
+from ..settings import SETTING, planner_inputs, validate_mirrors
+from ...evidence import redact_url, url_host
 from ...facts import containerd as facts
 from ...facts.k3s import GENERATED_HEADER
 from .config_toml import edit_config
-from .hosts_toml import MARKER, MIGRATED, entry as host_entry, hosts_layout, render_hosts_toml
+from .hosts_toml import MIGRATED, entry as host_entry, hosts_layout, render_hosts_toml
 
 ROLE = 'containerd_registry'
 VALIDATE_CONFIG = ['containerd', '--config', '%s', 'config', 'dump']
@@ -223,6 +224,22 @@ def edit_configs(ev, path, version, sandbox, result, systemd_cgroup=None):
     return owner_edit, edits
 
 
+def check_settings(settings):
+    """The role's settings checked before anything is planned; returns the normalized mirrors.
+    Raises PlanError naming the variable."""
+    mirrors = validate_mirrors(settings.get('registry_mirrors'))
+    sandbox = settings.get('sandbox_image')
+    if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):
+        raise PlanError('pullfix_sandbox_image: %s is not an image reference' % redact_url(repr(sandbox)))
+    cgroup = settings.get('systemd_cgroup')
+    if cgroup not in (None, '', 'auto') and not isinstance(cgroup, bool):
+        raise PlanError('pullfix_containerd_systemd_cgroup: %r is not true, false, "auto" or null' % (cgroup,))
+    takeover = settings.get('registry_takeover', True)
+    if not isinstance(takeover, bool):
+        raise PlanError('pullfix_registry_takeover: %r is not a boolean (expected true or false)' % (takeover,))
+    return mirrors
+
+
 def systemd_cgroup_wanted(ev, value):
     """runc's SystemdCgroup as the setting asks: true/false, "auto" (true when systemd is the init,
     answered systemctl during the evidence), None (leave the file as it is)."""
@@ -235,6 +252,73 @@ def systemd_cgroup_wanted(ev, value):
     raise PlanError('pullfix_containerd_systemd_cgroup: %r is not true, false, "auto" or null' % (value,))
 
 
+def plan_hosts_toml(ev, registry, spec, ctx, result):
+    """One registry's hosts.toml (``ctx``: certs_dir, tls, path, version, takeover). Returns its
+    certs.d directory name."""
+    name = facts.host_dir_name(registry)
+    target = posixpath.join(ctx['certs_dir'], name, 'hosts.toml')
+    path = ctx['path']
+    if spec['endpoints']:
+        hosts, server = hosts_layout(registry, spec, ctx['tls'])
+    else:  # tls settings only (from the deprecated configs): they apply to the upstream itself
+        hosts, server = [], host_entry(facts.upstream(registry), None, ctx['tls'])
+    content = render_hosts_toml(registry, hosts, server, path if spec['migrated'] else None)
+    secrets = _secrets(hosts, server)
+    if registry == '*' and not facts.supports_default_dir(ctx['version']):
+        result['notes'].append('containerd %s ignores %s: the "*" (_default) directory needs 1.6.17 or later; '
+                               'upgrade containerd or list the registries one by one' % (
+                                   '%d.%d.%d' % ctx['version'], target))
+    if ':' in registry:
+        shadow = posixpath.join(ctx['certs_dir'], facts.host_dir_candidates(registry)[0])
+        if ev.dir_type(shadow) not in (None, 'missing') or file_state(ev, shadow + '/hosts.toml')[0] != 'missing':
+            result['errors'].append('%s: exists and wins containerd\'s lookup over %s; remove or rename it' % (shadow, target))
+            return name
+    dir_kind = ev.dir_type(posixpath.dirname(target))
+    if dir_kind not in (None, 'missing', 'dir', 'symlink'):
+        result['errors'].append('%s: is a %s, not a directory; %s cannot be written' % (
+            posixpath.dirname(target), dir_kind, target))
+        return name
+    fstate, current = file_state(ev, target)
+    if fstate == 'file' and GENERATED_HEADER in current[:400]:
+        result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
+        return name
+    ours = fstate == 'file' and is_ours(current)
+    if fstate == 'file' and not ours and spec['migrated']:
+        result['notes'].append(not_ours(target, 'the deprecated mirrors of %s for %s were not merged into it' % (
+            path, registry)))
+        return name
+    held, held_any = _held_secrets(current if fstate == 'file' else None)
+    result['secrets'].extend(held)
+    if spec['migrated']:
+        what = 'migrated from %s registry.mirrors/configs' % path
+    elif fstate == 'file' and not ours:
+        what = 'mirrors for %s, replacing a file kubenode.pullfix did not write (backup kept)' % registry
+    else:
+        what = 'mirrors for %s' % registry
+    if owned_file(ev, target, content, 'hosts.toml %s' % what, ROLE, result, mode='0600' if secrets else '0644',
+                  secret=bool(secrets or held_any), takeover=ctx['takeover'], enforce_mode=True,
+                  advice='pullfix_registry_takeover is false: merge the %s mirror into it by hand or remove '
+                         'it' % registry) == 'planned':
+        result['secrets'].extend(secrets)
+    return name
+
+
+def remove_stale_hosts_toml(ev, certs_dir, wanted, result):
+    """Files we own whose registry left the settings."""
+    for entry in ev.dir_entries(certs_dir) or []:
+        name = entry.get('name')
+        if entry.get('type') not in ('dir', 'symlink') or name in wanted:
+            continue
+        target = posixpath.join(certs_dir, name, 'hosts.toml')
+        fstate, current = file_state(ev, target)
+        if fstate == 'file' and is_ours(current, ROLE) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
+            held, held_any = _held_secrets(current)
+            result['secrets'].extend(held)
+            result['changes'].append(change(target, 'remove', None, 'registry %s no longer in %s' % (name, SETTING),
+                                            ROLE, remove_empty_parent=True, expect=sha256_text(current),
+                                            secret=held_any))
+
+
 def plan_containerd(ev, runtime, settings, mirrors, result):
     version = facts.version_of(ev, runtime)
     path = facts.config_file(ev)
@@ -245,86 +329,13 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
     for _p, _t, e in edits:
         result['notes'].extend(e['notes'])
         result['secrets'].extend(e['secrets'])
-    certs_dir = edit['certs_dir']
-    takeover = settings.get('registry_takeover', True) is not False
-
     specs = dict((r, dict(s, migrated=False)) for r, s in mirrors.items())
     for registry, spec in _migrated_specs(edit['mirrors'], edit['tls'], mirrors).items():
         specs[registry] = dict(spec, migrated=True)
-
-    wanted = {}
-    for registry in sorted(specs):
-        spec = specs[registry]
-        name = facts.host_dir_name(registry)
-        target = posixpath.join(certs_dir, name, 'hosts.toml')
-        tls = edit['tls']
-        if spec['endpoints']:
-            hosts, server = hosts_layout(registry, spec, tls)
-        else:  # tls settings only (from the deprecated configs): they apply to the upstream itself
-            hosts, server = [], host_entry(facts.upstream(registry), None, tls)
-        content = render_hosts_toml(registry, hosts, server, path if spec['migrated'] else None)
-        secrets = _secrets(hosts, server)
-        wanted[name] = target
-        if registry == '*' and not facts.supports_default_dir(version):
-            result['notes'].append('containerd %s ignores %s: the "*" (_default) directory needs 1.6.17 or later; '
-                                   'upgrade containerd or list the registries one by one' % ('%d.%d.%d' % version, target))
-        if ':' in registry:
-            shadow = posixpath.join(certs_dir, facts.host_dir_candidates(registry)[0])
-            if ev.dir_type(shadow) not in (None, 'missing') or file_state(ev, shadow + '/hosts.toml')[0] != 'missing':
-                result['errors'].append('%s: exists and wins containerd\'s lookup over %s; remove or rename it' % (shadow, target))
-                continue
-        dir_kind = ev.dir_type(posixpath.dirname(target))
-        if dir_kind not in (None, 'missing', 'dir', 'symlink'):
-            result['errors'].append('%s: is a %s, not a directory; %s cannot be written' % (
-                posixpath.dirname(target), dir_kind, target))
-            continue
-        fstate, current = file_state(ev, target)
-        if fstate not in ('missing', 'file'):
-            result['errors'].append('%s: %s; not replaced' % (target, state_reason(ev, target, fstate)))
-            continue
-        if fstate == 'file' and GENERATED_HEADER in current[:400]:
-            result['errors'].append('%s:1: carries "%s"; k3s rewrites it at start: not replaced' % (target, GENERATED_HEADER))
-            continue
-        ours = fstate == 'file' and is_owned(current, MARKER)
-        if fstate == 'file' and not ours and (spec['migrated'] or not takeover):
-            if spec['migrated']:
-                result['notes'].append('%s: exists and is not managed by kubenode.pullfix; the deprecated mirrors of '
-                                       '%s for %s were not merged into it' % (target, path, registry))
-            else:
-                result['errors'].append('%s: exists and is not managed by kubenode.pullfix, and '
-                                        'pullfix_registry_takeover is false; merge the %s mirror into it by hand '
-                                        'or remove it' % (target, registry))
-            continue
-        mode = '0600' if secrets else '0644'
-        held, held_any = _held_secrets(current)
-        result['secrets'].extend(held)
-        if ours and current == content and ((ev.file(target) or {}).get('stat') or {}).get('mode') in (None, mode):
-            continue
-        if spec['migrated']:
-            what = 'migrated from %s registry.mirrors/configs' % path
-        elif fstate == 'file' and not ours:
-            what = 'mirrors for %s, replacing a file kubenode.pullfix did not write (backup kept)' % registry
-        else:
-            what = 'mirrors for %s' % registry
-        result['changes'].append(change(target, 'update' if fstate == 'file' else 'create', content,
-                                        'hosts.toml %s' % what, ROLE, mode=mode, secret=bool(secrets or held_any),
-                                        expect=sha256_text(current)))
-        result['secrets'].extend(secrets)
-
-    # Stale files we own whose registry left the settings.
-    for entry in ev.dir_entries(certs_dir) or []:
-        name = entry.get('name')
-        if entry.get('type') not in ('dir', 'symlink') or name in wanted:
-            continue
-        target = posixpath.join(certs_dir, name, 'hosts.toml')
-        fstate, current = file_state(ev, target)
-        if fstate == 'file' and is_owned(current, MARKER) and '\n' + MIGRATED.split('%s', 1)[0] not in current:
-            held, held_any = _held_secrets(current)
-            result['secrets'].extend(held)
-            result['changes'].append(change(target, 'remove', None, 'registry %s no longer in %s' % (name, SETTING),
-                                            ROLE, remove_empty_parent=True, expect=sha256_text(current),
-                                            secret=held_any))
-
+    ctx = {'certs_dir': edit['certs_dir'], 'tls': edit['tls'], 'path': path, 'version': version,
+           'takeover': settings.get('registry_takeover', True) is not False}
+    wanted = set(plan_hosts_toml(ev, registry, specs[registry], ctx, result) for registry in sorted(specs))
+    remove_stale_hosts_toml(ev, edit['certs_dir'], wanted, result)
     for fpath, text, e in edits:
         if e['text'] == text:
             continue
@@ -336,19 +347,10 @@ def plan_containerd(ev, runtime, settings, mirrors, result):
     return result
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the containerd_registry role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
-    mirrors = validate_mirrors(settings.get('registry_mirrors'))
-    sandbox = settings.get('sandbox_image')
-    if sandbox is not None and (not isinstance(sandbox, str) or not sandbox.strip() or any(c.isspace() for c in sandbox)):
-        raise PlanError('pullfix_sandbox_image: %s is not an image reference' % redact_url(repr(sandbox)))
-    systemd_cgroup_wanted(ev, settings.get('systemd_cgroup'))  # refuses a bad value before planning
-    takeover = settings.get('registry_takeover', True)
-    if not isinstance(takeover, bool):
-        raise PlanError('pullfix_registry_takeover: %r is not a boolean (expected true or false)' % (takeover,))
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
+    mirrors = check_settings(settings)
     result = new_plan()
     name = runtime.get('name') or 'containerd'
     if name in ('k3s', 'rke2'):
@@ -356,5 +358,5 @@ def plan(ev, runtime, settings):
         return finish(plan_registries_yaml(ev, runtime, settings, mirrors, result))
     if name in ('containerd', 'docker'):
         return finish(plan_containerd(ev, runtime, settings, mirrors, result))
-    result['notes'].append('runtime %s: kubenode.pullfix.containerd_registry has nothing to do' % name)
+    result['notes'].append(nothing_to_do('runtime %s' % name, 'it reads no containerd registry configuration'))
     return finish(result)

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import difflib
 import json
 import re
 
@@ -289,7 +290,53 @@ def edit_config(text, major, certs_dir, sandbox=None, path=CONFIG, registry=True
     return out
 
 
+class _Step(object):
+    """What the steps of one edit share: the file, the parsed document, the edits made so far."""
+
+    def __init__(self, out, path, major, certs_dir):
+        self.out, self.path, self.major, self.certs_dir = out, path, major, certs_dir
+        self.lines = {}
+        self.version = None
+        self.converted = False
+        self.doc = self.base = None
+        self.indented = False
+        self.ops = []
+
+    def error(self, message):
+        self.out['errors'].append(message)
+
+
 def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=None):
+    st = _Step(out, path, major, certs_dir)
+    read = _read(st, text)
+    if read is None:
+        return out
+    source, bom, crlf, data = read
+    if not _check(st, data, source, text, registry):
+        return out
+    source = _converted(st, source, text, registry)
+    if source is None or not _parse_doc(st, source):
+        return out
+    base_name = cri_table(st.version)[1]
+    regpath = ('plugins', base_name, 'registry')
+    _enable_cri(st)
+    _collect_secrets(st, base_name)
+    if registry:
+        reg = _registry_table(st.doc, base_name)
+        if reg is not None:
+            _migrate_mirrors(st, reg, regpath)
+            _migrate_tls(st, reg, regpath)
+        _note_auth(st)
+        _set_config_path(st, regpath)
+        if sandbox:
+            _set_sandbox(st, sandbox)
+        if systemd_cgroup is not None:
+            _set_systemd_cgroup(st.doc, st.version, major, bool(systemd_cgroup), st.indented, st.ops, out)
+    return _finish(out, st.doc, st.base, st.ops, path, bom, crlf, text, source)
+
+
+def _read(st, text):
+    """(source without BOM and CRLF, bom, crlf, data) of the file as it is, or None (an error)."""
     bom = text is not None and text.startswith('\ufeff')
     source = (text or '').lstrip('\ufeff') if bom else (text or '')
     crlf = '\r\n' in source
@@ -300,160 +347,189 @@ def _edit(out, text, major, certs_dir, sandbox, path, registry, systemd_cgroup=N
         try:
             data = parse.load_toml(source)[0]
         except parse.ParseError as exc:
-            out['errors'].append(_toml_error(path, exc))
-            return out
-    out['data'] = data
-    lines = parse.toml_key_lines(source)
+            st.error(_toml_error(st.path, exc))
+            return None
+    st.out['data'] = data
+    st.lines = parse.toml_key_lines(source)
+    return source, bom, crlf, data
+
+
+def _check(st, data, source, text, registry):
+    """The version, the shape on the way to the registry table and config_path: True when editable."""
+    path, lines = st.path, st.lines
     version = data.get('version', 1) if text is not None else None
     if version is not None and (isinstance(version, bool) or version not in (1, 2, 3)):
-        out['errors'].append('%s:%s: version = %s: expected 1, 2 or 3; the file is left as it is' % (
+        st.error('%s:%s: version = %s: expected 1, 2 or 3; the file is left as it is' % (
             path, parse.line_of(lines, ('version',)), _short(version)))
-        return out
-    out['version'] = version
-    if version == 3 and major < 2:
-        out['errors'].append('%s:%s: version = 3 is a containerd 2.x config; this containerd is 1.x and does not '
-                             'start with it: the file is left as it is' % (path, parse.line_of(lines, ('version',))))
-        return out
+        return False
+    st.out['version'] = st.version = version
+    if version == 3 and st.major < 2:
+        st.error('%s:%s: version = 3 is a containerd 2.x config; this containerd is 1.x and does not start with it: '
+                 'the file is left as it is' % (path, parse.line_of(lines, ('version',))))
+        return False
     table = cri_table(3 if version == 3 else 2 if version == 2 else 1)
-    out['errors'].extend(_shape(data, path, source, table))
-    if out['errors']:
-        return out
+    st.out['errors'].extend(_shape(data, path, source, table))
+    if st.out['errors']:
+        return False
     cp = ((data.get('plugins') or {}).get(table[1]) or {}).get('registry', {}).get('config_path') \
         if version in (2, 3) and registry else None
     if cp and not all(p.startswith('/') for p in cp.split(':') if p):
-        out['errors'].append('%s:%s: config_path = %s is not an absolute path: containerd would resolve it against '
-                             'its working directory; set an absolute path (e.g. %s). The file is left as it is' % (
-                                 path, parse.line_of(lines, table + ('registry', 'config_path')), _short(cp), certs_dir))
-        return out
-    converted = False
-    if version == 1 and registry:
+        st.error('%s:%s: config_path = %s is not an absolute path: containerd would resolve it against its working '
+                 'directory; set an absolute path (e.g. %s). The file is left as it is' % (
+                     path, parse.line_of(lines, table + ('registry', 'config_path')), _short(cp), st.certs_dir))
+        return False
+    return True
+
+
+def _converted(st, source, text, registry):
+    """The source to edit: a version 1 file converted to version 2, a new file started; None on error."""
+    if st.version == 1 and registry:
         source, unknown = _v1_to_v2(source)
         if unknown:
-            out['errors'].append('%s: version 1 plugin table(s) %s have no known version 2 name; '
-                                 'convert the file by hand' % (path, ', '.join('[plugins.%s]' % n for n in sorted(set(unknown)))))
-            return out
-        source = 'version = 2\n\n' + source
-        converted = True
-        version = 2
-        out['reasons'].append('converted from version 1 to version 2 (plugin names as URIs)')
-    if version is None:
-        version = 3 if major >= 2 else 2
-        source = 'version = %d\n' % version
-        out['reasons'].append('created')
+            st.error('%s: version 1 plugin table(s) %s have no known version 2 name; convert the file by hand' % (
+                st.path, ', '.join('[plugins.%s]' % n for n in sorted(set(unknown)))))
+            return None
+        st.converted, st.version = True, 2
+        st.out['reasons'].append('converted from version 1 to version 2 (plugin names as URIs)')
+        return 'version = 2\n\n' + source
+    if st.version is None:
+        st.version = 3 if st.major >= 2 else 2
+        st.out['reasons'].append('created')
+        return 'version = %d\n' % st.version
+    return source
+
+
+def _parse_doc(st, source):
     try:
-        base = parse.load_toml(source)[0]
-        doc = tomlkit.parse(source)
+        st.base = parse.load_toml(source)[0]
+        st.doc = tomlkit.parse(source)
     except (TomlkitParseError, parse.ParseError) as exc:  # tomllib accepted it; tomlkit did not
-        out['errors'].append(_toml_error(path, exc))
-        return out
-    indented = _indented(source)
-    base_name = cri_table(version)[1]
-    regpath = ('plugins', base_name, 'registry')
-    ops = []
+        st.error(_toml_error(st.path, exc))
+        return False
+    st.indented = _indented(source)
+    return True
 
-    # disabled_plugins: URIs only with version 2+, and never the CRI plugin. A string (which
-    # containerd cannot load) naming the CRI plugin becomes the empty array.
-    disabled = doc.get('disabled_plugins')
-    if disabled is not None:
-        names = [str(disabled)] if isinstance(disabled, str) else [str(n) for n in disabled]
-        new = [V1_PLUGIN_URIS.get(n, n) if converted else n for n in names]
-        kept = [n for n in new if n not in CRI_PLUGIN_NAMES]
-        if kept != names or isinstance(disabled, str):
-            doc['disabled_plugins'] = kept
-            ops.append(('set', ('disabled_plugins',), kept))
-            if len(kept) != len(new):
-                out['reasons'].append('CRI plugin enabled (removed from disabled_plugins)')
-            elif converted:
-                out['reasons'].append('disabled_plugins as URIs')
 
+def _enable_cri(st):
+    """disabled_plugins: URIs only with version 2+, and never the CRI plugin. A string (which
+    containerd cannot load) naming the CRI plugin becomes the empty array."""
+    disabled = st.doc.get('disabled_plugins')
+    if disabled is None:
+        return
+    names = [str(disabled)] if isinstance(disabled, str) else [str(n) for n in disabled]
+    new = [V1_PLUGIN_URIS.get(n, n) if st.converted else n for n in names]
+    kept = [n for n in new if n not in CRI_PLUGIN_NAMES]
+    if kept != names or isinstance(disabled, str):
+        st.doc['disabled_plugins'] = kept
+        st.ops.append(('set', ('disabled_plugins',), kept))
+        if len(kept) != len(new):
+            st.out['reasons'].append('CRI plugin enabled (removed from disabled_plugins)')
+        elif st.converted:
+            st.out['reasons'].append('disabled_plugins as URIs')
+
+
+def _registry_table(doc, base_name):
     plugins = doc.get('plugins')
     reg_parent = plugins.get(base_name) if plugins is not None else None
-    reg = reg_parent.get('registry') if reg_parent is not None else None
-    # Credentials the file holds, wherever they are (the old text is shown in diffs and backups).
-    plain_reg = ((base.get('plugins') or {}).get(base_name) or {}).get('registry') or {}
-    for host, cfg in (plain_reg.get('configs') or {}).items():
+    return reg_parent.get('registry') if reg_parent is not None else None
+
+
+def _collect_secrets(st, base_name):
+    """Credentials the file holds, wherever they are (the old text is shown in diffs and backups)."""
+    plain_reg = ((st.base.get('plugins') or {}).get(base_name) or {}).get('registry') or {}
+    for _host, cfg in (plain_reg.get('configs') or {}).items():
         if isinstance(cfg, dict) and isinstance(cfg.get('auth'), dict):
-            out['secrets'].extend(_auth_secrets(cfg['auth']))
-    for host, entry in (plain_reg.get('mirrors') or {}).items():
+            st.out['secrets'].extend(_auth_secrets(cfg['auth']))
+    for _host, entry in (plain_reg.get('mirrors') or {}).items():
         value = entry.get('endpoint') if isinstance(entry, dict) else None
         for url in [value] if isinstance(value, str) else list(value or []):
             userinfo = split_userinfo(url.strip())[1] if isinstance(url, str) else None
             if userinfo:
-                out['secrets'].extend([userinfo, userinfo.split(':', 1)[-1]])
+                st.out['secrets'].extend([userinfo, userinfo.split(':', 1)[-1]])
 
-    if not registry:
-        return _finish(out, doc, base, ops, path, bom, crlf, text)
 
-    # Deprecated registry tables: migrate to hosts.toml, then remove (they break config_path).
-    if reg is not None:
-        mirrors = reg.get('mirrors')
-        if mirrors is not None:
-            for host in mirrors:
-                value = mirrors[host].get('endpoint')
-                where = '%s:%s: mirrors.%s' % (path, parse.line_of(lines, regpath + ('mirrors', str(host))), json.dumps(str(host)))
-                name = _registry_key(str(host), where)
-                out['mirrors'].setdefault(name, []).extend(
-                    _migrated_endpoints(host, value.unwrap() if hasattr(value, 'unwrap') else value, major, where))
-                if isinstance(value, str):
-                    out['notes'].append('%s: mirrors."%s".endpoint is a string, which containerd cannot load (it '
-                                        'expects an array); migrated as the one endpoint it names' % (path, host))
-            del reg['mirrors']
-            ops.append(('del', regpath + ('mirrors',), None))
-            out['reasons'].append('deprecated registry.mirrors moved to hosts.toml')
-        configs = reg.get('configs')
-        if configs is not None:
-            moved = False
-            for host in list(configs.keys()):
-                cfg = configs[host]
-                tls = cfg.get('tls')
-                if tls is not None:
-                    where = '%s:%s: configs.%s' % (path, parse.line_of(lines, regpath + ('configs', str(host))), json.dumps(str(host)))
-                    name = _registry_key(str(host), where, url_allowed=True)
-                    t = {'ca': tls.get('ca_file') or None, 'client': None,
-                         'skip_verify': bool(tls.get('insecure_skip_verify'))}
-                    if tls.get('cert_file'):
-                        t['client'] = [str(tls['cert_file']), str(tls.get('key_file') or '')]
-                    if t['ca'] is not None:
-                        t['ca'] = str(t['ca'])
-                    out['tls'][name] = t
-                    del cfg['tls']
-                    ops.append(('del', regpath + ('configs', str(host), 'tls'), None))
-                    moved = True
-                if cfg.get('auth') is not None:
-                    out['auth_hosts'].append(str(host))
-                if _remove_empty(configs, host):
-                    ops.append(('del', regpath + ('configs', str(host)), None))
-            if _remove_empty(reg, 'configs'):
-                ops.append(('del', regpath + ('configs',), None))
-            if moved:
-                out['reasons'].append('deprecated registry.configs.*.tls moved to hosts.toml')
-    if out['auth_hosts']:
-        hosts = ', '.join(sorted(out['auth_hosts']))
-        out['notes'].append('%s: registry.configs.<host>.auth kept for %s (still used by containerd %s; '
-                            'deprecated, prefer imagePullSecrets)' % (path, hosts, '1.x' if major < 2 else '2.x'))
+def _migrate_mirrors(st, reg, regpath):
+    """Deprecated registry.mirrors: moved to hosts.toml, then removed (they break config_path)."""
+    mirrors = reg.get('mirrors')
+    if mirrors is None:
+        return
+    path, out = st.path, st.out
+    for host in mirrors:
+        value = mirrors[host].get('endpoint')
+        where = '%s:%s: mirrors.%s' % (path, parse.line_of(st.lines, regpath + ('mirrors', str(host))),
+                                       json.dumps(str(host)))
+        name = _registry_key(str(host), where)
+        out['mirrors'].setdefault(name, []).extend(
+            _migrated_endpoints(host, value.unwrap() if hasattr(value, 'unwrap') else value, st.major, where))
+        if isinstance(value, str):
+            out['notes'].append('%s: mirrors."%s".endpoint is a string, which containerd cannot load (it expects an '
+                                'array); migrated as the one endpoint it names' % (path, host))
+    del reg['mirrors']
+    st.ops.append(('del', regpath + ('mirrors',), None))
+    out['reasons'].append('deprecated registry.mirrors moved to hosts.toml')
 
-    reg = _ensure_table(doc, list(regpath), indented, ops)
+
+def _migrate_tls(st, reg, regpath):
+    """Deprecated registry.configs.<host>.tls: moved to hosts.toml; auth stays (still used)."""
+    configs = reg.get('configs')
+    if configs is None:
+        return
+    moved = False
+    for host in list(configs.keys()):
+        cfg = configs[host]
+        tls = cfg.get('tls')
+        if tls is not None:
+            where = '%s:%s: configs.%s' % (st.path, parse.line_of(st.lines, regpath + ('configs', str(host))),
+                                           json.dumps(str(host)))
+            name = _registry_key(str(host), where, url_allowed=True)
+            t = {'ca': tls.get('ca_file') or None, 'client': None, 'skip_verify': bool(tls.get('insecure_skip_verify'))}
+            if tls.get('cert_file'):
+                t['client'] = [str(tls['cert_file']), str(tls.get('key_file') or '')]
+            if t['ca'] is not None:
+                t['ca'] = str(t['ca'])
+            st.out['tls'][name] = t
+            del cfg['tls']
+            st.ops.append(('del', regpath + ('configs', str(host), 'tls'), None))
+            moved = True
+        if cfg.get('auth') is not None:
+            st.out['auth_hosts'].append(str(host))
+        if _remove_empty(configs, host):
+            st.ops.append(('del', regpath + ('configs', str(host)), None))
+    if _remove_empty(reg, 'configs'):
+        st.ops.append(('del', regpath + ('configs',), None))
+    if moved:
+        st.out['reasons'].append('deprecated registry.configs.*.tls moved to hosts.toml')
+
+
+def _note_auth(st):
+    if st.out['auth_hosts']:
+        st.out['notes'].append('%s: registry.configs.<host>.auth kept for %s (still used by containerd %s; deprecated, '
+                               'prefer imagePullSecrets)' % (st.path, ', '.join(sorted(st.out['auth_hosts'])),
+                                                             '1.x' if st.major < 2 else '2.x'))
+
+
+def _set_config_path(st, regpath):
+    """config_path: the certs.d directory (the first of a colon list, which 2.x does not split)."""
+    reg = _ensure_table(st.doc, list(regpath), st.indented, st.ops)
     current = reg.get('config_path')
     current = str(current) if current is not None else ''
+    out = st.out
     if current:
-        first = current.split(':', 1)[0]
-        out['certs_dir'] = first or certs_dir
-        if major >= 2 and ':' in current:
-            _set_key(reg, 'config_path', out['certs_dir'], indented, 3, ops, regpath + ('config_path',))
+        out['certs_dir'] = current.split(':', 1)[0] or st.certs_dir
+        if st.major >= 2 and ':' in current:
+            _set_key(reg, 'config_path', out['certs_dir'], st.indented, 3, st.ops, regpath + ('config_path',))
             out['reasons'].append('config_path = %s (containerd 2.x does not split a colon list)' % out['certs_dir'])
     else:
-        _set_key(reg, 'config_path', certs_dir, indented, 3, ops, regpath + ('config_path',))
+        _set_key(reg, 'config_path', st.certs_dir, st.indented, 3, st.ops, regpath + ('config_path',))
         if 'created' not in out['reasons']:
-            out['reasons'].append('config_path = %s' % certs_dir)
+            out['reasons'].append('config_path = %s' % st.certs_dir)
 
-    if sandbox:
-        key = sandbox_key(version)
-        holder = _ensure_table(doc, list(key[:-1]), indented, ops)
-        if _set_key(holder, key[-1], sandbox, indented, len(key) - 1, ops, key):
-            out['reasons'].append('sandbox image %s' % sandbox)
-    if systemd_cgroup is not None:
-        _set_systemd_cgroup(doc, version, major, bool(systemd_cgroup), indented, ops, out)
-    return _finish(out, doc, base, ops, path, bom, crlf, text)
+
+def _set_sandbox(st, sandbox):
+    key = sandbox_key(st.version)
+    holder = _ensure_table(st.doc, list(key[:-1]), st.indented, st.ops)
+    if _set_key(holder, key[-1], sandbox, st.indented, len(key) - 1, st.ops, key):
+        st.out['reasons'].append('sandbox image %s' % sandbox)
 
 
 def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
@@ -469,8 +545,102 @@ def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
         out['reasons'].append('SystemdCgroup = %s' % ('true' if value else 'false'))
 
 
-def _finish(out, doc, base, ops, path, bom, crlf, text):
-    new = doc.as_string()
+def keep_original_lines(original, edited):
+    """``edited`` with every line that only tomlkit's rendering changed given back as ``original`` wrote it.
+
+    tomlkit re-renders a table it reads out of order (a sub-table written before its parent, as
+    KubeKey writes the GPU runtime table) one indentation step deeper on every parse and dump.
+    A line whose text, leading whitespace aside, is matched to a line of the original (in order,
+    as a diff matches lines) is the original's line: only the lines the edit added or changed
+    differ. TOML gives leading whitespace no meaning outside multi-line strings, whose lines are
+    matched whole; the result is read back and compared with the intended data all the same.
+    """
+    if original == edited:
+        return edited
+    old, new = original.splitlines(True), edited.splitlines(True)
+    matcher = difflib.SequenceMatcher(None, [line.lstrip(' \t') for line in old],
+                                      [line.lstrip(' \t') for line in new], autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(old[i1:i2] if tag == 'equal' else new[j1:j2])
+    return ''.join(out)
+
+
+def header_path(line):
+    """The key path of a TOML table header line ('[a."b.c".d]' -> ('a', 'b.c', 'd')), or None."""
+    text = line.strip()
+    if not text.startswith('[') or text.startswith('[['):
+        return None
+    parts, cur, quote, i = [], '', None, 1
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            elif ch == '\\' and quote == '"' and i + 1 < len(text):
+                i += 1
+                cur += text[i]
+            else:
+                cur += ch
+        elif ch in '"\'':
+            quote = ch
+        elif ch == '.':
+            parts.append(cur.strip())
+            cur = ''
+        elif ch == ']':
+            parts.append(cur.strip())
+            return tuple(parts)
+        else:
+            cur += ch
+        i += 1
+    return None
+
+
+def keep_removed_comments(original, edited, removed):
+    """``edited`` with the comment lines of the tables it removed (``removed``: their key paths)
+    put back before the line that replaces them: the config_path of their registry table.
+
+    A comment in a deprecated registry table (a note of who set the mirrors, and why) stays in the
+    file once the table moves to hosts.toml, next to the key that now points there."""
+    if not removed:
+        return edited
+    lost, table = [], None
+    kept = set(line.strip() for line in edited.splitlines())
+    for line in original.splitlines():
+        header = header_path(line)
+        if header is not None:
+            table = header
+            continue
+        if table and line.strip().startswith('#') and line.strip() not in kept and \
+                any(table[:len(k)] == tuple(k) for k in removed):
+            lost.append(line.strip())
+    if not lost:
+        return edited
+    lines = edited.splitlines(True)
+    registry = tuple(removed[0][:3])  # every removed table is under plugins.<cri>.registry
+    table, at = None, None
+    for i, line in enumerate(lines):
+        header = header_path(line)
+        if header is not None:
+            table = header
+        elif table and table[:3] == registry and line.lstrip().startswith('config_path'):
+            at = i
+            break
+    if at is None:
+        return edited
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+    eol = '\n' if lines[at].endswith('\n') else ''
+    lines[at:at] = [indent + comment + (eol or '\n') for comment in lost]
+    return ''.join(lines)
+
+
+def _finish(out, doc, base, ops, path, bom, crlf, text, source):
+    if not ops and not out['reasons']:
+        # Nothing edited: the file as it is, byte for byte (never tomlkit's rendering of it).
+        out['text'] = text
+        return out
+    new = keep_removed_comments(source, keep_original_lines(source, doc.as_string()),
+                                [k for op, k, _v in ops if op == 'del'])
     # The edit must change exactly what it meant to: parse the result and compare.
     try:
         got = parse.load_toml(new)[0]

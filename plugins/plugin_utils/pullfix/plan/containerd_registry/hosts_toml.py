@@ -16,10 +16,11 @@ try:
 except ImportError:  # pragma: no cover - Python 2 sanity runs
     from urlparse import urlsplit
 
+from ..owned import marker
 from ...evidence import url_host
 from ...facts.containerd import upstream
 
-MARKER = '# Managed by kubenode.pullfix (containerd_registry). Local edits are overwritten.'
+MARKER = marker('containerd_registry')
 CAPABILITIES = '["pull", "resolve"]'
 MIGRATED = '# Migrated from the deprecated registry settings of %s; kept until the registry is in pullfix_registry_mirrors.'
 

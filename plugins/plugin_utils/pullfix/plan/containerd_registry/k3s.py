@@ -198,22 +198,8 @@ def _load(ev, path, text, result):
     return doc, index
 
 
-def plan_registries_yaml(ev, runtime, settings, mirrors, result):
-    if not HAS_YAML or not HAS_RUAMEL:
-        raise parse.MissingLibrary('PyYAML and ruamel.yaml are required on the controller: pip install PyYAML ruamel.yaml')
-    kind = runtime.get('name')
-    check_k3s_settings(mirrors)
-    path = facts.registries_yaml(kind)
-    state, text = file_state(ev, path)
-    if state not in ('missing', 'file'):
-        result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
-        return result
-    loaded = _load(ev, path, text, result)
-    if loaded is None:
-        return result
-    doc, index = loaded
-    before = _plain(doc)
-    result['secrets'].extend(_auth_secrets(before))
+def _set_mirrors(ev, doc, before, index, path, kind, mirrors, result):
+    """The mirrors (and their tls) of the settings into ``doc``; returns the reasons."""
     reasons = []
     for registry in sorted(mirrors):
         spec = mirrors[registry]
@@ -251,6 +237,26 @@ def plan_registries_yaml(ev, runtime, settings, mirrors, result):
             result['notes'].append('%s: fallback false for %s: %s still tries the default endpoint last unless '
                                    '"disable-default-registry-endpoint: true" is set in /etc/rancher/%s/config.yaml '
                                    '(a global setting; not changed by kubenode.pullfix)' % (path, registry, kind, kind))
+    return reasons
+
+
+def plan_registries_yaml(ev, runtime, settings, mirrors, result):
+    if not HAS_YAML or not HAS_RUAMEL:
+        raise parse.MissingLibrary('PyYAML and ruamel.yaml are required on the controller: pip install PyYAML ruamel.yaml')
+    kind = runtime.get('name')
+    check_k3s_settings(mirrors)
+    path = facts.registries_yaml(kind)
+    state, text = file_state(ev, path)
+    if state not in ('missing', 'file'):
+        result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
+        return result
+    loaded = _load(ev, path, text, result)
+    if loaded is None:
+        return result
+    doc, index = loaded
+    before = _plain(doc)
+    result['secrets'].extend(_auth_secrets(before))
+    reasons = _set_mirrors(ev, doc, before, index, path, kind, mirrors, result)
     # An endpoint k3s cannot load (a string) in an entry the user did not declare: not ours to fix.
     for key, entry in sorted((before.get('mirrors') or {}).items()):
         current = _plain(((doc.get('mirrors') or {}).get(key) or {}).get('endpoint'))

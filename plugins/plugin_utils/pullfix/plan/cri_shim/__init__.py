@@ -23,14 +23,16 @@ import posixpath
 import shlex
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import plain
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import nothing_to_do, owned_file
+from ..settings import planner_inputs
 from ...diagnose.context import Context
 from ...diagnose.runtime import classify_socket, kubelet_config_files
-from ...evidence import Evidence, endpoint_path, env_file_args, flag_values, redact_url, url_host
+from ...evidence import endpoint_path, env_file_args, flag_values, redact_url, url_host
 from ...facts import shim as facts
 from ...facts.endpoints import DEFAULT_ENDPOINTS, IMAGE_FLAG, KUBELET_FLAG_FILES, RUNTIME_FLAG
 from . import units
+from .json_edit import is_json_object, set_json_scalars
 from .yaml_edit import EditError, set_scalars
 
 ROLE = 'cri_shim'
@@ -82,7 +84,7 @@ def _registry_url(local, current_address):
     return '%s://%s' % (scheme, local.rstrip('/'))
 
 
-def _validate_settings(settings):
+def check_settings(settings):
     local = settings.get('local_registry')
     if local is not None:
         if not isinstance(local, str) or not local.strip() or any(c.isspace() for c in local) or '@' in local:
@@ -99,23 +101,6 @@ def _validate_settings(settings):
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
         raise PlanError('pullfix_shim_wait_timeout: %r is not a number of seconds between 1 and 3600' % (timeout,))
     return local, unit, timeout
-
-
-def _owned_file(ev, path, content, reason, result, restart, validate=None, mode=None):
-    """A file kubenode.pullfix owns, written whole when its bytes differ."""
-    state, current = file_state(ev, path)
-    if state not in ('missing', 'file'):
-        result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
-        return
-    ours = is_owned(current, units.MARKER) or (current or '').startswith(units.SCRIPT_HEAD + units.MARKER)
-    if state == 'file' and not ours:
-        result['errors'].append('%s: exists and was not written by kubenode.pullfix; move it away or merge it by hand'
-                                % path)
-        return
-    if current == content:
-        return
-    result['changes'].append(change(path, 'update' if state == 'file' else 'create', content, reason, ROLE,
-                                    mode=mode, validate=validate, restart=restart, expect=sha256_text(current)))
 
 
 def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeout, result):
@@ -135,19 +120,19 @@ def plan_units(ev, runtime, sock, shim_sock, registry_url, registry_unit, timeou
     runtime_unit = facts.RUNTIME_UNITS.get(name)
     if not runtime_unit:
         result['notes'].append('runtime %s: no runtime unit to order image-cri-shim after' % name)
-    _owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
-                '(ExecStartPre of %s)' % facts.SHIM_UNIT, result, None, validate=VALIDATE_PYTHON, mode='0755')
+    owned_file(ev, units.WAIT_HELPER, units.WAIT_HELPER_TEXT, 'bounded wait for the runtime socket and the registry '
+               '(ExecStartPre of %s)' % facts.SHIM_UNIT, ROLE, result, validate=VALIDATE_PYTHON, mode='0755')
     path = facts.shim_dropin(facts.SHIM_UNIT)
     content = units.shim_dropin(runtime_unit, registry_unit, sock, registry_url, timeout, shim_sock)
-    _owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
+    owned_file(ev, path, content, '%s after %s, waiting for %s%s' % (
         facts.SHIM_UNIT, ' and '.join(u for u in (runtime_unit, registry_unit) if u), sock,
-        ' and %s/v2/' % registry_url if registry_url else ''), result, 'systemd',
+        ' and %s/v2/' % registry_url if registry_url else ''), ROLE, result, restart='systemd',
         validate=units.verify_argv(facts.SHIM_UNIT, DROPIN_NAME))
     kubelet = ev.unit(facts.KUBELET_UNIT)
     if kubelet and kubelet.get('FragmentPath'):
-        _owned_file(ev, facts.shim_dropin(facts.KUBELET_UNIT), units.kubelet_dropin(facts.SHIM_UNIT),
-                    '%s after %s' % (facts.KUBELET_UNIT, facts.SHIM_UNIT), result, 'systemd',
-                    validate=units.verify_argv(facts.KUBELET_UNIT, DROPIN_NAME))
+        owned_file(ev, facts.shim_dropin(facts.KUBELET_UNIT), units.kubelet_dropin(facts.SHIM_UNIT),
+                   '%s after %s' % (facts.KUBELET_UNIT, facts.SHIM_UNIT), ROLE, result, restart='systemd',
+                   validate=units.verify_argv(facts.KUBELET_UNIT, DROPIN_NAME))
     else:
         result['notes'].append('%s is not installed: kubelet is not ordered after the shim' % facts.KUBELET_UNIT)
 
@@ -159,7 +144,10 @@ def _edit(ev, path, values, result, reason, restart, after=None, secrets=None, d
         result['errors'].append('%s: %s; not edited' % (path, why))
         return None
     try:
-        new_text, changed = set_scalars(text, values, path, doc_range=doc_range, after=after)
+        if is_json_object(text):  # kubelet reads JSON as YAML; it is edited as JSON
+            new_text, changed = set_json_scalars(text, values, path, after=after)
+        else:
+            new_text, changed = set_scalars(text, values, path, doc_range=doc_range, after=after)
     except EditError as exc:
         result['errors'].append(str(exc))
         return None
@@ -260,6 +248,60 @@ def _edit_flags_line(line, want):
     return '%s%s%s%s%s' % (name, sep, quote, joined, quote)
 
 
+# The variable each flags file gives kubelet's command line (kubelet.service's drop-in of the
+# kubeadm packages: KUBELET_KUBEADM_ARGS from kubeadm-flags.env, KUBELET_EXTRA_ARGS from the others).
+FLAGS_VARIABLE = {'/var/lib/kubelet/kubeadm-flags.env': 'KUBELET_KUBEADM_ARGS'}
+EXTRA_ARGS = 'KUBELET_EXTRA_ARGS'
+
+
+def plan_join_flags(ev, runtime_url, image_url, restart, result):
+    """A node without kubelet configuration yet (prepared for ``kubeadm join``): the endpoints go
+    into the flags file that is there, preferring the user's (/etc/default, /etc/sysconfig: kubeadm
+    join rewrites kubeadm-flags.env). Its flags win over the config.yaml kubeadm join writes."""
+    present = [p for p in KUBELET_FLAG_FILES if file_state(ev, p)[0] == 'file']
+    if not present:
+        result['notes'].append('no kubelet configuration found on this node: its endpoints are not set')
+        return
+    path = sorted(present, key=lambda p: p in FLAGS_VARIABLE)[0]
+    want = {RUNTIME_FLAG: runtime_url, IMAGE_FLAG: image_url}  # as plan_kubelet keeps them once set
+    _state, text = file_state(ev, path)
+    variable = FLAGS_VARIABLE.get(path, EXTRA_ARGS)
+    lines = text.splitlines(True)
+    index = next((i for i, line in enumerate(lines) if line.split('=', 1)[0].strip() == variable), None)
+    if index is None:
+        eol = '\r\n' if text.endswith('\r\n') else '\n'
+        new_text = text + ('' if not text or text.endswith('\n') else eol) + '%s=%s%s' % (
+            variable, ' '.join('%s=%s' % (k, want[k]) for k in sorted(want)), eol)
+    else:
+        raw = lines[index]
+        body = raw.rstrip('\r\n')
+        current = flag_values(shlex_words(body.partition('=')[2]), (RUNTIME_FLAG, IMAGE_FLAG))
+        want = dict((k, v) for k, v in want.items() if current.get(k) != v)
+        if not want:
+            return
+        new = _edit_flags_line(body, want)
+        if new is None:
+            result['errors'].append('%s:%d: cannot be split into kubelet flags (unbalanced quotes); not edited' % (
+                path, index + 1))
+            return
+        lines[index] = new + raw[len(body):]
+        new_text = ''.join(lines)
+    result['changes'].append(change(path, 'update', new_text, 'kubelet flags (no kubelet configuration yet, as '
+                                    'before kubeadm join): %s' % ', '.join('%s=%s' % (k, want[k]) for k in sorted(want)),
+                                    ROLE, restart=restart, expect=sha256_text(text)))
+
+
+def shlex_words(value):
+    """The words of an env file value (quotes removed), or [] when its quotes do not balance."""
+    value = value.strip()
+    if len(value) > 1 and value[0] == value[-1] and value[0] in '"\'':
+        value = value[1:-1]
+    try:
+        return shlex.split(value)
+    except ValueError:
+        return []
+
+
 def _shim_serving(ev, shim_sock):
     sock = ev.socket(shim_sock) or {}
     return bool((sock.get('image_probe') or {}).get('ok'))
@@ -315,8 +357,10 @@ def plan_kubelet(ev, runtime, settings, sock, shim_sock, result):
         return
     ctx = Context(ev, settings)
     config, dropins = kubelet_config_files(ctx)
+    if config and file_state(ev, config)[0] == 'missing':
+        config = None  # gathered and found missing: no file to edit
     if not config and not dropins:
-        result['notes'].append('no kubelet configuration found on this node: its endpoints are not set')
+        plan_join_flags(ev, runtime_url, image_url, restart, result)
         return
     targets = {}
     for key, want in (('containerRuntimeEndpoint', runtime_url), ('imageServiceEndpoint', image_url)):
@@ -410,19 +454,17 @@ def plan_kubeadm(ev, runtime, local, result):
                   after={'imageRepository': ['kubernetesVersion', 'kind']}, doc_range=doc_range)
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the cri_shim role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
-    local, registry_unit, timeout = _validate_settings(settings)
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
+    local, registry_unit, timeout = check_settings(settings)
     result = new_plan()
     if runtime.get('name') in ('k3s', 'rke2', 'k0s'):
-        result['notes'].append('runtime %s: image-cri-shim is a Sealos component; nothing to do' % runtime.get('name'))
+        result['notes'].append(nothing_to_do('runtime %s' % runtime.get('name'), 'image-cri-shim is a Sealos component'))
         return finish(result)
     if not ev.unit(facts.SHIM_UNIT) and file_state(ev, facts.SHIM_CONFIG)[0] == 'missing':
-        result['notes'].append('image-cri-shim is not installed (no %s, no %s): nothing to do for the shim' % (
-            facts.SHIM_UNIT, facts.SHIM_CONFIG))
+        result['notes'].append(nothing_to_do('image-cri-shim', 'not installed (no %s, no %s)' % (
+            facts.SHIM_UNIT, facts.SHIM_CONFIG)))
         plan_kubeadm(ev, runtime, local, result)
         return finish(result)
     sock = runtime_socket(ev, runtime, facts.SHIM_SOCKET)

@@ -9,10 +9,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ..owned import marker
+from .....module_utils._evidence import WAIT_HELPER  # gathered by node_evidence
 from ...systemd_unit import unit_file_problems
 
-MARKER = '# Managed by kubenode.pullfix (cri_shim). Changes here are overwritten.'
-WAIT_HELPER = '/usr/local/libexec/kubenode-pullfix/wait-ready'
+MARKER = marker('cri_shim')
 SCRIPT_HEAD = '#!/usr/bin/env python3\n'
 
 # A candidate drop-in is verified on a stand-in unit of the same name: systemd-analyze reads

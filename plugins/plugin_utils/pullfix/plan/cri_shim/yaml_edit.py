@@ -51,6 +51,81 @@ def _eol(lines):
     return '\n'
 
 
+def _key_line(lines, first, last, key, path):
+    """The 1-based line of ``key: value`` in lines first..last, or None. Raises EditError when twice."""
+    line_no = None
+    for no in range(first, min(last, len(lines)) + 1):
+        m = _LINE_RE.match(lines[no - 1].rstrip('\r\n'))
+        if m and m.group('key') == key:
+            if line_no is not None:
+                raise EditError('%s:%d: %s is set twice (first at line %d); not edited' % (path, no, key, line_no))
+            line_no = no
+    return line_no
+
+
+def _insert_key(lines, first, last, key, want, anchors, eol, path):
+    """Insert ``key: want`` after the first of ``anchors`` found (else at the document's end)."""
+    for no in range(first, min(last, len(lines)) + 1):
+        raw = lines[no - 1]
+        if raw.startswith(key + ':') or raw.startswith('"%s"' % key) or raw.startswith("'%s'" % key):
+            raise EditError('%s:%d: %s is not a one-line value (a block, a list or a mapping); expected '
+                            '"%s: <value>"; not edited' % (path, no, key, key))
+    anchor = None
+    for other in anchors:
+        anchor = _key_line(lines, first, last, other, path)
+        if anchor:
+            break
+    new_line = '%s: %s%s' % (key, _render(want, None), eol)
+    if anchor is not None:
+        lines.insert(anchor, new_line)
+        return
+    at = min(last, len(lines))
+    if at and not lines[at - 1].endswith(('\n', '\r')):
+        lines[at - 1] += eol
+    while at > first - 1 and at > 0 and lines[at - 1].strip() in ('', '...', '---') and at > first:
+        at -= 1
+    lines.insert(at, new_line)
+
+
+def _replace_value(lines, line_no, last, key, want, path):
+    """Replace the one-line value of ``key`` on line ``line_no``, its quotes and comment kept."""
+    raw = lines[line_no - 1]
+    ending = raw[len(raw.rstrip('\r\n')):]
+    m = _LINE_RE.match(raw.rstrip('\r\n'))
+    value = m.group('value') or ''
+    quote = value[0] if value[:1] in ('"', "'") else None
+    nested = False
+    if not value:
+        for follow in lines[line_no:last]:
+            if follow.strip() and not follow.lstrip().startswith('#'):
+                nested = follow[:1] in (' ', '\t', '-')
+                break
+    if nested or value.strip() in ('|', '>', '|-', '>-', '|+', '>+') or value.startswith(('[', '{', '&', '*', '!')):
+        raise EditError('%s:%d: %s is not a plain one-line string (found %s); expected "%s: <value>"; '
+                        'not edited' % (path, line_no, key, value.strip()[:20] or 'a nested block', key))
+    lines[line_no - 1] = '%s%s%s%s%s' % (m.group('key'), m.group('sep') if value else ': ',
+                                         _render(want, quote), m.group('tail'), ending)
+
+
+def _check_only(docs, new_text, values, path):
+    """Raise EditError unless ``new_text`` parses to ``docs`` with only ``values`` changed."""
+    try:
+        new_docs = parse.load_yaml_all(new_text)
+    except parse.ParseError as exc:
+        raise EditError('%s:%s: the edited file would not parse (%s); not edited' % (path, exc.line or '?', exc.message))
+    if len(new_docs) != len(docs):
+        raise EditError('%s: the edit would change the number of YAML documents; not edited' % path)
+    for (old, _i1), (new, _i2) in zip(docs, new_docs):
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            if old != new:
+                raise EditError('%s: the edit would change more than %s; not edited' % (path, ', '.join(values)))
+            continue
+        rest_old = dict((k, v) for k, v in old.items() if k not in values)
+        rest_new = dict((k, v) for k, v in new.items() if k not in values)
+        if rest_old != rest_new:
+            raise EditError('%s: the edit would change more than %s; not edited' % (path, ', '.join(values)))
+
+
 def set_scalars(text, values, path, doc_range=None, after=None):
     """Set top-level ``values`` {key: str} of the YAML mapping in ``text``.
 
@@ -70,74 +145,12 @@ def set_scalars(text, values, path, doc_range=None, after=None):
         raise EditError('%s:%s: %s; not edited' % (path, exc.line or '?', exc.message))
     changed = []
     for key in values:
-        want = values[key]
-        line_no = None
-        for no in range(first, min(last, len(lines)) + 1):
-            m = _LINE_RE.match(lines[no - 1].rstrip('\r\n'))
-            if m and m.group('key') == key:
-                if line_no is not None:
-                    raise EditError('%s:%d: %s is set twice (first at line %d); not edited' % (path, no, key, line_no))
-                line_no = no
+        line_no = _key_line(lines, first, last, key, path)
         if line_no is None:
-            for no in range(first, min(last, len(lines)) + 1):
-                raw = lines[no - 1]
-                if raw.startswith(key + ':') or raw.startswith('"%s"' % key) or raw.startswith("'%s'" % key):
-                    raise EditError('%s:%d: %s is not a one-line value (a block, a list or a mapping); expected '
-                                    '"%s: <value>"; not edited' % (path, no, key, key))
-            anchor = None
-            for other in (after or {}).get(key, ()):
-                for no in range(first, min(last, len(lines)) + 1):
-                    m = _LINE_RE.match(lines[no - 1].rstrip('\r\n'))
-                    if m and m.group('key') == other:
-                        anchor = no
-                        break
-                if anchor:
-                    break
-            new_line = '%s: %s%s' % (key, _render(want, None), eol)
-            if anchor is None:
-                at = min(last, len(lines))
-                if at and not lines[at - 1].endswith(('\n', '\r')):
-                    lines[at - 1] += eol
-                while at > first - 1 and at > 0 and lines[at - 1].strip() in ('', '...', '---') \
-                        and at > first:
-                    at -= 1
-                lines.insert(at, new_line)
-            else:
-                lines.insert(anchor, new_line)
+            _insert_key(lines, first, last, key, values[key], (after or {}).get(key, ()), eol, path)
             last += 1
-            changed.append(key)
-            continue
-        raw = lines[line_no - 1]
-        ending = raw[len(raw.rstrip('\r\n')):]
-        m = _LINE_RE.match(raw.rstrip('\r\n'))
-        value = m.group('value') or ''
-        quote = value[0] if value[:1] in ('"', "'") else None
-        nested = False
-        if not value:
-            for follow in lines[line_no:last]:
-                if follow.strip() and not follow.lstrip().startswith('#'):
-                    nested = follow[:1] in (' ', '\t', '-')
-                    break
-        if nested or value.strip() in ('|', '>', '|-', '>-', '|+', '>+') or value.startswith(('[', '{', '&', '*', '!')):
-            raise EditError('%s:%d: %s is not a plain one-line string (found %s); expected "%s: <value>"; '
-                            'not edited' % (path, line_no, key, value.strip()[:20] or 'a nested block', key))
-        lines[line_no - 1] = '%s%s%s%s%s' % (m.group('key'), m.group('sep') if value else ': ',
-                                             _render(want, quote), m.group('tail'), ending)
+        else:
+            _replace_value(lines, line_no, last, key, values[key], path)
         changed.append(key)
-    new_text = bom + ''.join(lines)
-    try:
-        new_docs = parse.load_yaml_all(new_text[len(bom):])
-    except parse.ParseError as exc:
-        raise EditError('%s:%s: the edited file would not parse (%s); not edited' % (path, exc.line or '?', exc.message))
-    if len(new_docs) != len(docs):
-        raise EditError('%s: the edit would change the number of YAML documents; not edited' % path)
-    for (old, _i1), (new, _i2) in zip(docs, new_docs):
-        if not isinstance(old, dict) or not isinstance(new, dict):
-            if old != new:
-                raise EditError('%s: the edit would change more than %s; not edited' % (path, ', '.join(values)))
-            continue
-        rest_old = dict((k, v) for k, v in old.items() if k not in values)
-        rest_new = dict((k, v) for k, v in new.items() if k not in values)
-        if rest_old != rest_new:
-            raise EditError('%s: the edit would change more than %s; not edited' % (path, ', '.join(values)))
-    return new_text, changed
+    _check_only(docs, ''.join(lines), values, path)
+    return bom + ''.join(lines), changed

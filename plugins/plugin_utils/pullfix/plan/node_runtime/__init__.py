@@ -22,10 +22,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from .. import PlanError, change, file_state, finish, new_plan, state_reason
-from ..settings import plain
+from ..settings import planner_inputs
 from ..cri_shim import plan_kubelet
 from ..runtime_socket import crictl_text
-from ...evidence import Evidence, endpoint_path
+from ...evidence import endpoint_path
 from ...facts import sockets as socket_facts
 from ...facts.endpoints import CRI_DOCKERD_SOCKETS, CRI_DOCKERD_UNITS, KUBELET_CONFIG, KUBELET_FLAG_FILES
 
@@ -35,7 +35,7 @@ ROLE = 'node_runtime'
 PROVISIONED = ('containerd', 'docker')
 
 
-def _check_settings(settings):
+def check_settings(settings):
     stale = settings.get('remove_stale_cri_dockerd', True)
     if not isinstance(stale, bool):
         raise PlanError('pullfix_remove_stale_cri_dockerd: %r is not a boolean (expected true or false)' % (stale,))
@@ -119,12 +119,10 @@ def plan_kubelet_endpoints(ev, runtime, settings, sock, result):
     result['notes'].extend(n for n in sub['notes'] if 'shim' not in n)
 
 
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the node_runtime role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
-    remove, provision = _check_settings(settings)
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
+    remove, provision = check_settings(settings)
     want = wanted_runtime(settings, runtime)
     result = new_plan()
     result['commands'] = []

@@ -15,22 +15,18 @@ __metaclass__ = type
 
 import posixpath
 
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import plain
-from ...diagnose import diagnose
+from .. import PlanError, finish, new_plan
+from ..owned import marker, nothing_to_do, owned_file
+from ..settings import planner_inputs
 from ...diagnose.checks.proxy import unbypassed
 from ...diagnose.checks.routes import of_runtime
 from ...diagnose.context import Context
-from ...evidence import Evidence
 from ...facts import proxy as pfacts
+from ...facts.services import restart_key
 
 ROLE = 'proxy_env'
 DROPIN = 'zz-kubenode-pullfix-no-proxy.conf'
-MARKER = '# Managed by kubenode.pullfix (proxy_env). Local edits are overwritten.'
-# The restart key of each runtime unit (plan Change ``restart``).
-RESTART_KEYS = {'containerd.service': 'containerd', 'k3s.service': 'k3s', 'k3s-agent.service': 'k3s',
-                'rke2-server.service': 'rke2', 'rke2-agent.service': 'rke2', 'crio.service': 'crio',
-                'docker.service': 'docker'}
+MARKER = marker(ROLE)
 
 
 def dropin_path(unit):
@@ -54,39 +50,31 @@ def render(unit, no_proxy, added):
     ])
 
 
-def plan(ev, runtime, settings):
-    """Plan the proxy_env role: one drop-in per runtime unit whose proxy sits in a route's way."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
+def check_settings(settings):
+    """proxy_env has no settings of its own: it adds only the endpoints the routes already name."""
+    return None
+
+
+def plan(ev, diagnosis, settings):
+    """Plan the proxy_env role: one drop-in per runtime unit whose proxy sits in a route's way
+    (the routes of the diagnosis given)."""
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     result = new_plan()
-    diagnosis = diagnose(ev, settings)
     ctx = Context(ev, settings)
-    ctx.runtime = dict(diagnosis['runtime'])
+    ctx.runtime = dict(runtime)
     for unit, (env, proxy, hits) in sorted(unbypassed(ctx, of_runtime(diagnosis.get('routes'))).items()):
         if not hits:
             continue
         path = dropin_path(unit)
-        state, text = file_state(ev, path)
-        if state not in ('missing', 'file'):
-            result['errors'].append('%s: %s' % (path, state_reason(ev, path, state)))
-            continue
-        if state == 'file' and not is_owned(text, MARKER):
-            result['errors'].append('%s exists and was not written by kubenode.pullfix: left as it is' % path)
-            continue
         current = [e.strip() for e in (proxy.get('NO_PROXY') or '').split(',') if e.strip()]
         added = []
         for ep, _route in hits:
             entry = pfacts.no_proxy_entry(ep['host'])
             if entry not in current and entry not in added:
                 added.append(entry)
-        content = render(unit, ','.join(current + added), added)
-        if text == content:
-            continue
-        result['changes'].append(change(
-            posixpath.normpath(path), 'update' if state == 'file' else 'create', content,
-            'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, mode='0644',
-            restart=RESTART_KEYS.get(unit, unit[:-len('.service')] if unit.endswith('.service') else unit),
-            expect=sha256_text(text) if state == 'file' else None))
+        owned_file(ev, posixpath.normpath(path), render(unit, ','.join(current + added), added),
+                   'NO_PROXY for %s: %s' % (unit, ', '.join(added)), ROLE, result, mode='0644',
+                   restart=restart_key(unit), advice='left as it is')
     if not result['changes'] and not result['errors']:
-        result['notes'].append('proxy_env: no proxy stands in the way of a route; nothing to do')
+        result['notes'].append(nothing_to_do('NO_PROXY', 'no proxy stands in the way of a route'))
     return finish(result)

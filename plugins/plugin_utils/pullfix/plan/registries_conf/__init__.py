@@ -21,9 +21,10 @@ import json
 import posixpath
 
 from ... import parse
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import plain, validate_mirrors
-from ...evidence import Evidence, parse_version
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import is_ours, marker, owned_file
+from ..settings import planner_inputs, validate_mirrors
+from ...evidence import parse_version
 from ...facts import containers_image as facts
 
 try:
@@ -32,7 +33,7 @@ except ImportError:  # pragma: no cover - Python 2 sanity runs
     from urlparse import urlsplit
 
 ROLE = 'registries_conf'
-MARKER = '# Managed by kubenode.pullfix (registries_conf role): edits here are overwritten.'
+MARKER = marker(ROLE)
 CONVERTED = '# Converted from the v1 format by kubenode.pullfix (registries_conf role); the v1 text follows as comments.'
 OWNED_STEM = '-kubenode-pullfix.conf'
 # Files the owned drop-in must always be read after, present or not (a CRI-O package may come later).
@@ -49,7 +50,7 @@ def _setting_list(settings, key):
     return value
 
 
-def validate(settings):
+def check_settings(settings):
     """The role's settings, checked the way containers-image would check them. Raises PlanError naming the key."""
     search = _setting_list(settings, 'search_registries')
     for i, name in enumerate(search):
@@ -284,15 +285,21 @@ def _crio_mode(ev, runtime):
     return facts.crio_resolves_with(parse_version(runtime.get('version')), configured)
 
 
-def plan(ev, runtime, settings):
-    """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
-    opts = validate(settings)
-    result = new_plan()
-    restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None
+def containers_image_users(ev, runtime):
+    """What on this node reads containers-image configuration: CRI-O (the runtime, its unit or its
+    binary), or podman, skopeo or buildah, whose containers-common package installs registries.conf
+    (the main file or a drop-in present counts)."""
+    users = []
+    if runtime.get('name') == 'crio' or ev.unit('crio.service') or ev.version_output('crio'):
+        users.append('CRI-O')
+    if file_state(ev, facts.MAIN)[0] != 'missing' or any(
+            file_state(ev, p)[0] != 'missing' for p in ev.paths_by_why('registries-conf') if facts.is_dropin(p)):
+        users.append('containers-image configuration (%s)' % facts.MAIN)
+    return users
 
+
+def wanted_keys(ev, runtime, opts, result):
+    """{key: value} the owned drop-in is to set, and its text (None: nothing to set)."""
     wanted = {}
     if opts['search']:
         wanted['unqualified-search-registries'] = opts['search']
@@ -300,28 +307,32 @@ def plan(ev, runtime, settings):
         wanted['short-name-mode'] = opts['mode']
     if opts['aliases']:
         wanted['aliases'] = opts['aliases']
-    entries = registry_entries(opts['mirrors'], result['notes'])
-    if entries:
-        wanted['registry'] = entries
+    if opts['mirrors'] and not containers_image_users(ev, runtime) and not wanted:
+        # The mirrors are the container runtime's (containerd_registry); no tool here reads them
+        # from registries.conf, and a drop-in nobody reads is a file the user did not ask for.
+        result['notes'].append('pullfix_registry_mirrors: not written to %s: neither CRI-O nor a containers-image '
+                               'tool (podman, skopeo, buildah: their %s) is on this node, and no containers-image '
+                               'setting (pullfix_search_registries, pullfix_short_name_mode, '
+                               'pullfix_short_name_aliases) is set' % (facts.DROPIN_DIR, facts.MAIN))
+    else:
+        entries = registry_entries(opts['mirrors'], result['notes'])
+        if entries:
+            wanted['registry'] = entries
     mine = render(wanted) if wanted else None
     if mine is not None:
         problems = facts.file_problems(parse.load_toml(mine)[0])
         if problems:
             raise PlanError('pullfix_registry_mirrors: the [[registry]] tables they make would be refused by '
                             'containers-image (%s)' % '; '.join(w for _k, w in problems))
+    return wanted, mine
 
-    layers = _load(ev, facts.ordered_files(ev.paths_by_why('registries-conf')), result)
-    if layers is None:
-        return finish(result)
-    indexes = dict((p, i) for p, _t, _d, i, _f in layers)
 
-    # Before: what containers-image makes of the files as they are.
-    broken = [p for p, _t, _d, _i, f in layers if f == 'v1' and facts.is_dropin(p)]
-    before_layers = [(p, facts.v1_to_v2(d) if f == 'v1' else d, i) for p, _t, d, i, f in layers]
-    after_layers = []
-    owned = []
+def convert_v1_layers(layers, opts, restart, result):
+    """(layers as containers-image reads them after the plan, owned drop-ins found): v1 drop-ins
+    converted in place (containers-image refuses them), the v1 main file when asked."""
+    after_layers, owned = [], []
     for path, text, data, index, fmt in layers:
-        if facts.is_dropin(path) and is_owned(text, MARKER):
+        if facts.is_dropin(path) and is_ours(text, ROLE):
             owned.append((path, text))
             continue
         v2 = data
@@ -341,46 +352,62 @@ def plan(ev, runtime, settings):
                                        'set pullfix_registries_conf_convert_v1: true to convert it to v2' % (
                                            _cite(path, index, ('registries',))))
         after_layers.append((path, v2, index))
+    return after_layers, owned
 
-    # The owned drop-in: read after every other file that sets one of its keys.
+
+def plan_owned_dropin(ev, wanted, mine, after_layers, indexes, restart, result):
+    """The owned drop-in, read after every other file that sets one of its keys. Returns its path,
+    or False when it cannot be written (an error says why)."""
+    competitors = [posixpath.basename(p) for p, d, _i in after_layers if facts.is_dropin(p) and _sets(d, wanted)]
+    name = owned_name(competitors + list(ALWAYS_AFTER))
+    if name is None:
+        late = max(competitors, key=lambda n: n.encode('utf-8', 'surrogateescape'))
+        result['errors'].append('%s/%s: sorts after any name kubenode.pullfix can give its drop-in and sets the '
+                                'same keys; rename it (or merge it) by hand. Nothing written' % (facts.DROPIN_DIR, late))
+        return False
+    target = posixpath.join(facts.DROPIN_DIR, name)
+    dir_kind = ev.dir_type(facts.DROPIN_DIR)
+    if dir_kind not in (None, 'missing', 'dir', 'symlink'):
+        result['errors'].append('%s: is a %s, not a directory; nothing written' % (facts.DROPIN_DIR, dir_kind))
+        return False
+    beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
+    if owned_file(ev, target, mine, 'the search order, short-name mode, aliases and mirrors you asked for, read '
+                  'after every file that sets the same keys (%s)' % (
+                      ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
+                  ROLE, result, mode='0644', restart=restart, advice='rename it. Nothing written') == 'refused':
+        return False
+    after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
+    indexes[target] = after_layers[-1][2]
+    after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
+        'utf-8', 'surrogateescape')))
+    return target
+
+
+def plan(ev, diagnosis, settings):
+    """Plan the registries_conf role. Raises PlanError on invalid settings (before planning)."""
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
+    opts = check_settings(settings)
+    result = new_plan()
+    restart = facts.CRIO_RELOAD_KEY if runtime.get('name') == 'crio' else None
+    wanted, mine = wanted_keys(ev, runtime, opts, result)
+    layers = _load(ev, facts.ordered_files(ev.paths_by_why('registries-conf')), result)
+    if layers is None:
+        return finish(result)
+    indexes = dict((p, i) for p, _t, _d, i, _f in layers)
+    # Before: what containers-image makes of the files as they are.
+    broken = [p for p, _t, _d, _i, f in layers if f == 'v1' and facts.is_dropin(p)]
+    before_layers = [(p, facts.v1_to_v2(d) if f == 'v1' else d, i) for p, _t, d, i, f in layers]
+    after_layers, owned = convert_v1_layers(layers, opts, restart, result)
     target = None
     if mine is not None:
-        competitors = [posixpath.basename(p) for p, d, _i in after_layers if facts.is_dropin(p) and _sets(d, wanted)]
-        name = owned_name(competitors + list(ALWAYS_AFTER))
-        if name is None:
-            late = max(competitors, key=lambda n: n.encode('utf-8', 'surrogateescape'))
-            result['errors'].append('%s/%s: sorts after any name kubenode.pullfix can give its drop-in and sets the '
-                                    'same keys; rename it (or merge it) by hand. Nothing written' % (facts.DROPIN_DIR, late))
+        target = plan_owned_dropin(ev, wanted, mine, after_layers, indexes, restart, result)
+        if target is False:
             return finish(result)
-        target = posixpath.join(facts.DROPIN_DIR, name)
-        dir_kind = ev.dir_type(facts.DROPIN_DIR)
-        if dir_kind not in (None, 'missing', 'dir', 'symlink'):
-            result['errors'].append('%s: is a %s, not a directory; nothing written' % (facts.DROPIN_DIR, dir_kind))
-            return finish(result)
-        state, current = file_state(ev, target)
-        if state not in ('missing', 'file'):
-            result['errors'].append('%s: %s; not replaced, nothing written' % (target, state_reason(ev, target, state)))
-            return finish(result)
-        if state == 'file' and not is_owned(current, MARKER):
-            result['errors'].append('%s: exists and was not written by kubenode.pullfix; rename it. Nothing written' % target)
-            return finish(result)
-        if current != mine:
-            beaten = [p for p, d, _i in after_layers if _sets(d, wanted)]
-            result['changes'].append(change(target, 'update' if state == 'file' else 'create', mine,
-                                            'the search order, short-name mode, aliases and mirrors you asked for, '
-                                            'read after every file that sets the same keys (%s)' % (
-                                                ', '.join(beaten) or 'none yet; crio.conf when CRI-O is installed'),
-                                            ROLE, mode='0644', restart=restart, expect=sha256_text(current)))
-        after_layers.append((target, parse.load_toml(mine)[0], parse.load_toml(mine)[1]))
-        indexes[target] = after_layers[-1][2]
-        after_layers.sort(key=lambda layer: (layer[0] != facts.MAIN, posixpath.basename(layer[0]).encode(
-            'utf-8', 'surrogateescape')))
     for path, text in owned:
         if path != target:
             result['changes'].append(change(path, 'remove', None, 'drop-in of kubenode.pullfix no longer wanted '
                                             '(renamed or nothing to set)', ROLE, restart=restart,
                                             expect=sha256_text(text)))
-
     before = facts.merge(before_layers)
     after = facts.merge(after_layers)
     plan_effective(result, before, after, broken, indexes, wanted)

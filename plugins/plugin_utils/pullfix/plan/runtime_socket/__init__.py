@@ -29,9 +29,9 @@ __metaclass__ = type
 import posixpath
 import re
 
-from .. import PlanError, change, file_state, finish, is_owned, new_plan, sha256_text, state_reason
-from ..settings import describe, plain
-from ...evidence import Evidence
+from .. import PlanError, change, file_state, finish, new_plan, sha256_text, state_reason
+from ..owned import cannot_replace, is_ours, marker, not_ours, nothing_to_do, owned_file, same_but_marker
+from ..settings import describe, planner_inputs
 from ...facts import containerd as containerd_facts
 from ...facts import sockets as facts
 
@@ -135,17 +135,16 @@ def plan_crictl(ev, real, result):
 # ---------------------------------------------------------------- compatibility link
 def tmpfiles_text(real):
     return ('%s\n# /run is a tmpfs: systemd-tmpfiles recreates this link at every boot.\n'
-            'L %s - - - - %s\n' % (facts.MARKER, facts.CONVENTIONAL, real))
+            'L %s - - - - %s\n' % (marker(ROLE), facts.CONVENTIONAL, real))
 
 
 def plan_compat(ev, real, compat, result):
     state, text = file_state(ev, facts.TMPFILES)
-    ours = state == 'file' and is_owned(text, facts.MARKER)
+    ours = state == 'file' and is_ours(text)
     if state not in ('missing', 'file') or (state == 'file' and not ours):
         if compat:
-            result['errors'].append('%s: %s; not replaced' % (
-                facts.TMPFILES, state_reason(ev, facts.TMPFILES, state) if state != 'file'
-                else 'exists and is not managed by kubenode.pullfix'))
+            result['errors'].append(cannot_replace(ev, facts.TMPFILES, state) if state != 'file'
+                                    else not_ours(facts.TMPFILES, 'not replaced'))
         return
     if not compat or real == facts.CONVENTIONAL:
         if ours:
@@ -167,7 +166,7 @@ def plan_compat(ev, real, compat, result):
                                 'if it is stale)' % (facts.CONVENTIONAL, what, real))
         return
     content = tmpfiles_text(real)
-    if not (ours and text == content):
+    if not (ours and (text == content or same_but_marker(text, content))):
         result['changes'].append(change(facts.TMPFILES, 'update' if state == 'file' else 'create', content,
                                         'compatibility link %s -> %s, recreated at boot' % (facts.CONVENTIONAL, real),
                                         ROLE, expect=sha256_text(text)))
@@ -183,7 +182,7 @@ def plan_compat(ev, real, compat, result):
 def dropin_text(runtime_units, real, seconds=facts.WAIT_SECONDS):
     units = ' '.join(runtime_units)
     head = '%s\n# Start after the container runtime and wait (at most %d s) for its socket %s.\n' % (
-        facts.MARKER, seconds, real)
+        marker(ROLE), seconds, real)
     unit = '[Unit]\nAfter=%s\nWants=%s\n' % (units, units) if units else ''
     return '%s%s\n[Service]\nExecStartPre=%s\n' % (head, unit, facts.wait_command(real, seconds))
 
@@ -206,17 +205,9 @@ def plan_consumers(ev, runtime, real, units, result):
         if unit in runtime_units:
             result['notes'].append('%s: is the runtime itself; not ordered after itself' % unit)
             continue
-        state, text = file_state(ev, path)
-        if state not in ('missing', 'file'):
-            result['errors'].append('%s: %s; not replaced' % (path, state_reason(ev, path, state)))
-            continue
-        content = dropin_text(runtime_units, real)
-        if state == 'file' and text == content:
-            continue
-        result['changes'].append(change(path, 'update' if state == 'file' else 'create', content,
-                                        '%s starts after %s and waits for %s' % (unit, ', '.join(runtime_units), real),
-                                        ROLE, validate=facts.verify_dropin_argv(unit),
-                                        restart=['systemd', unit[:-len('.service')]], expect=sha256_text(text)))
+        owned_file(ev, path, dropin_text(runtime_units, real),
+                   '%s starts after %s and waits for %s' % (unit, ', '.join(runtime_units), real), ROLE, result,
+                   validate=facts.verify_dropin_argv(unit), restart=['systemd', unit[:-len('.service')]])
 
 
 # ---------------------------------------------------------------- access
@@ -310,17 +301,15 @@ def pod_note(ev, runtime, real):
 
 
 # ---------------------------------------------------------------- plan
-def plan(ev, runtime, settings):
+def plan(ev, diagnosis, settings):
     """Plan the runtime_socket role. Raises PlanError on invalid settings (before planning)."""
-    ev = ev if isinstance(ev, Evidence) else Evidence(ev)
-    settings = plain(settings or {}, 'settings')
-    runtime = runtime or {}
+    ev, diagnosis, runtime, settings = planner_inputs(ev, diagnosis, settings)
     units, compat, group = check_settings(settings)
     result = new_plan()
     result['commands'] = []
     real = facts.runtime_socket(ev, runtime)
     if not real:
-        result['notes'].append('the runtime and its socket are not known on this node; nothing planned')
+        result['notes'].append(nothing_to_do('runtime socket', 'the runtime and its socket are not known on this node'))
         return finish(result)
     kind = facts.socket_kind(ev, real)
     if kind in (None, 'missing'):
