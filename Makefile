@@ -112,7 +112,7 @@ molecule-all: venv $(if $(MOLECULE_COMPAT),compat-venvs) ## Every Molecule scena
 COMPAT_VERSIONS := 2.17 2.18
 COMPAT := $(BUILD)/compat
 COMPAT_SCENARIOS := fix_pull doctor
-COMPAT_RUNS := $(foreach s,$(COMPAT_SCENARIOS),$(foreach v,$(COMPAT_VERSIONS),$(s)@$(v)))
+COMPAT_RUNS := $(foreach v,$(COMPAT_VERSIONS),$(foreach s,$(COMPAT_SCENARIOS),$(s)@$(v)))
 # Golden console files hold ansible-core 2.19's error blocks; a test of 2.19's data tags.
 COMPAT_DESELECT := tests/unit/test_console_golden.py::test_console_matches_golden_file \
   tests/unit/test_console_golden.py::test_console_reads_in_order_and_fails_once_per_host \
@@ -143,7 +143,7 @@ compat: compat-unit compat-sanity compat-molecule ## Unit, sanity, fix_pull and 
 compat-unit: compat-venvs ## Unit tests under every older ansible-core minor
 	for v in $(COMPAT_VERSIONS); do \
 	  echo "=== unit under ansible-core $$v"; \
-	  $(COMPAT)/$$v/bin/pytest -p no:cacheprovider tests/unit $(addprefix --deselect ,$(COMPAT_DESELECT)); \
+	  $(COMPAT)/$$v/bin/pytest -p no:cacheprovider tests/unit tests/compat $(addprefix --deselect ,$(COMPAT_DESELECT)); \
 	done
 
 .PHONY: compat-sanity
@@ -156,7 +156,8 @@ compat-sanity: compat-venvs ## ansible-test sanity of every older ansible-core m
 
 .PHONY: compat-molecule
 compat-molecule: venv compat-venvs ## The fix_pull and doctor scenarios under every older ansible-core minor
-	@MOLECULE_JOBS=$(MOLECULE_JOBS) tests/scripts/molecule-all.sh $(COMPAT_RUNS)
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	@MOLECULE_JOBS=$(MOLECULE_JOBS) $(WITH_DOCKER) tests/scripts/molecule-all.sh $(COMPAT_RUNS)
 
 .PHONY: clean
 clean: ## Remove build output (keeps the virtualenv and the images)
