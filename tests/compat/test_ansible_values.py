@@ -37,6 +37,6 @@ def test_toml_from_unsafe_text():
 def test_settings_from_unsafe_values_are_plain_and_dumpable():
     value = wrap_var({'docker.io': {'endpoints': ['http://127.0.0.1:5000'], 'fallback': True}})
     out = plain(value)
-    assert type(list(out)[0]) is str and type(out['docker.io']['endpoints'][0]) is str
+    assert list(out)[0].__class__ is str and out['docker.io']['endpoints'][0].__class__ is str
     assert yaml.safe_dump(out) == 'docker.io:\n  endpoints:\n  - http://127.0.0.1:5000\n  fallback: true\n'
     assert json.loads(json.dumps(out)) == out

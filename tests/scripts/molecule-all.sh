@@ -15,7 +15,7 @@ jobs=${MOLECULE_JOBS:-2}
 logs=.build/molecule
 mkdir -p "$logs"
 run_one() {
-  local entry=$1 s=${1%@*} minor= start rc
+  local entry=$1 s=${1%@*} minor='' start rc
   [ "$entry" != "$s" ] && minor=${entry#*@}
   start=$(date +%s)
   (
