@@ -31,7 +31,7 @@ help: ## List the targets
 	@echo "  Scenarios: $(SCENARIOS)   (make molecule SCENARIO=<name>)"
 
 .PHONY: test
-test: system-deps venv compat-venvs ## Everything, from a fresh machine: setup, lint, sanity, unit, every Molecule scenario, hostile inputs
+test: system-deps venv compat-venvs ## Everything, from a fresh machine: setup, lint, sanity, unit, every Molecule scenario, hostile inputs, and make compat (ansible-core 2.17, 2.18)
 	@start=$$(date +%s); \
 	$(WITH_DOCKER) $(MAKE) --no-print-directory images lint sanity unit compat-unit compat-sanity ee installed \
 	  molecule-all MOLECULE_COMPAT=1 hostile; \
