@@ -24,7 +24,7 @@ run_one() {
       [ -x "$bin/ansible-playbook" ] || { echo "no virtualenv for ansible-core $minor: make compat-venvs"; exit 2; }
       export PATH=$bin:$PATH MOLECULE_EPHEMERAL_DIRECTORY=$PWD/$logs/$entry.state
       # the ansible-playbook Molecule will find, as proof of the version under test
-      version=$(ansible-playbook --version | head -n 1)
+      version=$(ansible-playbook --version) && version=${version%%$'\n'*}
       echo "=== $entry: $version"
       case $version in *"core $minor."*) ;; *) echo "expected ansible-core $minor"; exit 2;; esac
     fi
