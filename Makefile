@@ -13,8 +13,10 @@ LINK := $(COLLECTIONS)/ansible_collections/kubenode/pullfix
 # ansible-test needs a real copy under ansible_collections/<namespace>/<name>.
 SANITY_ROOT := $(BUILD)/sanity/ansible_collections/kubenode/pullfix
 # ansible-test bootstraps pip in its venvs with a script from a host the test machines
-# cannot reach; our stand-in takes its place in ansible-test's cache.
-GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+# cannot reach; our stand-in takes its place in ansible-test's cache (2.17's ansible-test
+# asks for pip 23.1.2, 2.18 and 2.19's for pip 24.2).
+GET_PIP_CACHE := $(addprefix $(HOME)/.ansible/test/cache/get_pip_,24_2.py 23_1_2.py)
+ANSIBLE_TEST ?= $(CURDIR)/$(BIN)/ansible-test
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 SCENARIO ?= harness
 WITH_DOCKER := tests/scripts/with-docker.sh
@@ -29,9 +31,10 @@ help: ## List the targets
 	@echo "  Scenarios: $(SCENARIOS)   (make molecule SCENARIO=<name>)"
 
 .PHONY: test
-test: system-deps venv ## Everything, from a fresh machine: setup, lint, sanity, unit, every Molecule scenario, hostile inputs
+test: system-deps venv compat-venvs ## Everything, from a fresh machine: setup, lint, sanity, unit, every Molecule scenario, hostile inputs, and make compat (ansible-core 2.17, 2.18)
 	@start=$$(date +%s); \
-	$(WITH_DOCKER) $(MAKE) --no-print-directory images lint sanity unit ee-test installed molecule-all hostile; \
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images lint sanity unit compat-unit compat-sanity ee-test installed \
+	  molecule-all MOLECULE_COMPAT=1 hostile; \
 	echo "make test: passed in $$(( $$(date +%s) - start )) s"
 
 .PHONY: system-deps
@@ -68,13 +71,16 @@ lint: venv ## ansible-lint --profile production, antsibull-changelog lint
 	$(BIN)/antsibull-changelog lint
 
 .PHONY: sanity
-sanity: venv ## ansible-test sanity on a copy under ansible_collections/kubenode/pullfix
+sanity: venv _sanity ## ansible-test sanity on a copy under ansible_collections/kubenode/pullfix
+
+.PHONY: _sanity
+_sanity:
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | \
 	  tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
-	[ -f $(GET_PIP_CACHE) ] || install -D -m 0644 tests/scripts/get_pip_offline.py $(GET_PIP_CACHE)
+	for f in $(GET_PIP_CACHE); do [ -f $$f ] || install -D -m 0644 tests/scripts/get_pip_offline.py $$f; done
 	cd $(SANITY_ROOT) && git init -q && git add -A && \
-	  $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	  $(ANSIBLE_TEST) sanity --venv --python 3.11 --color no
 
 .PHONY: generate
 generate: venv ## Write the role defaults, __pullfix_settings and every argument spec from the settings schema
@@ -98,14 +104,68 @@ molecule: venv ## One Molecule scenario: make molecule SCENARIO=harness
 	$(WITH_DOCKER) $(BIN)/molecule test -s $(SCENARIO)
 
 # Scenarios run MOLECULE_JOBS at a time; their nodes have distinct names.
+# MOLECULE_COMPAT=1 adds COMPAT_SCENARIOS under every COMPAT_VERSIONS minor to the same pool.
 MOLECULE_JOBS ?= 2
+MOLECULE_COMPAT ?=
 .PHONY: molecule-all
-molecule-all: venv ## Every Molecule scenario, MOLECULE_JOBS (2) at a time; logs in .build/molecule/
-	@MOLECULE_JOBS=$(MOLECULE_JOBS) tests/scripts/molecule-all.sh $(SCENARIOS)
+molecule-all: venv $(if $(MOLECULE_COMPAT),compat-venvs) ## Every Molecule scenario, MOLECULE_JOBS (2) at a time; logs in .build/molecule/
+	@MOLECULE_JOBS=$(MOLECULE_JOBS) tests/scripts/molecule-all.sh $(SCENARIOS) $(if $(MOLECULE_COMPAT),$(COMPAT_RUNS))
+
+# The older ansible-core minors meta/runtime.yml claims (requirements-dev.txt pins the newest):
+# each has its own virtualenv under .build/compat/<minor>, pinned by tests/compat/requirements-<minor>.txt.
+COMPAT_VERSIONS := 2.17 2.18
+COMPAT := $(BUILD)/compat
+COMPAT_SCENARIOS := fix_pull doctor
+COMPAT_RUNS := $(foreach v,$(COMPAT_VERSIONS),$(foreach s,$(COMPAT_SCENARIOS),$(s)@$(v)))
+# Golden console files hold ansible-core 2.19's error blocks; a test of 2.19's data tags.
+COMPAT_DESELECT := tests/unit/test_console_golden.py::test_console_matches_golden_file \
+  tests/unit/test_console_golden.py::test_console_reads_in_order_and_fails_once_per_host \
+  tests/unit/plugins/plugin_utils/test_plan_hardening.py::test_plain_makes_ansible_values_dumpable
+
+$(COMPAT)/%/.installed: tests/compat/requirements-%.txt
+	rm -rf $(COMPAT)/$* && $(PYTHON) -m venv $(COMPAT)/$*
+	$(COMPAT)/$*/bin/pip install -q --upgrade pip
+	$(COMPAT)/$*/bin/pip install -q -r $<
+	touch $@
+
+.PHONY: compat-venvs
+compat-venvs: $(foreach v,$(COMPAT_VERSIONS),$(COMPAT)/$(v)/.installed) $(LINK) ## A virtualenv per older ansible-core minor, under .build/compat/
+
+.PHONY: lock-compat
+lock-compat: ## Re-resolve tests/compat/requirements-<minor>.in into the pinned requirements-<minor>.txt
+	for v in $(COMPAT_VERSIONS); do \
+	  rm -rf $(BUILD)/lock-$$v && $(PYTHON) -m venv $(BUILD)/lock-$$v && \
+	  $(BUILD)/lock-$$v/bin/pip install -q -r tests/compat/requirements-$$v.in && \
+	  { echo "# Generated by 'make lock-compat' from requirements-$$v.in. Do not edit."; \
+	    $(BUILD)/lock-$$v/bin/pip freeze --all | grep -v '^pip=='; } > tests/compat/requirements-$$v.txt; \
+	done
+
+.PHONY: compat
+compat: compat-unit compat-sanity compat-molecule ## Unit, sanity, fix_pull and doctor under every older ansible-core minor
+
+.PHONY: compat-unit
+compat-unit: compat-venvs ## Unit tests under every older ansible-core minor
+	for v in $(COMPAT_VERSIONS); do \
+	  echo "=== unit under ansible-core $$v"; \
+	  $(COMPAT)/$$v/bin/pytest -p no:cacheprovider tests/unit tests/compat $(addprefix --deselect ,$(COMPAT_DESELECT)); \
+	done
+
+.PHONY: compat-sanity
+compat-sanity: compat-venvs ## ansible-test sanity of every older ansible-core minor
+	for v in $(COMPAT_VERSIONS); do \
+	  echo "=== sanity under ansible-core $$v"; \
+	  $(MAKE) --no-print-directory _sanity SANITY_ROOT=$(BUILD)/sanity-$$v/ansible_collections/kubenode/pullfix \
+	    ANSIBLE_TEST=$(CURDIR)/$(COMPAT)/$$v/bin/ansible-test; \
+	done
+
+.PHONY: compat-molecule
+compat-molecule: venv compat-venvs ## The fix_pull and doctor scenarios under every older ansible-core minor
+	$(WITH_DOCKER) $(MAKE) --no-print-directory images
+	@MOLECULE_JOBS=$(MOLECULE_JOBS) $(WITH_DOCKER) tests/scripts/molecule-all.sh $(COMPAT_RUNS)
 
 .PHONY: clean
 clean: ## Remove build output (keeps the virtualenv and the images)
-	rm -rf $(BUILD)/sanity $(BUILD)/lock tests/output
+	rm -rf $(BUILD)/sanity $(BUILD)/sanity-* $(BUILD)/lock $(BUILD)/lock-* tests/output
 
 .PHONY: demo
 demo: system-deps venv ## The main job on a demo node broken like the five incidents: findings, fixes, verified pull, report
