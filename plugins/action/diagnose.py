@@ -9,8 +9,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.action import PullfixAction
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
@@ -33,14 +33,11 @@ ARGUMENT_SPEC = {
 PULL_MODULE = 'kubenode.pullfix.cri_pull'
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(PullfixAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self._start(tmp, task_vars)
         try:
             args = ansible_input(args)
             diagnosis, kept, pull = first_diagnosis(args)

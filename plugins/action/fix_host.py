@@ -15,8 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.action import PullfixAction
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import redact_url
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.parse import MissingLibrary
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.plan import PlanError
@@ -39,9 +39,8 @@ PULL_MODULE = 'kubenode.pullfix.cri_pull'
 APPLY_MODULE = 'kubenode.pullfix.apply_changes'
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(PullfixAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def _node(self, module, module_args, task_vars):
         return self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
@@ -63,9 +62,7 @@ class ActionModule(ActionBase):
         return diagnosis_result(dargs, diagnosis, kept)
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self._start(tmp, task_vars)
         args = ansible_input(args)
         check_mode = bool(self._task.check_mode)
         gathered, failed = self._gather(node_args(args['gather'], verify_images=args['verify_images']), task_vars)

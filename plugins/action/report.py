@@ -13,8 +13,8 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_native
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubenode.pullfix.plugins.plugin_utils.action import PullfixAction
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.findings import catalogue
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.report import (change_lines, console_lines, finding_lines,
                                                                                       normalize_host, render_all, summary_lines)
@@ -131,15 +131,12 @@ def write_if_changed(path, data, check_mode=False):
     return True
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(PullfixAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
     _requires_connection = False
-    _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self._start(tmp, task_vars)
         hostvars = (task_vars or {}).get('hostvars', {})
         hosts = [host_entry(h, hostvars, bool(self._task.check_mode)) if isinstance(h, str) else h for h in args['hosts']]
         report_dir = os.path.abspath(args.get('report_dir') or DEFAULT_REPORT_DIR)

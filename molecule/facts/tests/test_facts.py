@@ -2,9 +2,7 @@
 
 facts-debian12 runs containerd 1.6.20, facts-debian13 1.7.24, facts-debian13-c21 2.1.9. The
 facts module is imported from the checkout (the collection path Molecule runs with)."""
-import json
 import os
-import time
 import tomllib
 
 import pytest
@@ -13,13 +11,13 @@ from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.diagnose 
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.evidence import parse_version
 from ansible_collections.kubenode.pullfix.plugins.plugin_utils.pullfix.facts import containerd as facts
 
+from node_cri import MANIFEST, SOCKET, config_digest, cri, cri_pull, restart_containerd
+
 testinfra_hosts = ["ansible://all"]
 
-SOCKET = "unix:///run/containerd/containerd.sock"
 CONFIG = "/etc/containerd/config.toml"
 MIRROR = "docker-registry"             # 127.0.0.1:5000
 UPSTREAM = "docker-registry-upstream"  # 127.0.0.1:5001
-MANIFEST = "/v2/pullfix/hello/manifests/1"
 UPSTREAM_IMAGE = "127.0.0.1:5001/pullfix/hello:1"
 HUB_IMAGE = "docker.io/pullfix/hello:1"
 PORT_HOSTS = "/etc/containerd/certs.d/127.0.0.1:5001/hosts.toml"
@@ -36,42 +34,11 @@ EKS_TEMPLATE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests"
                             "containerd-config", "eks-al2023-nodeadm-template-v3.toml")
 
 
-def cri(host, **args):
-    result = host.ansible("kubenode.pullfix.cri_pull", json.dumps(args), check=False)
-    assert not result.get("failed"), result.get("msg")
-    return result
-
-
-def cri_pull(host, image):
-    host.run("ctr -n k8s.io images rm %s" % image)
-    return cri(host, endpoint=SOCKET, action="pull", images=[image], fail_on_error=False)["results"][0]
-
-
 def version(host):
     text = cri(host, endpoint=SOCKET, action="version")["version"]["runtime_version"]
     parsed = parse_version(text)  # the doctor's own reading ("1.6.20~ds1", "2.1.9+unknown")
     assert parsed, text
     return parsed
-
-
-def config_digest(host, registry):
-    return host.check_output(
-        "python3 -c 'import json, urllib.request as u; r = u.urlopen(u.Request("
-        "\"http://%s%s\", headers={\"Accept\": \"application/vnd.oci.image.manifest.v1+json\"})); "
-        "print(json.load(r)[\"config\"][\"digest\"])'" % (registry, MANIFEST)
-    ).strip()
-
-
-def restart_containerd(host):
-    host.check_output("systemctl restart containerd")
-    deadline = time.monotonic() + 30
-    while True:
-        probe = host.ansible("kubenode.pullfix.cri_pull", json.dumps({"endpoint": SOCKET, "action": "version"}), check=False)
-        if not probe.get("failed"):
-            return
-        if time.monotonic() > deadline:
-            pytest.fail("CRI did not answer within 30 s of restarting containerd: %s" % probe.get("msg"))
-        time.sleep(0.5)
 
 
 def write(host, path, text):

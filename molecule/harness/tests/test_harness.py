@@ -1,57 +1,23 @@
 """The test nodes are real: CRI answers, the registries serve, certs.d mirrors apply as each containerd says."""
-import json
-import time
 
 import pytest
 
+from node_cri import MANIFEST, SOCKET, config_digest, cri, cri_pull, restart_containerd
+
 testinfra_hosts = ["ansible://all"]
 
-SOCKET = "unix:///run/containerd/containerd.sock"
 IMAGE = "docker.io/pullfix/hello:1"
 UPSTREAM_IMAGE = "127.0.0.1:5001/pullfix/hello:1"
 MIRROR = "docker-registry"             # 127.0.0.1:5000
 UPSTREAM = "docker-registry-upstream"  # 127.0.0.1:5001
 CONFIG = "/etc/containerd/config.toml"
 WITHOUT_CONFIG_PATH = "/etc/pullfix-harness/config-without-config-path.toml"
-MANIFEST = "/v2/pullfix/hello/manifests/1"
 # The CRI registry table that holds config_path, per config version.
 REGISTRY_TABLE = {2: 'plugins."io.containerd.grpc.v1.cri".registry', 3: 'plugins."io.containerd.cri.v1.images".registry'}
 
 
-def cri(host, **args):
-    result = host.ansible("kubenode.pullfix.cri_pull", json.dumps(args), check=False)
-    assert not result.get("failed"), result.get("msg")
-    return result
-
-
-def cri_pull(host, image):
-    host.run("ctr -n k8s.io images rm %s" % image)
-    return cri(host, endpoint=SOCKET, action="pull", images=[image], fail_on_error=False)["results"][0]
-
-
 def platform(host):
     return host.ansible.get_variables()
-
-
-def config_digest(host, registry):
-    """The config digest of pullfix/hello:1 in one registry: what PullImage returns as image_ref."""
-    return host.check_output(
-        "python3 -c 'import json, urllib.request as u; r = u.urlopen(u.Request("
-        "\"http://%s%s\", headers={\"Accept\": \"application/vnd.oci.image.manifest.v1+json\"})); "
-        "print(json.load(r)[\"config\"][\"digest\"])'" % (registry, MANIFEST)
-    ).strip()
-
-
-def restart_containerd(host):
-    host.check_output("systemctl restart containerd")
-    deadline = time.monotonic() + 30
-    while True:
-        probe = host.ansible("kubenode.pullfix.cri_pull", json.dumps({"endpoint": SOCKET, "action": "version"}), check=False)
-        if not probe.get("failed"):
-            return
-        if time.monotonic() > deadline:
-            pytest.fail("CRI did not answer within 30 s of restarting containerd: %s" % probe.get("msg"))
-        time.sleep(0.5)
 
 
 def test_systemd_is_pid1(host):

@@ -139,6 +139,16 @@ def cri_table(config_version):
     return ('plugins', 'cri')
 
 
+def table_value(config, path):
+    """The value at key path ``path`` of a parsed TOML config, or None where a table or key is missing."""
+    data = config
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
 def registry_table(config_version):
     return cri_table(config_version) + ('registry',)
 

@@ -151,13 +151,31 @@ def check(config_text, bin_dir_listing=None, path='credential provider config', 
         return [((mark.line + 1) if mark else 1, '%s is not YAML/JSON: %s' % (path, getattr(exc, 'problem', exc)))]
     if node is None or not isinstance(data, dict):
         return [(1, '%s: expected a CredentialProviderConfig object' % path)]
-    lines = _lines(node)
+    at = _locator(_lines(node))
+    problems = _config_problems(data, at)
+    seen = set()
+    for i, provider in enumerate(data.get('providers') if _has_providers(data) else []):
+        problems.extend(_provider_problems(i, provider, at, seen, bin_dir_listing, bin_dir))
+    return sorted(problems, key=lambda p: p[0])
 
+
+def _locator(lines):
+    """at(*keys): the line of the deepest of keys' prefixes that the document has (1 when none)."""
     def at(*keys):
         for n in range(len(keys), -1, -1):
             if keys[:n] in lines:
                 return lines[keys[:n]]
         return 1
+    return at
+
+
+def _has_providers(data):
+    providers = data.get('providers')
+    return isinstance(providers, list) and bool(providers)
+
+
+def _config_problems(data, at):
+    """[(line, message)] of the top-level fields: unknown ones, kind, apiVersion, an empty providers."""
     problems = []
     for key in data:
         if key not in TOP_FIELDS:
@@ -167,59 +185,67 @@ def check(config_text, bin_dir_listing=None, path='credential provider config', 
     api = data.get('apiVersion') or ''
     if api.split('/')[0] != CONFIG_GROUP or api not in CONFIG_API_VERSIONS:
         problems.append((at('apiVersion'), 'apiVersion "%s": expected one of %s' % (api, ', '.join(CONFIG_API_VERSIONS))))
-    providers = data.get('providers')
-    if not isinstance(providers, list) or not providers:
+    if not _has_providers(data):
         problems.append((at('providers'), 'providers: Required value: at least 1 item in plugins is required'))
-        providers = []
-    seen = set()
-    for i, provider in enumerate(providers):
-        if not isinstance(provider, dict):
-            problems.append((at('providers', i), 'providers[%d]: expected an object' % i))
-            continue
-        for key in provider:
-            if key not in PROVIDER_FIELDS:
-                problems.append((at('providers', i, key), 'strict decoding error: unknown field "providers[%d].%s"'
-                                 % (i, key)))
-        name = provider.get('name') or ''
-        for bad, why in (('/', "provider name cannot contain '/'"), (' ', 'provider name cannot contain spaces')):
-            if bad in name:
-                problems.append((at('providers', i, 'name'), 'providers.name: Invalid value: "%s": %s' % (name, why)))
-        if name in ('.', '..'):
-            problems.append((at('providers', i, 'name'), "providers.name: Invalid value: \"%s\": provider name "
-                                                         "cannot be '%s'" % (name, name)))
-        if name in seen:
-            problems.append((at('providers', i, 'name'), 'providers.name: Duplicate value: "%s"' % name))
-        seen.add(name)
-        papi = provider.get('apiVersion')
-        if not papi:
-            problems.append((at('providers', i), 'providers.apiVersion: Required value'))
-        elif papi not in PROVIDER_API_VERSIONS:
-            problems.append((at('providers', i, 'apiVersion'), 'providers.apiVersion: Unsupported value: "%s": '
-                                                               'supported values: %s' % (papi, ', '.join(
-                                                                   '"%s"' % v for v in PROVIDER_API_VERSIONS))))
-        images = provider.get('matchImages')
-        if not isinstance(images, list) or not images:
-            problems.append((at('providers', i, 'matchImages'), 'providers.matchImages: Required value: at least 1 '
-                                                                'item in matchImages is required'))
-        duration = provider.get('defaultCacheDuration')
-        if duration is None:
-            problems.append((at('providers', i), 'providers.defaultCacheDuration: Required value'))
-        else:
-            try:
-                if go_duration.parse(duration) < 0:
-                    problems.append((at('providers', i, 'defaultCacheDuration'), 'providers.defaultCacheDuration: '
-                                     'Invalid value: defaultCacheDuration must be greater than or equal to 0'))
-            except go_duration.DurationError as exc:
-                problems.append((at('providers', i, 'defaultCacheDuration'), str(exc)))
-        if 'tokenAttributes' in provider and papi != TOKEN_ATTRIBUTES_API:
-            problems.append((at('providers', i, 'tokenAttributes'), 'providers.tokenAttributes: Forbidden: '
-                                                                    'tokenAttributes is only supported for %s API '
-                                                                    'version' % TOKEN_ATTRIBUTES_API))
-        if bin_dir_listing is not None and name:
-            problem = binary_problem(name, bin_dir_listing, bin_dir)
-            if problem:
-                problems.append((at('providers', i, 'name'), problem))
-    return sorted(problems, key=lambda p: p[0])
+    return problems
+
+
+def _provider_problems(i, provider, at, seen, bin_dir_listing, bin_dir):
+    """[(line, message)] of providers[i]; seen: the names of the providers before it (updated)."""
+    if not isinstance(provider, dict):
+        return [(at('providers', i), 'providers[%d]: expected an object' % i)]
+    problems = []
+    for key in provider:
+        if key not in PROVIDER_FIELDS:
+            problems.append((at('providers', i, key), 'strict decoding error: unknown field "providers[%d].%s"'
+                             % (i, key)))
+    name = provider.get('name') or ''
+    problems.extend(_name_problems(name, at('providers', i, 'name'), seen))
+    papi = provider.get('apiVersion')
+    if not papi:
+        problems.append((at('providers', i), 'providers.apiVersion: Required value'))
+    elif papi not in PROVIDER_API_VERSIONS:
+        problems.append((at('providers', i, 'apiVersion'), 'providers.apiVersion: Unsupported value: "%s": '
+                                                           'supported values: %s' % (papi, ', '.join(
+                                                               '"%s"' % v for v in PROVIDER_API_VERSIONS))))
+    images = provider.get('matchImages')
+    if not isinstance(images, list) or not images:
+        problems.append((at('providers', i, 'matchImages'), 'providers.matchImages: Required value: at least 1 '
+                                                            'item in matchImages is required'))
+    duration = provider.get('defaultCacheDuration')
+    if duration is None:
+        problems.append((at('providers', i), 'providers.defaultCacheDuration: Required value'))
+    else:
+        try:
+            if go_duration.parse(duration) < 0:
+                problems.append((at('providers', i, 'defaultCacheDuration'), 'providers.defaultCacheDuration: '
+                                 'Invalid value: defaultCacheDuration must be greater than or equal to 0'))
+        except go_duration.DurationError as exc:
+            problems.append((at('providers', i, 'defaultCacheDuration'), str(exc)))
+    if 'tokenAttributes' in provider and papi != TOKEN_ATTRIBUTES_API:
+        problems.append((at('providers', i, 'tokenAttributes'), 'providers.tokenAttributes: Forbidden: '
+                                                                'tokenAttributes is only supported for %s API '
+                                                                'version' % TOKEN_ATTRIBUTES_API))
+    if bin_dir_listing is not None and name:
+        problem = binary_problem(name, bin_dir_listing, bin_dir)
+        if problem:
+            problems.append((at('providers', i, 'name'), problem))
+    return problems
+
+
+def _name_problems(name, line, seen):
+    """[(line, message)] of a provider's name: a '/', a space, '.', '..', or one seen before (added to seen)."""
+    problems = []
+    for bad, why in (('/', "provider name cannot contain '/'"), (' ', 'provider name cannot contain spaces')):
+        if bad in name:
+            problems.append((line, 'providers.name: Invalid value: "%s": %s' % (name, why)))
+    if name in ('.', '..'):
+        problems.append((line, "providers.name: Invalid value: \"%s\": provider name "
+                               "cannot be '%s'" % (name, name)))
+    if name in seen:
+        problems.append((line, 'providers.name: Duplicate value: "%s"' % name))
+    seen.add(name)
+    return problems
 
 
 def binary_problem(name, listing, bin_dir='<bin-dir>'):

@@ -65,24 +65,24 @@ def is_full_copy(text):
     return not renders_registries(text)
 
 
-def base_available(version):
+def _since(version, since_by_minor, later_than):
+    """True when ``version`` (text or tuple) is at least the patch release that ``since_by_minor``
+    names for its minor, or, for a minor it does not name, newer than the minor ``later_than``."""
     v = parse_version(version) if isinstance(version, str) else version
     if v is None:
         return False
-    since = BASE_SINCE.get(v[:2])
+    since = since_by_minor.get(v[:2])
     if since:
         return v >= since
-    return v[:2] > (1, 28)
+    return v[:2] > later_than
+
+
+def base_available(version):
+    return _since(version, BASE_SINCE, (1, 28))
 
 
 def uses_containerd2(version):
-    v = parse_version(version) if isinstance(version, str) else version
-    if v is None:
-        return False
-    since = CONTAINERD2_SINCE.get(v[:2])
-    if since:
-        return v >= since
-    return v[:2] > (1, 32)
+    return _since(version, CONTAINERD2_SINCE, (1, 32))
 
 
 def active_template(version, present):

@@ -43,7 +43,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ..evidence import parse_version
-from .containerd import CRI_V2, IMAGES_V3
+from .containerd import CRI_V2, IMAGES_V3, table_value
 from . import go_duration
 
 KEY = 'image_pull_progress_timeout'
@@ -64,14 +64,6 @@ CRIO_DISABLED_BY_DEFAULT_SINCE = (1, 33, 0)
 
 CONTAINERD_LOG = 'cancel pulling image %s because of no progress in %s'
 CRIO_LOG = 'Timed out on waiting up to %s for image pull progress updates'
-
-
-def _get(data, path):
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
 
 
 def containerd_table(config_version):
@@ -109,7 +101,7 @@ def containerd_progress_timeout(version, cri_config):
     if v is not None and default is None:
         return None, 'containerd %d.%d.%d has no image_pull_progress_timeout (added in 1.7.0)' % v
     path = containerd_table(_file_version(cri_config)) + (KEY,)
-    value = _get(cri_config, path)
+    value = table_value(cri_config, path)
     where = '.'.join(path)
     if value is None:
         if default is None:
@@ -178,7 +170,7 @@ def crio_pull_progress_timeout(version, crio_conf):
     layers = crio_conf if isinstance(crio_conf, list) else [(CRIO_MAIN, crio_conf)]
     found = None
     for path, data in layers:
-        value = _get(data, CRIO_TABLE + (CRIO_KEY,))
+        value = table_value(data, CRIO_TABLE + (CRIO_KEY,))
         if value is not None:
             found = (path, value)
     if found is None:

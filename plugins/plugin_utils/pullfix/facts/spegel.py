@@ -24,18 +24,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .containerd import CRI_V2, IMAGES_V3
+from .containerd import CRI_V2, IMAGES_V3, table_value
 
 KEY = 'discard_unpacked_layers'
 NOT_FOUND = 'content digest %s not found'
-
-
-def _get(data, path):
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
 
 
 def discard_setting(config, containerd_major=2):
@@ -47,11 +39,11 @@ def discard_setting(config, containerd_major=2):
     version = config.get('version') if isinstance(config, dict) else None
     if version == 3:
         path = ('plugins', IMAGES_V3, KEY)
-        return bool(_get(config, path)), path
+        return bool(table_value(config, path)), path
     table = ('plugins', CRI_V2 if version == 2 else 'cri', 'containerd')
     path = table + (KEY,)
-    value = bool(_get(config, path))
-    if value and containerd_major >= 2 and not isinstance(_get(config, table + ('runtimes',)), dict):
+    value = bool(table_value(config, path))
+    if value and containerd_major >= 2 and not isinstance(table_value(config, table + ('runtimes',)), dict):
         return False, path
     return value, path
 
