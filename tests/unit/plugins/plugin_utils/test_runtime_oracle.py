@@ -120,6 +120,29 @@ def test_transfer_path_from_a_log_without_the_fallback_line():
     assert m.pull_path[0] == 'transfer' and m.disagreements[0]['model'] == 'local'
 
 
+def test_use_local_image_pull_is_the_local_path_although_nothing_is_logged():
+    # containerd 2.1.9 with use_local_image_pull = true logs no fallback line (seen on the real binary:
+    # molecule/facts); the EKS colon list is then split and no config_path error may be drawn.
+    view = recorded_view('2.1.9')
+    view['journal']['lines'] = [line for line in view['journal']['lines'] if 'Falling back' not in line]
+    dump = view['containerd_config'][0]['output']
+    view['containerd_config'][0]['output'] = dump.replace('use_local_image_pull = false', 'use_local_image_pull = true', 1)
+    assert view['containerd_config'][0]['output'] != dump
+    cfg = ('version = 3\n[plugins."io.containerd.cri.v1.images"]\n  use_local_image_pull = true\n'
+           '[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n')
+    ev = node('2.1.9', view, cfg=cfg)
+    m = models_of(ev)
+    assert m.runtime_view.pull_path == 'local' and 'use_local_image_pull = true' in m.runtime_view.pull_path_source
+    assert not [x for x in m.disagreements if x['what'] == 'pull path']
+    assert 'containerd-config-path-list' not in [f['id'] for f in diagnose(ev)['findings']]
+
+
+def test_no_dump_the_silent_log_decides_nothing():
+    view = recorded_view('2.1.9', dump=False)
+    view['journal']['lines'] = [line for line in view['journal']['lines'] if 'Falling back' not in line]
+    assert models_of(node('2.1.9', view)).runtime_view.pull_path is None
+
+
 def test_dump_sandbox_outranks_the_file():
     ev = node('2.1.9', recorded_view('2.1.9'),
               cfg='version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "example.com/pause:1"\n')

@@ -14,8 +14,10 @@ load): the model built from the files serves then.
 Sources, most trusted first for each value:
 - pull path: the journal of the running containerd since its last start. "Falling back to local
   image pull mode" means the local pull path (facts.pull_path_from_log); on 2.1+ a journal read
-  whole (not cut) without that line means the transfer service. Before 2.1 the CRI plugin has
-  only the local path, so the log has nothing to add.
+  whole (not cut) without that line means the transfer service, unless the config dump sets
+  use_local_image_pull = true, which chooses the local path without logging it (without a dump
+  the log's silence decides nothing). Before 2.1 the CRI plugin has only the local path, so the
+  log has nothing to add.
 - config_path, sandbox image: ``containerd config dump`` (the merged config of that binary, imports
   included, as the files are NOW), then CRI Status ``info.config`` (1.6/1.7 only: the running
   process's CRI config; 2.x leaves the registry and sandbox image out of it).
@@ -126,11 +128,19 @@ def _from_journal(view, journal, cv):
     hit = facts.pull_path_from_log(lines)
     if hit:
         view.pull_path, view.pull_path_source = 'local', 'containerd log: %s' % hit[1]
-    elif cv is not None and cv >= facts.TRANSFER_PULL_SINCE and not journal.get('truncated') \
-            and view.cri_loaded is True:
+        return
+    if cv is None or cv < facts.TRANSFER_PULL_SINCE or journal.get('truncated') or view.cri_loaded is not True \
+            or view.dump is None:
+        return  # the log's silence says nothing without the effective config beside it
+    if facts.effective_images_config([view.dump]).get('use_local_image_pull') is True:
+        # use_local_image_pull chooses the local path without logging the fallback line
+        view.pull_path = 'local'
+        view.pull_path_source = '%s: use_local_image_pull = true' % view.dump_source
+    else:
         view.pull_path = 'transfer'
-        view.pull_path_source = ('containerd log since its last start (%s) has no "%s" line' % (
-            journal.get('unit') or 'containerd', facts.LOCAL_PULL_LOG))
+        view.pull_path_source = ('containerd pulls through the transfer service: its log since its last start (%s) '
+                                 'has no "%s" line and %s does not set use_local_image_pull' % (
+                                     journal.get('unit') or 'containerd', facts.LOCAL_PULL_LOG, view.dump_source))
 
 
 def build(ev, cv):
