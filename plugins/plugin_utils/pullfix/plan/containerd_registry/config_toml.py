@@ -557,6 +557,10 @@ def _set_systemd_cgroup(doc, version, major, value, indented, ops, out):
         out['reasons'].append('SystemdCgroup = %s' % ('true' if value else 'false'))
 
 
+# Lines of the old span times lines of the new span above which the span is not diffed line by line.
+_DIFF_LIMIT = 250000
+
+
 def keep_original_lines(original, edited):
     """``edited`` with every line that only tomlkit's rendering changed given back as ``original`` wrote it.
 
@@ -570,11 +574,24 @@ def keep_original_lines(original, edited):
     if original == edited:
         return edited
     old, new = original.splitlines(True), edited.splitlines(True)
-    matcher = difflib.SequenceMatcher(None, [line.lstrip(' \t') for line in old],
-                                      [line.lstrip(' \t') for line in new], autojunk=False)
-    out = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        out.extend(old[i1:i2] if tag == 'equal' else new[j1:j2])
+    a, b = [line.lstrip(' \t') for line in old], [line.lstrip(' \t') for line in new]
+    # The lines before and after the edited span match one to one: take them from the original in
+    # linear time, and diff only the span between (a diff of a whole large file is quadratic).
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    out = old[:head]
+    mid_old, mid_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    if len(mid_old) * len(mid_new) > _DIFF_LIMIT:
+        out.extend(mid_new)  # too large to match line by line: the edited span as rendered
+    else:
+        matcher = difflib.SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            out.extend(mid_old[i1:i2] if tag == 'equal' else mid_new[j1:j2])
+    out.extend(old[len(old) - tail:])
     return ''.join(out)
 
 
