@@ -443,12 +443,24 @@ def split_by_host(text, hosts):
             pending.append(line)
     for h in hosts:
         out[h].extend(pending)
-    # The summary is printed once for all hosts, one "<host>: ..." line each (JSON-escaped).
+    # The summary is printed once for all hosts: a "<host>: ..." or "<host>  <id>" line each, indented
+    # and, with the default callback, JSON-quoted; deeper-indented lines after one ("at:", "next:")
+    # belong to the same host.
+    owner = None
     for line in text.splitlines():
         for segment in line.split("\\n"):
-            for h in hosts:
-                if segment.startswith(h + ":"):
-                    out[h].append(segment)
+            body = segment.strip().strip('",').strip()
+            indent = len(segment.strip().lstrip('"')) - len(segment.strip().lstrip('"').lstrip())
+            hit = next((h for h in hosts if body.startswith((h + ":", h + " "))), None)
+            if hit:
+                owner, owner_indent = hit, indent
+                out[hit].append(body)
+                if body != line.strip():
+                    out[hit].append(line.strip())  # a value with an escaped newline of its own stays whole
+            elif owner and body and indent > owner_indent:
+                out[owner].append(body)
+            else:
+                owner = None
     return out
 
 

@@ -105,7 +105,7 @@ def judge(host, remediations=None, fail_on=DEFAULT_FAIL_ON, check_mode=False):
             failed.get('evidence') or ['see the play output'])))
     refused = findings.get('remediation-refused')
     if refused:
-        reasons.append(('a remediation refused, nothing was written', 'nothing was written, a remediation refused: %s'
+        reasons.append(('a remediation refused, nothing was written', 'Nothing was written, a remediation refused: %s'
                         % ' | '.join(refused.get('evidence') or [])))
     if not check_mode:
         bad = [v for v in host.get('verify') or () if not v.get('ok')]

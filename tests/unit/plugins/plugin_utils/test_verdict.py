@@ -90,7 +90,7 @@ def test_a_failed_verification_pull_fails():
 @pytest.mark.parametrize('fid,says', [
     ('remediation-rolled-back', 'Rolled back: containerd.service did not answer CRI Version within 60 s'),
     ('remediation-failed', 'applying the changes failed: containerd.service did not answer CRI Version within 60 s'),
-    ('remediation-refused', 'nothing was written, a remediation refused: containerd.service'),
+    ('remediation-refused', 'Nothing was written, a remediation refused: containerd.service'),
 ])
 def test_a_change_that_failed_fails_and_says_so_once(fid, says):
     h = host([finding(fid, evidence=['containerd.service did not answer CRI Version within 60 s. The files were restored.']),
